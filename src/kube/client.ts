@@ -1,0 +1,281 @@
+/**
+ * The one way mc talks to a Kubernetes API server. Authentication comes from
+ * @kubernetes/client-node (loaded lazily: commands that never touch a cluster
+ * do not pay for it); requests are plain HTTPS with keep-alive, a timeout, and
+ * failures translated into errors that say verb, resource, namespace and
+ * context. Secrets never reach a message: only Status texts and names do.
+ */
+import https from 'node:https';
+import yaml from 'js-yaml';
+import { McError } from '../errors.js';
+import { loadKubeconfig, selectContext, singleContextConfig, type RawKubeconfig } from './kubeconfig.js';
+import { describeRef, pathOf, refOf, type ResourceRef } from './resources.js';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    uid?: string;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export interface KubeStatus {
+  kind: 'Status';
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+const VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+/** A failed API call: HTTP code and Status reason, plus what was attempted. */
+export class KubeApiError extends McError {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    readonly code: number,
+    readonly reason: string,
+    readonly verb: string,
+    readonly ref: ResourceRef,
+  ) {
+    super(message, hint);
+    this.name = 'KubeApiError';
+  }
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export interface ClientOptions {
+  /** Per-request timeout in milliseconds (default 30s). */
+  timeoutMs?: number;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Page size; pages are followed with `continue` until the list is whole. */
+  limit?: number;
+}
+
+interface Connection {
+  server: URL;
+  agent: https.Agent;
+  headers: Record<string, string>;
+}
+
+export class KubeClient {
+  private constructor(
+    readonly contextName: string,
+    /** The kubeconfig holding only this context (file paths made absolute). */
+    readonly kubeconfig: RawKubeconfig,
+    private readonly conn: Connection,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** The API server URL of this context. */
+  get server(): string {
+    return this.conn.server.toString().replace(/\/$/, '');
+  }
+
+  /** Namespace set on the context, if any. */
+  get contextNamespace(): string | undefined {
+    const ctx = this.kubeconfig.contexts[0]?.context as { namespace?: string } | undefined;
+    return ctx?.namespace;
+  }
+
+  /** Connect to --context (or the current context) of the user's kubeconfig. */
+  static async connect(src: { kubeconfig?: string; context?: string }, options: ClientOptions = {}): Promise<KubeClient> {
+    const { config } = loadKubeconfig(src);
+    const name = selectContext(config, src.context);
+    return KubeClient.fromConfig(singleContextConfig(config, name), name, options);
+  }
+
+  /** Connect with a kubeconfig given as text, e.g. from a Link's credentials Secret. */
+  static async fromKubeconfigText(text: string, label: string, options: ClientOptions = {}): Promise<KubeClient> {
+    let cfg: RawKubeconfig;
+    try {
+      cfg = yaml.load(text) as RawKubeconfig;
+    } catch {
+      throw new McError(`the kubeconfig of ${label} is not valid YAML`, 'Re-create it (for a Link: run `mc link` again).');
+    }
+    const name = selectContext({ ...cfg, contexts: cfg?.contexts ?? [] }, undefined);
+    return KubeClient.fromConfig(singleContextConfig(cfg, name), name, options);
+  }
+
+  private static async fromConfig(cfg: RawKubeconfig, contextName: string, options: ClientOptions): Promise<KubeClient> {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromString(yaml.dump(cfg));
+    kc.setCurrentContext(contextName);
+    const cluster = kc.getCurrentCluster();
+    if (!cluster?.server) {
+      throw new McError(`context "${contextName}" has no API server address`, 'Fix the cluster entry of the kubeconfig.');
+    }
+    const opts: https.RequestOptions = { headers: {} };
+    try {
+      await kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      throw new McError(`cannot load the credentials of context "${contextName}": ${(err as Error).message}`, 'Check the user entry of the kubeconfig (certificate files, token, exec plugin).');
+    }
+    const agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 32,
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      rejectUnauthorized: opts.rejectUnauthorized,
+      servername: opts.servername,
+    });
+    const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    return new KubeClient(contextName, cfg, { server: new URL(cluster.server), agent, headers }, options.timeoutMs ?? 30_000);
+  }
+
+  /** Close idle keep-alive connections (lets the process exit at once). */
+  close(): void {
+    this.conn.agent.destroy();
+  }
+
+  async get<T = KubeObject>(ref: ResourceRef): Promise<T> {
+    return this.call<T>('GET', ref);
+  }
+
+  /** Get, or undefined when the object does not exist. */
+  async getIfExists<T = KubeObject>(ref: ResourceRef): Promise<T | undefined> {
+    try {
+      return await this.get<T>(ref);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** List every item, following `continue` tokens. */
+  async list<T = KubeObject>(ref: ResourceRef, options: ListOptions = {}): Promise<T[]> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    do {
+      const query: Record<string, string> = {};
+      if (options.labelSelector) query.labelSelector = options.labelSelector;
+      if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
+      if (options.limit) query.limit = String(options.limit);
+      if (cont) query.continue = cont;
+      const page = await this.call<{ items?: T[]; metadata?: { continue?: string } }>('GET', ref, { query });
+      items.push(...(page.items ?? []));
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return items;
+  }
+
+  async create<T = KubeObject>(ref: ResourceRef, body: unknown): Promise<T> {
+    return this.call<T>('POST', { ...ref, name: undefined }, { body, target: ref });
+  }
+
+  async replace<T = KubeObject>(ref: ResourceRef, body: unknown): Promise<T> {
+    return this.call<T>('PUT', ref, { body });
+  }
+
+  async patch<T = KubeObject>(ref: ResourceRef, body: unknown, type: PatchType, query: Record<string, string> = {}): Promise<T> {
+    return this.call<T>('PATCH', ref, { body, contentType: PATCH_CONTENT_TYPES[type], query });
+  }
+
+  /** Server-side apply of a whole object, as `kubectl apply --server-side`. */
+  async apply<T = KubeObject>(obj: KubeObject, fieldManager: string, force = true): Promise<T> {
+    const query: Record<string, string> = { fieldManager };
+    if (force) query.force = 'true';
+    return this.patch<T>(refOf(obj), obj, 'apply', query);
+  }
+
+  async delete(ref: ResourceRef): Promise<void> {
+    await this.call('DELETE', ref);
+  }
+
+  /** Raw request for what the helpers above do not cover (discovery, reviews). */
+  async call<T>(
+    method: string,
+    ref: ResourceRef,
+    opts: { body?: unknown; contentType?: string; query?: Record<string, string>; target?: ResourceRef } = {},
+  ): Promise<T> {
+    const url = new URL(pathOf(ref), this.conn.server);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const verb = VERBS[method] ?? (ref.name ? 'get' : 'list');
+    const target = opts.target ?? ref;
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json' };
+    if (payload !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const { status, text } = await this.send(method, url, headers, payload, verb, target);
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? {} : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (status >= 200 && status < 300 && parsed !== undefined) return parsed as T;
+    throw this.apiError(status, parsed as KubeStatus | undefined, verb, target);
+  }
+
+  private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = https.request(url, { method, headers, agent: this.conn.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => reject(this.networkError(err, verb, target)));
+      });
+      req.setTimeout(this.timeoutMs, () => {
+        req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }));
+      });
+      req.on('error', (err) => reject(this.networkError(err, verb, target)));
+      req.end(payload);
+    });
+  }
+
+  private where(): string {
+    return `context "${this.contextName}" (${this.server})`;
+  }
+
+  private networkError(err: Error, verb: string, ref: ResourceRef): McError {
+    const code = (err as NodeJS.ErrnoException).code ?? err.message;
+    const detail = code === 'ETIMEDOUT' ? err.message : code;
+    return new KubeApiError(
+      `cannot ${verb} ${describeRef(ref)}: the API server of ${this.where()} is unreachable (${detail})`,
+      'Check that the cluster is running and that the kubeconfig points at the right address.',
+      0,
+      code === 'ETIMEDOUT' ? 'Timeout' : 'Unreachable',
+      verb,
+      ref,
+    );
+  }
+
+  private apiError(status: number, body: KubeStatus | undefined, verb: string, ref: ResourceRef): KubeApiError {
+    const reason = body?.reason ?? `HTTP ${status}`;
+    const serverMessage = body?.message ? `: ${body.message}` : '';
+    const what = `${verb} ${describeRef(ref)}`;
+    switch (status) {
+      case 401:
+        return new KubeApiError(`the API server of ${this.where()} rejected the credentials (Unauthorized) trying to ${what}`, 'Refresh the credentials of this context (for a Link: run `mc link` again).', status, reason, verb, ref);
+      case 403:
+        return new KubeApiError(`forbidden: cannot ${what} in ${this.where()}${serverMessage}`, `Grant the identity of this context the "${verb}" verb on ${ref.resource}${ref.namespace ? ` in namespace "${ref.namespace}"` : ''}.`, status, reason, verb, ref);
+      case 404:
+        return new KubeApiError(`not found: ${describeRef(ref)} in ${this.where()}${serverMessage}`, undefined, status, reason, verb, ref);
+      default:
+        return new KubeApiError(`cannot ${what} in ${this.where()}: ${reason}${serverMessage}`, undefined, status, reason, verb, ref);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { normalizeBooleanArgs } from '../src/cli-kit.js';
+import { UsageError } from '../src/errors.js';
+import { LINKERD_VERSION } from '../src/version.js';
+import { runMc } from './helpers.js';
+
+test('--version prints mc and the targeted Linkerd version', async () => {
+  const r = await runMc(['--version']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, new RegExp(`^mc \\d+\\.\\d+\\.\\d+ \\(Linkerd ${LINKERD_VERSION}\\)`));
+});
+
+test('--help lists the global options', async () => {
+  const r = await runMc(['--help']);
+  assert.equal(r.code, 0);
+  for (const flag of ['--kubeconfig', '--context', '--linkerd-namespace', '--verbose']) assert.ok(r.stdout.includes(flag), flag);
+});
+
+test('an unknown option is a usage error: exit 2, nothing on stdout', async () => {
+  const r = await runMc(['--no-such-flag']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /unknown option '--no-such-flag'/);
+});
+
+test('--flag=false becomes --no-flag for boolean flags only', () => {
+  const booleans = new Set(['gateway', 'ha']);
+  assert.deepEqual(normalizeBooleanArgs(['--gateway=false', '--ha=true', '--set=a=false', '--log-level=false'], booleans), [
+    '--no-gateway',
+    '--ha',
+    '--set=a=false',
+    '--log-level=false',
+  ]);
+  assert.throws(() => normalizeBooleanArgs(['--gateway=maybe'], booleans), UsageError);
+});

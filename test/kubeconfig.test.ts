@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { test } from 'node:test';
+import { McError } from '../src/errors.js';
+import { kubeconfigPaths, loadKubeconfig, selectContext } from '../src/kube/kubeconfig.js';
+
+function kubeconfigFile(dir: string, file: string, contexts: string[], current?: string): string {
+  const path = join(dir, file);
+  const lines = ['apiVersion: v1', 'kind: Config', 'clusters:'];
+  for (const c of contexts) lines.push(`- name: ${c}`, '  cluster:', `    server: https://${c}.example:6443`, '    certificate-authority: ca.crt');
+  lines.push('users:');
+  for (const c of contexts) lines.push(`- name: ${c}`, '  user:', `    token: t-${c}`);
+  lines.push('contexts:');
+  for (const c of contexts) lines.push(`- name: ${c}`, '  context:', `    cluster: ${c}`, `    user: ${c}`);
+  if (current) lines.push(`current-context: ${current}`);
+  writeFileSync(path, lines.join('\n'));
+  return path;
+}
+
+test('KUBECONFIG paths are merged like kubectl: first definition and first current-context win', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-kc-'));
+  const a = kubeconfigFile(dir, 'a', ['east'], 'east');
+  const b = kubeconfigFile(dir, 'b', ['east', 'west'], 'west');
+  const paths = kubeconfigPaths({}, { KUBECONFIG: [a, join(dir, 'missing'), b].join(delimiter) });
+  assert.equal(paths.length, 3);
+  process.env.KUBECONFIG = paths.join(delimiter);
+  try {
+    const { config } = loadKubeconfig({});
+    assert.deepEqual(config.contexts.map((c) => c.name), ['east', 'west']);
+    assert.equal(config['current-context'], 'east');
+    // relative file paths are resolved against the file that holds them
+    assert.equal((config.clusters[0]!.cluster as Record<string, string>)['certificate-authority'], join(dir, 'ca.crt'));
+  } finally {
+    delete process.env.KUBECONFIG;
+  }
+});
+
+test('--kubeconfig wins over KUBECONFIG and a missing explicit file is an error', () => {
+  assert.deepEqual(kubeconfigPaths({ kubeconfig: '/x' }, { KUBECONFIG: '/y' }), ['/x']);
+  assert.throws(() => loadKubeconfig({ kubeconfig: '/nonexistent/kubeconfig' }), (e: unknown) => e instanceof McError && /cannot read kubeconfig/.test(e.message));
+});
+
+test('an unknown context is an error listing the known ones', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-kc-'));
+  const { config } = loadKubeconfig({ kubeconfig: kubeconfigFile(dir, 'c', ['east', 'west'], 'east') });
+  assert.equal(selectContext(config, undefined), 'east');
+  assert.throws(() => selectContext(config, 'north'), (e: unknown) => e instanceof McError && /"north" does not exist/.test(e.message) && /east, west/.test(e.hint ?? ''));
+});
