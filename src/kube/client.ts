@@ -207,9 +207,10 @@ export class KubeClient {
   async call<T>(
     method: string,
     ref: ResourceRef,
-    opts: { body?: unknown; contentType?: string; query?: Record<string, string>; target?: ResourceRef } = {},
+    opts: { body?: unknown; contentType?: string; query?: Record<string, string>; target?: ResourceRef; path?: string } = {},
   ): Promise<T> {
-    const url = new URL(pathOf(ref), this.conn.server);
+    // `path` addresses what a ResourceRef cannot: /version, /apis/GROUP/VERSION (discovery).
+    const url = new URL(opts.path ?? pathOf(ref), this.conn.server);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const verb = VERBS[method] ?? (ref.name ? 'get' : 'list');
     const target = opts.target ?? ref;
