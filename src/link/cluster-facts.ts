@@ -1,0 +1,60 @@
+/**
+ * What link reads from the cluster being linked, turned into plain facts:
+ * the trust and cluster domains from linkerd-config, and the remote-access
+ * service account's token from its token Secret.
+ */
+import yaml from 'js-yaml';
+import { McError } from '../errors.js';
+import { SA_NAME_ANNOTATION, TOKEN_KEY } from './names.js';
+
+export interface LinkerdFacts {
+  trustDomain: string;
+  clusterDomain: string;
+}
+
+export interface ConfigMapLike {
+  metadata?: { name?: string; namespace?: string };
+  data?: Record<string, string>;
+}
+
+/** linkerd-config's `values` key (Helm values of the control plane). */
+export function linkerdFacts(cm: ConfigMapLike, where: string): LinkerdFacts {
+  const text = cm.data?.values;
+  let values: Record<string, unknown> = {};
+  if (text !== undefined) {
+    try {
+      values = (yaml.load(text) ?? {}) as Record<string, unknown>;
+    } catch {
+      throw new McError(`the "values" of ConfigMap linkerd-config in ${where} is not valid YAML`, 'Re-install or upgrade Linkerd (`linkerd upgrade`).');
+    }
+  }
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return {
+    trustDomain: str(values.identityTrustDomain) ?? 'cluster.local',
+    clusterDomain: str(values.clusterDomain) ?? 'cluster.local',
+  };
+}
+
+export interface SecretLike {
+  metadata: { name?: string; annotations?: Record<string, string> };
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export class TokenNotFound extends McError {}
+
+/** The token of a service account, from the token Secrets of its namespace (as upstream finds it). */
+export function findServiceAccountToken(secrets: SecretLike[], account: string, where: string, allowHint: string): string {
+  const secret = secrets.find((s) => s.metadata.annotations?.[SA_NAME_ANNOTATION] === account);
+  if (!secret) {
+    throw new TokenNotFound(`no token Secret for service account "${account}" in ${where}: no Secret of type kubernetes.io/service-account-token is annotated ${SA_NAME_ANNOTATION}=${account}`, allowHint);
+  }
+  const b64 = secret.data?.[TOKEN_KEY];
+  if (!b64) {
+    throw new McError(
+      `the token Secret "${secret.metadata.name}" of service account "${account}" in ${where} holds no token yet`,
+      'Kubernetes fills it in a moment after the Secret is created; run link again, and check that the token controller is running.',
+    );
+  }
+  return Buffer.from(b64, 'base64').toString('utf8');
+}

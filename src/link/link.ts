@@ -1,0 +1,86 @@
+/**
+ * The credentials Secrets and the Link that `link` prints, built from the
+ * facts read in the cluster being linked and the flags. Pure.
+ */
+import type { KubeObject } from '../kube/client.js';
+import type { LinkerdFacts } from './cluster-facts.js';
+import type { GatewaySpec } from './gateway.js';
+import {
+  CLUSTER_DOMAIN_ANNOTATION,
+  CLUSTER_NAME_LABEL,
+  CREATED_BY_ANNOTATION,
+  KUBECONFIG_KEY,
+  LINK_API_VERSION,
+  MIRROR_SECRET_TYPE,
+  TRUST_DOMAIN_ANNOTATION,
+  credentialsSecretName,
+} from './names.js';
+import type { LabelSelector } from './selector.js';
+
+export interface LinkSpecInput {
+  clusterName: string;
+  /** Namespace of the Link and the service mirror (--namespace). */
+  namespace: string;
+  /** Linkerd's namespace (-L): the Link's targetClusterLinkerdNamespace and where the second Secret goes. */
+  linkerdNamespace: string;
+  /** "linkerd/cli VERSION", as upstream stamps it. */
+  createdBy: string;
+  selector: LabelSelector;
+  remoteDiscoverySelector: LabelSelector;
+  federatedServiceSelector: LabelSelector;
+  excludedLabels: string[];
+  excludedAnnotations: string[];
+  /** Undefined with --gateway=false. */
+  gateway?: GatewaySpec;
+}
+
+function credentialsSecret(name: string, namespace: string, kubeconfig: string, labels?: Record<string, string>, annotations?: Record<string, string>): KubeObject {
+  const metadata: KubeObject['metadata'] = { name, namespace };
+  if (labels) metadata.labels = labels;
+  if (annotations) metadata.annotations = annotations;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata,
+    type: MIRROR_SECRET_TYPE,
+    data: { [KUBECONFIG_KEY]: Buffer.from(kubeconfig, 'utf8').toString('base64') },
+  };
+}
+
+/** [credentials Secret (--namespace), credentials Secret (Linkerd namespace), Link]. */
+export function buildLinkObjects(facts: LinkerdFacts, kubeconfig: string, o: LinkSpecInput): KubeObject[] {
+  const secretName = credentialsSecretName(o.clusterName);
+  const spec: Record<string, unknown> = {
+    targetClusterName: o.clusterName,
+    targetClusterDomain: facts.clusterDomain,
+    targetClusterLinkerdNamespace: o.linkerdNamespace,
+    clusterCredentialsSecret: secretName,
+  };
+  if (o.gateway) {
+    spec.gatewayAddress = o.gateway.gatewayAddress;
+    spec.gatewayPort = o.gateway.gatewayPort;
+    spec.gatewayIdentity = o.gateway.gatewayIdentity;
+    spec.probeSpec = { ...o.gateway.probeSpec };
+    spec.selector = o.selector;
+  } else {
+    spec.probeSpec = {};
+  }
+  spec.remoteDiscoverySelector = o.remoteDiscoverySelector;
+  spec.federatedServiceSelector = o.federatedServiceSelector;
+  if (o.excludedAnnotations.length > 0) spec.excludedAnnotations = [...o.excludedAnnotations];
+  if (o.excludedLabels.length > 0) spec.excludedLabels = [...o.excludedLabels];
+  const link: KubeObject = {
+    apiVersion: LINK_API_VERSION,
+    kind: 'Link',
+    metadata: { name: o.clusterName, namespace: o.namespace, annotations: { [CREATED_BY_ANNOTATION]: o.createdBy } },
+    spec,
+  };
+  return [
+    credentialsSecret(secretName, o.namespace, kubeconfig),
+    credentialsSecret(secretName, o.linkerdNamespace, kubeconfig, { [CLUSTER_NAME_LABEL]: o.clusterName }, {
+      [TRUST_DOMAIN_ANNOTATION]: facts.trustDomain,
+      [CLUSTER_DOMAIN_ANNOTATION]: facts.clusterDomain,
+    }),
+    link,
+  ];
+}

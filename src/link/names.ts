@@ -1,0 +1,49 @@
+/**
+ * Names, labels and annotations of the objects `link` creates. They are facts
+ * of upstream's interface (Linkerd multicluster, edge-26.8): the service
+ * mirror and the destination controller look for exactly these.
+ */
+export const DEFAULT_MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
+export const DEFAULT_GATEWAY_NAME = 'linkerd-gateway';
+export const DEFAULT_SERVICE_ACCOUNT = 'linkerd-service-mirror-remote-access-default';
+export const DEFAULT_REGISTRY = 'cr.l5d.io/linkerd';
+export const REGISTRY_ENV = 'LINKERD_DOCKER_REGISTRY';
+
+export const DEFAULT_SELECTOR = 'mirror.linkerd.io/exported=true';
+export const DEFAULT_REMOTE_DISCOVERY_SELECTOR = 'mirror.linkerd.io/exported=remote-discovery';
+export const DEFAULT_FEDERATED_SELECTOR = 'mirror.linkerd.io/federated=member';
+
+/** Secret type the service mirror watches for, and the data key holding the kubeconfig. */
+export const MIRROR_SECRET_TYPE = 'mirror.linkerd.io/remote-kubeconfig';
+export const KUBECONFIG_KEY = 'kubeconfig';
+
+/** On the copy in the Linkerd namespace, read by the destination controller. */
+export const CLUSTER_NAME_LABEL = 'multicluster.linkerd.io/cluster-name';
+export const TRUST_DOMAIN_ANNOTATION = 'multicluster.linkerd.io/trust-domain';
+export const CLUSTER_DOMAIN_ANNOTATION = 'multicluster.linkerd.io/cluster-domain';
+export const CREATED_BY_ANNOTATION = 'linkerd.io/created-by';
+
+/** Service-account token Secrets. */
+export const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+export const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
+export const TOKEN_KEY = 'token';
+
+/** The gateway Service. */
+export const GATEWAY_PORT_NAME = 'mc-gateway';
+export const PROBE_PORT_NAME = 'mc-probe';
+export const GATEWAY_IDENTITY_ANNOTATION = 'mirror.linkerd.io/gateway-identity';
+export const PROBE_PATH_ANNOTATION = 'mirror.linkerd.io/probe-path';
+export const PROBE_PERIOD_ANNOTATION = 'mirror.linkerd.io/probe-period';
+
+/** Labels on what the service mirror creates in the linking cluster. */
+export const MIRROR_CLUSTER_LABEL = 'mirror.linkerd.io/cluster-name';
+export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
+
+export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
+
+export const credentialsSecretName = (cluster: string): string => `cluster-credentials-${cluster}`;
+export const serviceMirrorName = (cluster: string): string => `linkerd-service-mirror-${cluster}`;
+export const probeServiceName = (cluster: string): string => `probe-gateway-${cluster}`;
+export const localResourcesRoleName = (cluster: string): string => `linkerd-service-mirror-access-local-resources-${cluster}`;
+export const remoteCredsRoleName = (cluster: string): string => `linkerd-service-mirror-read-remote-creds-${cluster}`;
+export const pspRoleBindingName = (cluster: string): string => `linkerd-multicluster-link-psp-${cluster}`;

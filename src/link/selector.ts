@@ -1,0 +1,128 @@
+/**
+ * Kubernetes label-selector syntax (`a=b,c!=d,e in (f,g),!h`) turned into the
+ * structured LabelSelector a Link carries, as `metav1.ParseToLabelSelector`
+ * does: equality goes to matchLabels, the rest to matchExpressions, sorted by
+ * key, set values sorted.
+ */
+import { UsageError } from '../errors.js';
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function checkKey(key: string, flag: string, text: string): void {
+  const slash = key.indexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  const ok = name.length > 0 && name.length <= 63 && NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
+  if (!ok) throw new UsageError(`invalid ${flag} "${text}": "${key}" is not a valid label key`, 'A label key is an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" or "." (starting and ending alphanumeric).');
+}
+
+function checkValue(value: string, flag: string, text: string): void {
+  if (value === '') return;
+  if (value.length > 63 || !NAME.test(value)) {
+    throw new UsageError(`invalid ${flag} "${text}": "${value}" is not a valid label value`, 'A label value is empty or up to 63 letters, digits, "-", "_" or "." (starting and ending alphanumeric).');
+  }
+}
+
+type Token = { kind: 'word' | 'op' | 'punct'; text: string };
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === ',' || c === '(' || c === ')') {
+      tokens.push({ kind: 'punct', text: c });
+      i++;
+    } else if (text.startsWith('==', i) || text.startsWith('!=', i)) {
+      tokens.push({ kind: 'op', text: text.slice(i, i + 2) });
+      i += 2;
+    } else if (c === '=' || c === '>' || c === '<' || c === '!') {
+      tokens.push({ kind: 'op', text: c });
+      i++;
+    } else {
+      let j = i;
+      while (j < text.length && !/[\s,()=!<>]/.test(text[j]!)) j++;
+      tokens.push({ kind: 'word', text: text.slice(i, j) });
+      i = j;
+    }
+  }
+  return tokens;
+}
+
+/** Parse a selector given on the command line; errors are usage errors naming the flag. */
+export function parseLabelSelector(text: string, flag = '--selector'): LabelSelector {
+  const tokens = tokenize(text);
+  const bad = (why: string) => new UsageError(`invalid ${flag} "${text}": ${why}`, 'Use label-query syntax, e.g. "app=web,tier in (a,b),!legacy".');
+  const labels = new Map<string, string>();
+  const exprs: LabelSelectorRequirement[] = [];
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const next = () => tokens[pos++];
+  while (pos < tokens.length) {
+    let t = next()!;
+    if (t.kind === 'op' && t.text === '!') {
+      const key = next();
+      if (!key || key.kind !== 'word') throw bad('"!" must be followed by a label key');
+      checkKey(key.text, flag, text);
+      exprs.push({ key: key.text, operator: 'DoesNotExist' });
+    } else if (t.kind === 'word') {
+      const key = t.text;
+      checkKey(key, flag, text);
+      const op = peek();
+      if (!op || (op.kind === 'punct' && op.text === ',')) {
+        exprs.push({ key, operator: 'Exists' });
+      } else if (op.kind === 'op') {
+        next();
+        if (op.text === '>' || op.text === '<') throw bad(`operator "${op.text}" cannot be used in a Link selector`);
+        const v = peek();
+        let value = '';
+        if (v && v.kind === 'word') {
+          value = v.text;
+          next();
+        }
+        checkValue(value, flag, text);
+        if (op.text === '!=') exprs.push({ key, operator: 'NotIn', values: [value] });
+        else labels.set(key, value);
+      } else if (op.kind === 'word' && (op.text === 'in' || op.text === 'notin')) {
+        next();
+        const open = next();
+        if (!open || open.text !== '(') throw bad(`"${op.text}" must be followed by "(values)"`);
+        const values = new Set<string>();
+        for (;;) {
+          const v = next();
+          if (!v) throw bad('missing ")"');
+          if (v.kind === 'punct' && v.text === ')') break;
+          if (v.kind === 'punct' && v.text === ',') continue;
+          if (v.kind !== 'word') throw bad(`unexpected "${v.text}" in a value list`);
+          checkValue(v.text, flag, text);
+          values.add(v.text);
+        }
+        exprs.push({ key, operator: op.text === 'in' ? 'In' : 'NotIn', values: [...values].sort() });
+      } else {
+        throw bad(`unexpected "${op.text}" after "${key}"`);
+      }
+    } else {
+      throw bad(`unexpected "${t.text}"`);
+    }
+    t = next()!;
+    if (t && !(t.kind === 'punct' && t.text === ',')) throw bad(`expected "," before "${t.text}"`);
+  }
+  const selector: LabelSelector = {};
+  if (labels.size > 0) selector.matchLabels = Object.fromEntries([...labels.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  if (exprs.length > 0) selector.matchExpressions = exprs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return selector;
+}

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import yaml from 'js-yaml';
+import { McError, UsageError } from '../src/errors.js';
+import { findServiceAccountToken, linkerdFacts } from '../src/link/cluster-facts.js';
+import { checkClusterName, suggestClusterName } from '../src/link/cluster-name.js';
+import { secondsToGoDuration } from '../src/link/duration.js';
+import { gatewaySpec, type GatewayService } from '../src/link/gateway.js';
+import { buildLinkObjects } from '../src/link/link.js';
+import { buildRemoteKubeconfig } from '../src/link/remote-kubeconfig.js';
+import { parseLabelSelector } from '../src/link/selector.js';
+import { linkCreatedObjects, unlinkPlan } from '../src/link/unlink.js';
+
+test('label selectors become matchLabels / matchExpressions as metav1.ParseToLabelSelector makes them', () => {
+  assert.deepEqual(parseLabelSelector('mirror.linkerd.io/exported=true'), { matchLabels: { 'mirror.linkerd.io/exported': 'true' } });
+  assert.deepEqual(parseLabelSelector(''), {});
+  assert.deepEqual(parseLabelSelector('b==2, a=1,tier in (web, api),!legacy,env notin (dev),x!=y,has'), {
+    matchLabels: { a: '1', b: '2' },
+    matchExpressions: [
+      { key: 'env', operator: 'NotIn', values: ['dev'] },
+      { key: 'has', operator: 'Exists' },
+      { key: 'legacy', operator: 'DoesNotExist' },
+      { key: 'tier', operator: 'In', values: ['api', 'web'] },
+      { key: 'x', operator: 'NotIn', values: ['y'] },
+    ],
+  });
+  for (const bad of ['a=b=c', 'in (x', 'a in x', 'Bad Key=1', 'a>1', 'a=' + 'x'.repeat(64), ',=']) {
+    assert.throws(() => parseLabelSelector(bad, '--selector'), (e: unknown) => e instanceof UsageError && /--selector/.test(e.message), bad);
+  }
+});
+
+test('cluster names: DNS-1123 labels short enough for probe-gateway-NAME; context names are made into one', () => {
+  assert.equal(checkClusterName('east'), 'east');
+  for (const bad of ['East', 'east_1', '-east', 'east-', 'a'.repeat(50), '']) assert.throws(() => checkClusterName(bad), UsageError, bad);
+  assert.equal(checkClusterName('a'.repeat(49)), 'a'.repeat(49));
+  assert.equal(suggestClusterName('kind-east'), 'kind-east');
+  assert.equal(suggestClusterName('arn:aws:eks:us-west-2:1234:cluster/Prod_1'), 'arn-aws-eks-us-west-2-1234-cluster-prod-1');
+  assert.equal(suggestClusterName('gke_proj_europe-west1_c'.padEnd(80, '_')), 'gke-proj-europe-west1-c');
+  assert.equal(suggestClusterName('___'), undefined);
+  const long = suggestClusterName('x'.repeat(48) + '--yyy')!;
+  assert.ok(long.length <= 49 && !long.endsWith('-'));
+});
+
+test('probe periods in seconds become Go durations', () => {
+  assert.equal(secondsToGoDuration(3), '3s');
+  assert.equal(secondsToGoDuration(90), '1m30s');
+  assert.equal(secondsToGoDuration(3600), '1h0m0s');
+});
+
+function gw(over: Partial<GatewayService> = {}): GatewayService {
+  return {
+    metadata: {
+      name: 'ambassador',
+      namespace: 'ambassador',
+      annotations: {
+        'mirror.linkerd.io/gateway-identity': 'ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local',
+        'mirror.linkerd.io/probe-path': '/ready',
+        'mirror.linkerd.io/probe-period': '3',
+      },
+    },
+    spec: { type: 'LoadBalancer', ports: [{ name: 'mc-gateway', port: 4143, nodePort: 30143 }, { name: 'mc-probe', port: 4191, nodePort: 30191 }] },
+    status: { loadBalancer: { ingress: [{ ip: '10.0.0.5' }, { hostname: 'gw.example.com' }] } },
+    ...over,
+  };
+}
+
+test('gateway spec: addresses, ports, identity and probe from the Service; flags override', () => {
+  assert.deepEqual(gatewaySpec(gw()), {
+    gatewayAddress: '10.0.0.5,gw.example.com',
+    gatewayPort: '4143',
+    gatewayIdentity: 'ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local',
+    probeSpec: { path: '/ready', port: '4191', period: '3s' },
+  });
+  const nodePort = gatewaySpec(gw({ spec: { ...gw().spec, type: 'NodePort' }, status: {} }), { addresses: '192.168.1.10', port: 0 });
+  assert.equal(nodePort.gatewayAddress, '192.168.1.10');
+  assert.equal(nodePort.gatewayPort, '30143');
+  assert.equal(nodePort.probeSpec.port, '30191');
+  assert.equal(gatewaySpec(gw(), { port: 8443, addresses: 'a,b' }).gatewayPort, '8443');
+  assert.equal(gatewaySpec(gw(), { addresses: 'a, b' }).gatewayAddress, 'a,b');
+});
+
+test('gateway spec: every missing field is named, with the Service and the fix', () => {
+  const bare: GatewayService = { metadata: { name: 'ambassador', namespace: 'ambassador' }, spec: { type: 'ClusterIP', ports: [{ name: 'http', port: 80 }] } };
+  assert.throws(
+    () => gatewaySpec(bare, { context: 'east', trustDomain: 'example.org' }),
+    (e: unknown) => {
+      assert.ok(e instanceof McError);
+      const m = e.message;
+      assert.match(m, /gateway Service "ambassador" in namespace "ambassador" \(context "east"\)/);
+      assert.match(m, /status\.loadBalancer\.ingress is empty.*--gateway-addresses/);
+      assert.match(m, /no port named "mc-gateway".*--gateway-port/);
+      assert.match(m, /mirror\.linkerd\.io\/gateway-identity is missing.*kubectl --context east -n ambassador annotate svc\/ambassador .*identity\.linkerd\.example\.org/);
+      assert.match(m, /mirror\.linkerd\.io\/probe-path is missing/);
+      assert.match(m, /no port named "mc-probe"/);
+      assert.match(m, /mirror\.linkerd\.io\/probe-period is missing/);
+      assert.match(e.hint ?? '', /--gateway=false/);
+      return true;
+    },
+  );
+  const badPeriod = gw();
+  badPeriod.metadata.annotations!['mirror.linkerd.io/probe-period'] = 'soon';
+  assert.throws(() => gatewaySpec(badPeriod), /probe-period is "soon"/);
+  badPeriod.metadata.annotations!['mirror.linkerd.io/probe-period'] = '1m30s';
+  assert.equal(gatewaySpec(badPeriod).probeSpec.period, '1m30s');
+});
+
+test('remote kubeconfig: only the linked cluster, CA file embedded as data, the token as the only user', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-link-'));
+  const caPath = join(dir, 'ca.crt');
+  writeFileSync(caPath, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  const local = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'east-cluster', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority': caPath, extensions: [] } }],
+    users: [{ name: 'admin', user: { exec: { command: 'aws' }, 'client-certificate': '/x' } }],
+    contexts: [{ name: 'east', context: { cluster: 'east-cluster', user: 'admin', namespace: 'apps' } }],
+    'current-context': 'east',
+  };
+  const out = buildRemoteKubeconfig({ local, contextName: 'east', serviceAccountName: 'sa', token: 'TOKEN-123' });
+  const cfg = yaml.load(out.text) as any;
+  assert.equal(out.server, 'https://127.0.0.1:6443');
+  assert.deepEqual(cfg.clusters, [{ name: 'east-cluster', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64') } }]);
+  assert.deepEqual(cfg.users, [{ name: 'sa', user: { token: 'TOKEN-123' } }]);
+  assert.deepEqual(cfg.contexts, [{ name: 'east', context: { cluster: 'east-cluster', user: 'sa', namespace: 'apps' } }]);
+  assert.equal(cfg['current-context'], 'east');
+  const moved = yaml.load(buildRemoteKubeconfig({ local, contextName: 'east', serviceAccountName: 'sa', token: 't', apiServerAddress: 'https://east.example:443' }).text) as any;
+  assert.equal(moved.clusters[0].cluster.server, 'https://east.example:443');
+  local.clusters[0]!.cluster['certificate-authority'] = join(dir, 'missing.crt');
+  assert.throws(() => buildRemoteKubeconfig({ local, contextName: 'east', serviceAccountName: 'sa', token: 'TOKEN-123' }), (e: unknown) => e instanceof McError && /missing\.crt/.test(e.message) && !/TOKEN-123/.test(e.message));
+});
+
+test('token: found by the service-account annotation, decoded; a missing one is an error without secrets', () => {
+  const secrets = [
+    { metadata: { name: 'other', annotations: { 'kubernetes.io/service-account.name': 'other' } }, data: { token: Buffer.from('NOPE').toString('base64') } },
+    { metadata: { name: 'sa-token', annotations: { 'kubernetes.io/service-account.name': 'sa' } }, data: { token: Buffer.from('SECRET').toString('base64') } },
+  ];
+  assert.equal(findServiceAccountToken(secrets, 'sa', 'here', 'hint'), 'SECRET');
+  assert.throws(() => findServiceAccountToken(secrets, 'nobody', 'namespace "x"', 'hint'), (e: unknown) => e instanceof McError && /"nobody"/.test(e.message) && !/NOPE|SECRET/.test(e.message));
+  assert.throws(() => findServiceAccountToken([{ metadata: { name: 'empty', annotations: { 'kubernetes.io/service-account.name': 'sa' } } }], 'sa', 'here', 'hint'), /holds no token yet/);
+});
+
+test('linkerd-config values give the trust and cluster domains', () => {
+  assert.deepEqual(linkerdFacts({ data: { values: 'identityTrustDomain: example.org\nclusterDomain: east.local\n' } }, 'x'), { trustDomain: 'example.org', clusterDomain: 'east.local' });
+  assert.deepEqual(linkerdFacts({ data: {} }, 'x'), { trustDomain: 'cluster.local', clusterDomain: 'cluster.local' });
+});
+
+test('Link and credentials Secrets carry upstream names, labels, annotations and every spec field', () => {
+  const [a, b, link] = buildLinkObjects({ trustDomain: 'example.org', clusterDomain: 'cluster.local' }, 'KUBECONFIG', {
+    clusterName: 'east',
+    namespace: 'linkerd-multicluster',
+    linkerdNamespace: 'linkerd',
+    createdBy: 'linkerd/cli edge-26.8.3',
+    selector: parseLabelSelector('mirror.linkerd.io/exported=true'),
+    remoteDiscoverySelector: parseLabelSelector('mirror.linkerd.io/exported=remote-discovery'),
+    federatedServiceSelector: parseLabelSelector('mirror.linkerd.io/federated=member'),
+    excludedLabels: ['a'],
+    excludedAnnotations: [],
+    gateway: gatewaySpec(gw()),
+  });
+  assert.deepEqual(a, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cluster-credentials-east', namespace: 'linkerd-multicluster' }, type: 'mirror.linkerd.io/remote-kubeconfig', data: { kubeconfig: Buffer.from('KUBECONFIG').toString('base64') } });
+  assert.deepEqual(b!.metadata, {
+    name: 'cluster-credentials-east',
+    namespace: 'linkerd',
+    labels: { 'multicluster.linkerd.io/cluster-name': 'east' },
+    annotations: { 'multicluster.linkerd.io/trust-domain': 'example.org', 'multicluster.linkerd.io/cluster-domain': 'cluster.local' },
+  });
+  assert.equal(link!.apiVersion, 'multicluster.linkerd.io/v1alpha3');
+  assert.deepEqual(link!.metadata, { name: 'east', namespace: 'linkerd-multicluster', annotations: { 'linkerd.io/created-by': 'linkerd/cli edge-26.8.3' } });
+  assert.deepEqual(link!.spec, {
+    targetClusterName: 'east',
+    targetClusterDomain: 'cluster.local',
+    targetClusterLinkerdNamespace: 'linkerd',
+    clusterCredentialsSecret: 'cluster-credentials-east',
+    gatewayAddress: '10.0.0.5,gw.example.com',
+    gatewayPort: '4143',
+    gatewayIdentity: 'ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local',
+    probeSpec: { path: '/ready', port: '4191', period: '3s' },
+    selector: { matchLabels: { 'mirror.linkerd.io/exported': 'true' } },
+    remoteDiscoverySelector: { matchLabels: { 'mirror.linkerd.io/exported': 'remote-discovery' } },
+    federatedServiceSelector: { matchLabels: { 'mirror.linkerd.io/federated': 'member' } },
+    excludedLabels: ['a'],
+  });
+});
+
+test('unlink plan: existing objects of the link, then mirrored services, without duplicates', () => {
+  const ids = linkCreatedObjects('east', 'linkerd-multicluster', 'linkerd');
+  assert.ok(ids.some((i) => i.kind === 'Secret' && i.namespace === 'linkerd'));
+  const probe = ids.find((i) => i.kind === 'Service')!;
+  const plan = unlinkPlan([probe], [probe, { apiVersion: 'v1', kind: 'Service', name: 'podinfo-east', namespace: 'test' }]);
+  assert.deepEqual(plan, [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'probe-gateway-east', namespace: 'linkerd-multicluster' } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'podinfo-east', namespace: 'test' } },
+  ]);
+});
