@@ -195,3 +195,12 @@ test('unlink plan: existing objects of the link, then mirrored services, without
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'podinfo-east', namespace: 'test' } },
   ]);
 });
+
+test('our link values defaults equal upstream link-values.yaml and link-values-ha.yaml', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { REFERENCE_DIR } = await import('./helpers.js');
+  const ours = (f: string) => yaml.load(readFileSync(new URL(`../../templates/link/${f}`, import.meta.url), 'utf8'));
+  const theirs = (f: string) => yaml.load(readFileSync(join(REFERENCE_DIR, f), 'utf8'));
+  assert.deepEqual(ours('values.yaml'), theirs('link-values.yaml'));
+  assert.deepEqual(ours('values-ha.yaml'), theirs('link-values-ha.yaml'));
+});
