@@ -1,0 +1,364 @@
+/**
+ * Shared reads for the multicluster checks. Every object is read once per
+ * run and shared by every check that needs it (a memo of promises), lists
+ * are cluster-wide with a label selector instead of one request per link or
+ * per service, and the reads of every linked cluster start together, in
+ * parallel, as soon as the Links are known. Each remote cluster is reached
+ * with the kubeconfig of its Link's credentials Secret, with a per-request
+ * timeout, so a dead cluster fails its own link quickly.
+ */
+import yaml from 'js-yaml';
+import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import type { ResourceRef } from '../kube/resources.js';
+import type { LabelSelector } from './selectors.js';
+
+export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
+export const LINKS: ResourceRef = { apiVersion: LINK_API_VERSION, resource: 'links' };
+
+// Labels and annotations of upstream's service mirror.
+export const CLUSTER_NAME_LABEL = 'mirror.linkerd.io/cluster-name';
+export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
+export const MIRRORED_GATEWAY_LABEL = 'mirror.linkerd.io/mirrored-gateway';
+export const REMOTE_DISCOVERY_LABEL = 'mirror.linkerd.io/remote-discovery';
+export const REMOTE_SVC_FQ_NAME = 'mirror.linkerd.io/remote-svc-fq-name';
+export const REMOTE_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/remote-discovery';
+export const LOCAL_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/local-discovery';
+export const GATEWAY_IDENTITY_ANNOTATION = 'mirror.linkerd.io/gateway-identity';
+export const CONTROL_PLANE_NS_LABEL = 'linkerd.io/control-plane-ns';
+export const EXTENSION_LABEL = 'linkerd.io/extension';
+/** `component` label values of service mirror objects (links made by the CLI, or by the multicluster chart). */
+export const SERVICE_MIRROR_COMPONENT_VALUES = ['service-mirror', 'controller'];
+
+export type RbacKind = 'serviceaccounts' | 'clusterroles' | 'clusterrolebindings' | 'roles' | 'rolebindings';
+
+export interface LinkSpec {
+  targetClusterName: string;
+  targetClusterDomain?: string;
+  targetClusterLinkerdNamespace?: string;
+  clusterCredentialsSecret: string;
+  gatewayAddress?: string;
+  gatewayPort?: string;
+  gatewayIdentity?: string;
+  probeSpec?: { path?: string; port?: string; period?: string };
+  selector?: LabelSelector;
+  remoteDiscoverySelector?: LabelSelector;
+  federatedServiceSelector?: LabelSelector;
+}
+
+export interface Link extends KubeObject {
+  spec: LinkSpec;
+}
+
+export interface Service extends KubeObject {
+  spec?: { ports?: Array<{ name?: string; port: number }>; type?: string; clusterIP?: string };
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+}
+
+export interface Endpoints extends KubeObject {
+  subsets?: Array<{ addresses?: unknown[] }>;
+}
+
+export interface Deployment extends KubeObject {
+  status?: { availableReplicas?: number; readyReplicas?: number; replicas?: number };
+}
+
+export interface Pod extends KubeObject {
+  spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> };
+  status?: {
+    phase?: string;
+    reason?: string;
+    containerStatuses?: Array<{ name: string; ready: boolean }>;
+  };
+}
+
+interface SecretObject extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+interface ConfigMapObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+/** Where a cluster's Linkerd identity comes from, as far as we could read it. */
+export interface IdentityMaterial {
+  anchorsPem?: string;
+  /** e.g. ConfigMap linkerd/linkerd-config */
+  anchorsSource: string;
+  issuerPem?: string;
+  issuerSource?: string;
+  /** Why the issuer could not be read (forbidden with the Link's credentials...). */
+  issuerUnavailable?: string;
+}
+
+export interface CheckEnvOptions {
+  linkerdNamespace: string;
+  /** Per-request timeout of remote calls, ms. */
+  remoteTimeoutMs: number;
+}
+
+/** Values of linkerd-config (`data.values`), the parts we use. */
+interface LinkerdValues {
+  identityTrustAnchorsPEM?: string;
+  identity?: { issuer?: { tls?: { crtPEM?: string } } };
+}
+
+export function parseLinkerdValues(cm: ConfigMapObject): LinkerdValues {
+  const raw = cm.data?.values;
+  if (!raw) return {};
+  const parsed = yaml.load(raw) as LinkerdValues | undefined;
+  return parsed && typeof parsed === 'object' ? parsed : {};
+}
+
+function decode(b64: string | undefined): string | undefined {
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+}
+
+/** A promise that may reject without an "unhandled rejection" until someone awaits it. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+export class CheckEnv {
+  private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly remotes: KubeClient[] = [];
+
+  constructor(
+    readonly local: KubeClient,
+    readonly options: CheckEnvOptions,
+  ) {}
+
+  /** Name of the local cluster in messages: its context name. */
+  get localName(): string {
+    return this.local.contextName;
+  }
+
+  private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = quiet(fn());
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  /** Drop cached reads whose key starts with prefix (retrying checks read fresh). */
+  forget(prefix: string): void {
+    for (const k of [...this.memo.keys()]) if (k.startsWith(prefix)) this.memo.delete(k);
+  }
+
+  /** Close every connection (local and remote). */
+  close(): void {
+    for (const r of this.remotes) r.close();
+    this.local.close();
+  }
+
+  // ---- local cluster ----
+
+  /** Namespaces carrying linkerd.io/extension=multicluster. */
+  multiclusterNamespaces(): Promise<KubeObject[]> {
+    return this.once('local:mc-namespaces', () => this.local.list({ apiVersion: 'v1', resource: 'namespaces' }, { labelSelector: `${EXTENSION_LABEL}=multicluster` }));
+  }
+
+  /** Discovery of multicluster.linkerd.io/v1alpha3: the kinds it serves. */
+  linkApiResources(): Promise<Array<{ kind: string; name: string }>> {
+    return this.once('local:link-discovery', async () => {
+      const doc = await this.local.call<{ resources?: Array<{ kind: string; name: string }> }>('GET', LINKS, { path: `/apis/${LINK_API_VERSION}` });
+      return doc.resources ?? [];
+    });
+  }
+
+  /** SelfSubjectAccessReview in the local cluster. */
+  localCan(verb: string, group: string, resource: string, namespace = ''): Promise<{ allowed: boolean; reason?: string }> {
+    return this.once(`local:can:${verb}:${group}:${resource}:${namespace}`, () => accessReview(this.local, verb, group, resource, namespace));
+  }
+
+  links(): Promise<Link[]> {
+    return this.once('local:links', () => this.local.list<Link>(LINKS));
+  }
+
+  /** linkerd-config values and the issuer certificate of the local cluster. */
+  localIdentity(): Promise<IdentityMaterial> {
+    return this.once('local:identity', async () => {
+      const ns = this.options.linkerdNamespace;
+      const [cm, roots, issuer] = await Promise.all([
+        this.local.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' }),
+        this.local.getIfExists<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-identity-trust-roots' }).catch(() => undefined),
+        this.local.getIfExists<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: 'linkerd-identity-issuer' }).catch((err: Error) => err),
+      ]);
+      const values = parseLinkerdValues(cm);
+      const m: IdentityMaterial = { anchorsPem: values.identityTrustAnchorsPEM, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
+      if (!m.anchorsPem?.trim() && roots?.data?.['ca-bundle.crt']) {
+        m.anchorsPem = roots.data['ca-bundle.crt'];
+        m.anchorsSource = `ConfigMap ${ns}/linkerd-identity-trust-roots`;
+      }
+      if (issuer instanceof Error) {
+        m.issuerUnavailable = issuer.message;
+      } else if (issuer) {
+        m.issuerPem = decode(issuer.data?.['crt.pem'] ?? issuer.data?.['tls.crt']);
+        m.issuerSource = `Secret ${ns}/linkerd-identity-issuer`;
+        if (!m.issuerPem) m.issuerUnavailable = `Secret ${ns}/linkerd-identity-issuer has neither crt.pem nor tls.crt`;
+      } else {
+        m.issuerUnavailable = `Secret ${ns}/linkerd-identity-issuer does not exist`;
+      }
+      return m;
+    });
+  }
+
+  /** Every Service made by a service mirror here (mirrors and probe gateways): one list. */
+  mirrorServices(): Promise<Service[]> {
+    return this.once('local:mirror-services', () => this.local.list<Service>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: CLUSTER_NAME_LABEL }));
+  }
+
+  /** The Endpoints of mirror services: one labelled list, then single reads for any the list missed. */
+  private mirrorEndpointsIndex(): Promise<Map<string, Endpoints>> {
+    return this.once('local:mirror-endpoints', async () => {
+      const list = await this.local.list<Endpoints>({ apiVersion: 'v1', resource: 'endpoints' }, { labelSelector: CLUSTER_NAME_LABEL });
+      return new Map(list.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
+    });
+  }
+
+  /** The Endpoints of a Service, or undefined when there are none. */
+  async endpointsOf(namespace: string, name: string): Promise<Endpoints | undefined> {
+    const index = await this.mirrorEndpointsIndex();
+    const hit = index.get(`${namespace}/${name}`);
+    if (hit) return hit;
+    return this.once(`local:endpoints:${namespace}/${name}`, () =>
+      this.local.getIfExists<Endpoints>({ apiVersion: 'v1', resource: 'endpoints', namespace, name }),
+    );
+  }
+
+  /** Service mirror Deployments of every link: one list (re-read on retries). */
+  serviceMirrorDeployments(): Promise<Deployment[]> {
+    return this.once('retry:deployments', () =>
+      this.local
+        .list<Deployment>({ apiVersion: 'apps/v1', resource: 'deployments' }, { labelSelector: CLUSTER_NAME_LABEL })
+        .then((items) => items.filter((d) => SERVICE_MIRROR_COMPONENT_VALUES.includes(d.metadata.labels?.component ?? ''))),
+    );
+  }
+
+  /** RBAC objects by name, one list per kind (per namespace when namespaced). */
+  rbacObjects(kind: RbacKind, namespace?: string): Promise<Map<string, KubeObject>> {
+    return this.once(`local:rbac:${kind}:${namespace ?? ''}`, async () => {
+      const apiVersion = kind === 'serviceaccounts' ? 'v1' : 'rbac.authorization.k8s.io/v1';
+      const items = await this.local.list({ apiVersion, resource: kind, namespace });
+      return new Map(items.map((i) => [i.metadata.name ?? '', i]));
+    });
+  }
+
+  /** Meshed pods of a namespace (re-read on retries). */
+  meshedPods(namespace: string): Promise<Pod[]> {
+    return this.once(`retry:pods:${namespace}`, () => this.local.list<Pod>({ apiVersion: 'v1', resource: 'pods', namespace }, { labelSelector: CONTROL_PLANE_NS_LABEL }));
+  }
+
+  // ---- linked clusters ----
+
+  credentialsSecret(link: Link): Promise<SecretObject> {
+    const ns = link.metadata.namespace ?? 'default';
+    return this.once(`local:secret:${ns}/${link.spec.clusterCredentialsSecret}`, () =>
+      this.local.get<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: link.spec.clusterCredentialsSecret }),
+    );
+  }
+
+  /** A client for the Link's target cluster, from its credentials Secret. */
+  remote(link: Link): Promise<KubeClient> {
+    return this.once(`remote:${linkKey(link)}:client`, async () => {
+      const secret = await this.credentialsSecret(link);
+      const text = decode(secret.data?.kubeconfig);
+      if (!text) throw new CredentialsError('secret should contain remote kubeconfig under kubeconfig key');
+      let client: KubeClient;
+      try {
+        client = await KubeClient.fromKubeconfigText(text, `Secret ${secret.metadata.namespace}/${secret.metadata.name}`, { timeoutMs: this.options.remoteTimeoutMs });
+      } catch (err) {
+        throw new CredentialsError((err as Error).message);
+      }
+      this.remotes.push(client);
+      return client;
+    });
+  }
+
+  remoteVersion(link: Link): Promise<{ gitVersion?: string }> {
+    return this.once(`remote:${linkKey(link)}:version`, async () => {
+      const c = await this.remote(link);
+      return c.call<{ gitVersion?: string }>('GET', { apiVersion: 'v1', resource: 'version' }, { path: '/version' });
+    });
+  }
+
+  remoteCan(link: Link, verb: string, group: string, resource: string): Promise<{ allowed: boolean; reason?: string }> {
+    return this.once(`remote:${linkKey(link)}:can:${verb}:${group}:${resource}`, async () => accessReview(await this.remote(link), verb, group, resource, ''));
+  }
+
+  /** Trust anchors (linkerd-config) and, when readable, the issuer of the target cluster. */
+  remoteIdentity(link: Link): Promise<IdentityMaterial> {
+    return this.once(`remote:${linkKey(link)}:identity`, async () => {
+      const c = await this.remote(link);
+      const ns = link.spec.targetClusterLinkerdNamespace || 'linkerd';
+      const [cm, issuer] = await Promise.all([
+        c.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' }),
+        c.getIfExists<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: 'linkerd-identity-issuer' }).catch((err: Error) => err),
+      ]);
+      const values = parseLinkerdValues(cm);
+      const m: IdentityMaterial = { anchorsPem: values.identityTrustAnchorsPEM, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
+      if (issuer && !(issuer instanceof Error)) {
+        m.issuerPem = decode(issuer.data?.['crt.pem'] ?? issuer.data?.['tls.crt']);
+        m.issuerSource = `Secret ${ns}/linkerd-identity-issuer`;
+      }
+      if (!m.issuerPem && values.identity?.issuer?.tls?.crtPEM?.trim()) {
+        m.issuerPem = values.identity.issuer.tls.crtPEM;
+        m.issuerSource = `ConfigMap ${ns}/linkerd-config (identity.issuer.tls.crtPEM)`;
+      }
+      if (!m.issuerPem) {
+        m.issuerUnavailable =
+          issuer instanceof KubeApiError && issuer.code === 403
+            ? `the Link's credentials may not read Secret ${ns}/linkerd-identity-issuer`
+            : issuer instanceof Error
+              ? issuer.message
+              : `no issuer certificate found in ${ns}`;
+      }
+      return m;
+    });
+  }
+
+  /** Every Service of the target cluster (one list; exports and the gateway are picked from it). */
+  remoteServices(link: Link): Promise<Service[]> {
+    return this.once(`remote:${linkKey(link)}:services`, async () => (await this.remote(link)).list<Service>({ apiVersion: 'v1', resource: 'services' }));
+  }
+
+  /** Start every remote read of every link at once; checks then await what they need. */
+  prefetchRemotes(links: Link[]): void {
+    for (const link of links) {
+      void this.remoteVersion(link).catch(() => undefined);
+      for (const verb of ['get', 'list', 'watch']) void this.remoteCan(link, verb, '', 'services').catch(() => undefined);
+      void this.remoteIdentity(link).catch(() => undefined);
+      void this.remoteServices(link).catch(() => undefined);
+    }
+  }
+
+  /** Start the local reads that several checks share. */
+  prefetchLocal(): void {
+    void this.localIdentity().catch(() => undefined);
+    void this.mirrorServices().catch(() => undefined);
+    void this.mirrorEndpointsIndex().catch(() => undefined);
+    void this.serviceMirrorDeployments().catch(() => undefined);
+  }
+}
+
+/** The kubeconfig in a credentials Secret is missing or unusable. */
+export class CredentialsError extends Error {}
+
+export function linkKey(link: Link): string {
+  return `${link.metadata.namespace}/${link.metadata.name}`;
+}
+
+async function accessReview(client: KubeClient, verb: string, group: string, resource: string, namespace: string): Promise<{ allowed: boolean; reason?: string }> {
+  const review = await client.create<{ status?: { allowed?: boolean; reason?: string } }>(
+    { apiVersion: 'authorization.k8s.io/v1', resource: 'selfsubjectaccessreviews' },
+    {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { namespace, verb, group, version: group === '' ? 'v1' : '', resource } },
+    },
+  );
+  return { allowed: Boolean(review.status?.allowed), reason: review.status?.reason || undefined };
+}

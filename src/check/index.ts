@@ -1,0 +1,53 @@
+/**
+ * `mc check`: connect, verify the extension is there (as upstream does before
+ * running any check), run the multicluster category, report each result.
+ */
+import { McError } from '../errors.js';
+import { KubeClient } from '../kube/client.js';
+import { CheckEnv } from './context.js';
+import { MulticlusterChecks } from './multicluster.js';
+import { runChecks, type CheckObserver, type RunSummary } from './runner.js';
+
+export interface CheckOptions {
+  kubeconfig?: string;
+  context?: string;
+  linkerdNamespace: string;
+  /** --wait: how long retrying checks may keep failing, ms. */
+  waitMs: number;
+  /** --timeout: per request, ms (remote clusters and the local one). */
+  timeoutMs: number;
+  /** Pause between attempts of retrying checks (upstream: 5s). */
+  retryIntervalMs?: number;
+}
+
+export async function runMulticlusterCheck(options: CheckOptions, observer: CheckObserver): Promise<RunSummary> {
+  const local = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context }, { timeoutMs: options.timeoutMs });
+  const env = new CheckEnv(local, { linkerdNamespace: options.linkerdNamespace, remoteTimeoutMs: options.timeoutMs });
+  try {
+    env.prefetchLocal();
+    const [namespaces] = await Promise.all([
+      env.multiclusterNamespaces(),
+      env.localIdentity().catch((err: Error) => {
+        throw new McError(
+          `Failed to fetch linkerd config: ${err.message}`,
+          `Is Linkerd installed in namespace "${options.linkerdNamespace}" of context "${local.contextName}"? Use --linkerd-namespace if it lives elsewhere.`,
+        );
+      }),
+    ]);
+    if (namespaces.length === 0) {
+      throw new McError(
+        `could not find the multicluster extension in context "${local.contextName}": no namespace has the label linkerd.io/extension=multicluster`,
+        'Install it by running `mc install | kubectl apply -f -`.',
+      );
+    }
+    const checks = new MulticlusterChecks(env);
+    return await runChecks([checks.category()], observer, {
+      retryDeadline: Date.now() + options.waitMs,
+      retryIntervalMs: options.retryIntervalMs ?? 5000,
+      // One attempt of one check: a few sequential requests at most.
+      checkTimeoutMs: Math.max(30_000, 3 * options.timeoutMs),
+    });
+  } finally {
+    env.close();
+  }
+}

@@ -1,0 +1,591 @@
+/**
+ * The `linkerd-multicluster` check category: upstream's checks (edge-26.8.3,
+ * multicluster/cmd/check.go) with their descriptions, hint anchors and
+ * fatal / warning / retry levels, plus three checks upstream lacks
+ * (certificate lifetimes, exports vs mirrors, Link gateway vs remote gateway).
+ *
+ * Every per-link check runs its links in parallel; every read comes from the
+ * shared CheckEnv, so a Secret, a list or a remote call is made once however
+ * many checks use it.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { KubeApiError, type KubeObject } from '../kube/client.js';
+import { commonName, DAY_MS, day, issuedByOneOf, parsePemBundle, sameAnchors, validityOf } from './certs.js';
+import {
+  CLUSTER_NAME_LABEL,
+  CONTROL_PLANE_NS_LABEL,
+  CredentialsError,
+  GATEWAY_IDENTITY_ANNOTATION,
+  LOCAL_DISCOVERY_ANNOTATION,
+  MIRRORED_GATEWAY_LABEL,
+  MIRRORED_SERVICE_LABEL,
+  REMOTE_DISCOVERY_ANNOTATION,
+  REMOTE_DISCOVERY_LABEL,
+  REMOTE_SVC_FQ_NAME,
+  type CheckEnv,
+  type IdentityMaterial,
+  type Link,
+  type Service,
+} from './context.js';
+import { CheckWarning, SkipCheck, type Category, type Checker } from './runner.js';
+import { isEmptySelector, matchesSelector } from './selectors.js';
+
+export const MULTICLUSTER_CATEGORY = 'linkerd-multicluster';
+
+/** Certificates must stay valid at least this long (else ‼; expired is ×). */
+export const MIN_CERT_VALIDITY_DAYS = 60;
+
+const PROXY_CONTAINER = 'linkerd-proxy';
+const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
+
+/** Upstream's joinErrors: each line indented by tabDepth × 4 spaces. */
+export function joinErrors(errors: string[], tabDepth: number): string {
+  const indent = '    '.repeat(tabDepth);
+  return errors.map((e) => indent + e).join('\n');
+}
+
+function target(link: Link): string {
+  return link.spec.targetClusterName;
+}
+
+function bullet(link: Link): string {
+  return `\t* ${target(link)}`;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function labelsOf(o: KubeObject): Record<string, string> {
+  return o.metadata.labels ?? {};
+}
+
+/** Run fn for every link in parallel; results in link order. */
+function perLink<T>(links: Link[], fn: (link: Link) => Promise<T>): Promise<T[]> {
+  return Promise.all(links.map(fn));
+}
+
+/**
+ * The problem with a link's credentials Secret or kubeconfig, in upstream's
+ * words, or undefined when the remote client could be made.
+ */
+async function credentialsProblem(env: CheckEnv, link: Link): Promise<string | undefined> {
+  const ns = link.metadata.namespace;
+  const name = link.spec.clusterCredentialsSecret;
+  try {
+    await env.credentialsSecret(link);
+  } catch (err) {
+    return `* secret: [${ns}/${name}]: ${errText(err)}`;
+  }
+  try {
+    await env.remote(link);
+  } catch (err) {
+    if (err instanceof CredentialsError && /kubeconfig under/.test(err.message)) return `* secret: [${ns}/${name}]: could not parse config secret: ${err.message}`;
+    return `* secret: [${ns}/${name}] cluster: [${target(link)}]: unable to parse api config: ${errText(err)}`;
+  }
+  return undefined;
+}
+
+export class MulticlusterChecks {
+  /** Set by "Link resources are valid"; later checks use it. */
+  links: Link[] = [];
+
+  constructor(
+    private readonly env: CheckEnv,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  category(): Category {
+    return { id: MULTICLUSTER_CATEGORY, checkers: this.checkers() };
+  }
+
+  checkers(): Checker[] {
+    return [
+      {
+        description: 'Link CRD exists',
+        hintAnchor: 'l5d-multicluster-link-crd-exists',
+        fatal: true,
+        run: () => this.checkLinkCRD(),
+      },
+      {
+        description: 'Link resources are valid',
+        hintAnchor: 'l5d-multicluster-links-are-valid',
+        fatal: true,
+        run: () => this.checkLinks(),
+      },
+      {
+        description: 'remote cluster access credentials are valid',
+        hintAnchor: 'l5d-smc-target-clusters-access',
+        run: () => this.checkRemoteClusterConnectivity(),
+      },
+      {
+        description: 'clusters share trust anchors',
+        hintAnchor: 'l5d-multicluster-clusters-share-anchors',
+        run: () => this.checkRemoteClusterAnchors(),
+      },
+      {
+        description: 'service mirror controller has required permissions',
+        hintAnchor: 'l5d-multicluster-source-rbac-correct',
+        run: () => this.checkServiceMirrorLocalRBAC(),
+      },
+      {
+        description: 'service mirror controllers are running',
+        hintAnchor: 'l5d-multicluster-service-mirror-running',
+        retry: true,
+        surfaceErrorOnRetry: true,
+        run: (attempt) => {
+          if (attempt > 0) this.env.forget('retry:deployments');
+          return this.checkServiceMirrorController();
+        },
+      },
+      {
+        description: 'probe services able to communicate with all gateway mirrors',
+        hintAnchor: 'l5d-multicluster-gateways-endpoints',
+        run: () => this.checkIfGatewayMirrorsHaveEndpoints(),
+      },
+      {
+        description: 'all mirror services have endpoints',
+        hintAnchor: 'l5d-multicluster-services-endpoints',
+        run: () => this.checkIfMirrorServicesHaveEndpoints(),
+      },
+      {
+        description: 'all mirror services are part of a Link',
+        hintAnchor: 'l5d-multicluster-orphaned-services',
+        warning: true,
+        run: () => this.checkForOrphanedServices(),
+      },
+      {
+        description: 'multicluster extension proxies are healthy',
+        hintAnchor: 'l5d-multicluster-proxy-healthy',
+        warning: true,
+        retry: true,
+        surfaceErrorOnRetry: true,
+        run: (attempt) => {
+          if (attempt > 0) this.env.forget('retry:pods');
+          return this.checkProxyHealth();
+        },
+      },
+      // ---- beyond upstream ----
+      {
+        description: `trust anchors and issuer certificates are valid for at least ${MIN_CERT_VALIDITY_DAYS} days`,
+        hintAnchor: 'l5d-identity-trustAnchors-not-expiring-soon',
+        run: () => this.checkCertificateLifetimes(),
+      },
+      {
+        description: 'all exported services are mirrored and all mirrors are still exported',
+        hintAnchor: 'l5d-multicluster-orphaned-services',
+        run: () => this.checkExportsMatchMirrors(),
+      },
+      {
+        description: 'Link gateway addresses match the remote gateways',
+        hintAnchor: 'l5d-multicluster-gateways-endpoints',
+        run: () => this.checkGatewayAddresses(),
+      },
+    ];
+  }
+
+  // ---- upstream checks ----
+
+  async checkLinkCRD(): Promise<void> {
+    let resources: Array<{ kind: string; name: string }>;
+    try {
+      resources = await this.env.linkApiResources();
+    } catch (err) {
+      const why = err instanceof KubeApiError && err.code === 404 ? 'Link CRD not found' : errText(err);
+      throw new Error(`multicluster.linkerd.io/Link CRD is missing: ${why}`);
+    }
+    if (!resources.some((r) => r.kind === 'Link')) throw new Error('multicluster.linkerd.io/Link CRD is missing: Link CRD not found');
+    const review = await this.env.localCan('list', 'multicluster.linkerd.io', 'links');
+    if (!review.allowed) {
+      throw new Error(`multicluster.linkerd.io/Link CRD is missing: not authorized to access links.multicluster.linkerd.io${review.reason ? `: ${review.reason}` : ''}`);
+    }
+  }
+
+  async checkLinks(): Promise<string[]> {
+    const links = await this.env.links();
+    if (links.length === 0) throw new SkipCheck('no links detected');
+    // Start every remote read now: later checks find them done or in flight.
+    this.env.prefetchRemotes(links.filter((l) => l.spec?.clusterCredentialsSecret && l.spec?.targetClusterName));
+    const problems: string[] = [];
+    for (const l of links) {
+      const where = `Link ${l.metadata.namespace}/${l.metadata.name}`;
+      if (!l.spec) {
+        problems.push(`* ${where}: has no spec`);
+        continue;
+      }
+      for (const field of ['targetClusterName', 'clusterCredentialsSecret'] as const) {
+        if (!l.spec[field]) problems.push(`* ${where}: spec.${field} is missing`);
+      }
+      if (l.spec.gatewayAddress && !l.spec.gatewayPort) problems.push(`* ${where}: spec.gatewayAddress is set but spec.gatewayPort is missing`);
+    }
+    if (problems.length > 0) throw new Error(joinErrors(problems, 2).trimStart());
+    this.links = links;
+    return links.map(bullet);
+  }
+
+  async checkRemoteClusterConnectivity(): Promise<string[]> {
+    if (this.links.length === 0) throw new SkipCheck('no links');
+    const perLinkErrors = await perLink(this.links, async (link) => {
+      const cred = await credentialsProblem(this.env, link);
+      if (cred) return [cred];
+      try {
+        await this.env.remoteVersion(link);
+      } catch (err) {
+        return [`* failed to connect to API for cluster: [${target(link)}]: ${errText(err)}`];
+      }
+      const errors: string[] = [];
+      const reviews = await Promise.all(
+        ['get', 'list', 'watch'].map(async (verb) => {
+          try {
+            const r = await this.env.remoteCan(link, verb, '', 'services');
+            return r.allowed ? undefined : `* missing service permission [${verb}] for cluster [${target(link)}]: not authorized to access services${r.reason ? `: ${r.reason}` : ''}`;
+          } catch (err) {
+            return `* missing service permission [${verb}] for cluster [${target(link)}]: ${errText(err)}`;
+          }
+        }),
+      );
+      for (const r of reviews) if (r) errors.push(r);
+      return errors;
+    });
+    const errors = perLinkErrors.flat();
+    if (errors.length > 0) throw new Error(joinErrors(errors, 2));
+    return this.links.map(bullet);
+  }
+
+  async checkRemoteClusterAnchors(): Promise<string[]> {
+    let local: X509Certificate[];
+    try {
+      local = parsePemBundle((await this.env.localIdentity()).anchorsPem);
+    } catch (err) {
+      throw new Error(`Cannot parse source trust anchors: ${errText(err)}`);
+    }
+    if (this.links.length === 0) throw new SkipCheck('no links');
+    const results = await perLink(this.links, async (link): Promise<string | undefined> => {
+      const cred = await credentialsProblem(this.env, link);
+      if (cred) return cred;
+      let identity: IdentityMaterial;
+      try {
+        identity = await this.env.remoteIdentity(link);
+      } catch (err) {
+        return `* ${target(link)}: unable to fetch anchors: ${errText(err)}`;
+      }
+      let remote: X509Certificate[];
+      try {
+        remote = parsePemBundle(identity.anchorsPem);
+      } catch {
+        return `* ${target(link)}: cannot parse trust anchors`;
+      }
+      if (!sameAnchors(local, remote)) {
+        return `* ${target(link)}: its trust anchors (${identity.anchorsSource} in ${target(link)}: ${remote.map(commonName).join(', ')}) differ from those of ${this.env.localName} (${local.map(commonName).join(', ')})`;
+      }
+      return undefined;
+    });
+    const errors = results.filter((e): e is string => e !== undefined);
+    if (errors.length > 0) throw new Error(`Problematic clusters:\n    ${errors.join('\n    ')}`);
+    return this.links.map(bullet);
+  }
+
+  async checkServiceMirrorLocalRBAC(): Promise<string[]> {
+    if (this.links.length === 0) throw new SkipCheck('no links');
+    const messages = await perLink(this.links, async (link) => {
+      const t = target(link);
+      const ns = link.metadata.namespace ?? 'default';
+      const [sas, crs, crbs, roles, rbs] = await Promise.all([
+        this.env.rbacObjects('serviceaccounts', ns),
+        this.env.rbacObjects('clusterroles'),
+        this.env.rbacObjects('clusterrolebindings'),
+        this.env.rbacObjects('roles', ns),
+        this.env.rbacObjects('rolebindings', ns),
+      ]);
+      // Names for links made by the CLI, then by the multicluster chart's controllers.
+      const wanted: Array<[string, Map<string, KubeObject>, string[], string]> = [
+        ['ServiceAccounts', sas, [`linkerd-service-mirror-${t}`, `controller-${t}`], ns],
+        ['ClusterRoles', crs, [`linkerd-service-mirror-access-local-resources-${t}`, 'linkerd-multicluster-controller-access-local-resources'], ''],
+        ['ClusterRoleBindings', crbs, [`linkerd-service-mirror-access-local-resources-${t}`, `linkerd-multicluster-controller-access-local-resources-${t}`], ''],
+        ['Roles', roles, [`linkerd-service-mirror-read-remote-creds-${t}`, `controller-read-remote-creds-${t}`], ns],
+        ['RoleBindings', rbs, [`linkerd-service-mirror-read-remote-creds-${t}`, `controller-read-remote-creds-${t}`], ns],
+      ];
+      const out: string[] = [];
+      for (const [kind, objects, names, inNs] of wanted) {
+        if (names.some((n) => objects.has(n))) continue;
+        out.push(`* ${t}: missing ${kind}: ${names[0]}${inNs ? ` in namespace ${inNs}` : ''} (or ${names[1]})`);
+      }
+      return out;
+    });
+    const all = messages.flat();
+    if (all.length > 0) throw new Error(all.join('\n'));
+    return this.links.map(bullet);
+  }
+
+  async checkServiceMirrorController(): Promise<string[]> {
+    if (this.links.length === 0) throw new SkipCheck('no links');
+    const deployments = await this.env.serviceMirrorDeployments();
+    const errors: string[] = [];
+    for (const link of this.links) {
+      const mine = deployments.filter((d) => labelsOf(d)[CLUSTER_NAME_LABEL] === target(link));
+      if (mine.length > 1) {
+        errors.push(`* too many service mirror controller deployments for Link ${target(link)}`);
+        continue;
+      }
+      if (mine.length === 0) {
+        errors.push(`* no service mirror controller deployment for Link ${target(link)}`);
+        continue;
+      }
+      const d = mine[0]!;
+      if ((d.status?.availableReplicas ?? 0) < 1) {
+        errors.push(`* service mirror controller is not available: ${d.metadata.namespace}/${d.metadata.name}`);
+      }
+    }
+    if (errors.length > 0) throw new Error(joinErrors(errors, 2));
+    return this.links.map(bullet);
+  }
+
+  async checkIfGatewayMirrorsHaveEndpoints(): Promise<string[]> {
+    const mcNamespaces = await this.env.multiclusterNamespaces().catch(() => []);
+    if (mcNamespaces.length === 0) throw new SkipCheck('failed to find the linkerd-multicluster namespace');
+    const services = await this.env.mirrorServices();
+    const results = await perLink(this.links, async (link): Promise<{ ok?: string; error?: string } | undefined> => {
+      // Linked without a gateway (flat network): nothing to probe.
+      if (!link.spec.gatewayAddress || !link.spec.probeSpec?.path) return undefined;
+      const gateways = services.filter((s) => MIRRORED_GATEWAY_LABEL in labelsOf(s) && labelsOf(s)[CLUSTER_NAME_LABEL] === target(link));
+      if (gateways.length !== 1) return { error: `wrong number (${gateways.length}) of probe gateways for target cluster ${target(link)}` };
+      const svc = gateways[0]!;
+      const ep = await this.env.endpointsOf(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
+      if (!ep || (ep.subsets ?? []).length === 0) {
+        return { error: `${svc.metadata.name}.${svc.metadata.namespace} mirrored from cluster [${labelsOf(svc)[CLUSTER_NAME_LABEL]}] has no endpoints` };
+      }
+      return { ok: bullet(link) };
+    });
+    const errors = results.flatMap((r) => (r?.error ? [r.error] : []));
+    if (errors.length > 0) throw new Error(joinErrors(errors, 1));
+    const ok = results.flatMap((r) => (r?.ok ? [r.ok] : []));
+    if (ok.length === 0) throw new SkipCheck('no links');
+    return ok;
+  }
+
+  private async mirrorServicesOnly(): Promise<Service[]> {
+    const services = await this.env.mirrorServices();
+    return services.filter((s) => {
+      const l = labelsOf(s);
+      return MIRRORED_SERVICE_LABEL in l && !(MIRRORED_GATEWAY_LABEL in l);
+    });
+  }
+
+  async checkIfMirrorServicesHaveEndpoints(): Promise<void> {
+    const mirrors = (await this.mirrorServicesOnly()).filter((s) => !(REMOTE_DISCOVERY_LABEL in labelsOf(s)));
+    if (mirrors.length === 0) throw new SkipCheck('no mirror services');
+    const missing = await Promise.all(
+      mirrors.map(async (svc) => {
+        const a = svc.metadata.annotations ?? {};
+        // Federated services do not need endpoints of their own.
+        if (a[REMOTE_DISCOVERY_ANNOTATION] || a[LOCAL_DISCOVERY_ANNOTATION]) return undefined;
+        const ep = await this.env.endpointsOf(svc.metadata.namespace ?? '', svc.metadata.name ?? '').catch(() => undefined);
+        if (ep && (ep.subsets ?? []).some((s) => (s.addresses ?? []).length > 0)) return undefined;
+        return `${svc.metadata.name}.${svc.metadata.namespace} mirrored from cluster [${labelsOf(svc)[CLUSTER_NAME_LABEL]}]`;
+      }),
+    );
+    const list = missing.filter((m): m is string => m !== undefined);
+    if (list.length > 0) throw new Error(`Some mirror services do not have endpoints:\n    ${list.join('\n    ')}`);
+  }
+
+  async checkForOrphanedServices(): Promise<void> {
+    const mirrors = await this.mirrorServicesOnly();
+    if (mirrors.length === 0) throw new SkipCheck('no mirror services');
+    const links = await this.env.links();
+    const targets = new Set(links.map((l) => l.spec?.targetClusterName));
+    const errors = mirrors
+      .filter((s) => !targets.has(labelsOf(s)[CLUSTER_NAME_LABEL]))
+      .map((s) => `mirror service ${s.metadata.name}.${s.metadata.namespace} is not part of any Link (${CLUSTER_NAME_LABEL}=${labelsOf(s)[CLUSTER_NAME_LABEL]})`);
+    if (errors.length > 0) throw new Error(joinErrors(errors, 1));
+  }
+
+  async checkProxyHealth(): Promise<void> {
+    const namespaces = [...new Set(this.links.map((l) => l.metadata.namespace ?? 'default'))];
+    let anchorsPem: string | undefined;
+    for (const ns of namespaces) {
+      const pods = await this.env.meshedPods(ns);
+      if (pods.length === 0) throw new Error(`No "${PROXY_CONTAINER}" containers found in the "${ns}" namespace`);
+      for (const pod of pods) {
+        const phase = pod.status?.reason === 'Evicted' ? 'Evicted' : pod.status?.phase;
+        if (phase !== 'Running' && phase !== 'Evicted') throw new Error(`The "${pod.metadata.name}" pod is not running`);
+        const proxy = pod.status?.containerStatuses?.find((c) => c.name === PROXY_CONTAINER);
+        if (!proxy?.ready) throw new Error(`The "${PROXY_CONTAINER}" container in the "${pod.metadata.name}" pod is not ready`);
+      }
+      anchorsPem ??= (await this.env.localIdentity()).anchorsPem ?? '';
+      const offending = pods
+        .filter((pod) => {
+          const env = pod.spec?.containers?.find((c) => c.name === PROXY_CONTAINER)?.env ?? [];
+          const v = env.find((e) => e.name === TRUST_ANCHORS_ENV);
+          return v !== undefined && (v.value ?? '').trim() !== anchorsPem!.trim();
+        })
+        .map((pod) => `* ${pod.metadata.name}`);
+      if (offending.length > 0) throw new Error(`Some pods do not have the current trust bundle and must be restarted:\n\t${offending.join('\n\t')}`);
+    }
+  }
+
+  // ---- beyond upstream ----
+
+  /** Problems (errors, warnings) and detail lines for one cluster's anchors and issuer. */
+  private lifetimes(cluster: string, m: IdentityMaterial): { errors: string[]; warnings: string[]; detail: string } {
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    const now = this.now();
+    const minMs = MIN_CERT_VALIDITY_DAYS * DAY_MS;
+    const judge = (what: string, cert: X509Certificate) => {
+      const v = validityOf(cert, now);
+      const name = `${what} "${commonName(cert)}"`;
+      if (v.notYetValid) errors.push(`* ${cluster}: ${name} is not valid before ${v.notBefore.toISOString()}`);
+      else if (v.expired) errors.push(`* ${cluster}: ${name} expired on ${v.notAfter.toISOString()}`);
+      else if (v.remainingMs < minMs) warnings.push(`* ${cluster}: ${name} expires in ${Math.floor(v.remainingMs / DAY_MS)} days (${day(v.notAfter)}), less than ${MIN_CERT_VALIDITY_DAYS}`);
+      return v;
+    };
+    let anchors: X509Certificate[] = [];
+    const parts: string[] = [];
+    try {
+      anchors = parsePemBundle(m.anchorsPem);
+      const ends = anchors.map((a) => judge(`trust anchor (${m.anchorsSource})`, a).notAfter);
+      parts.push(`anchors until ${day(new Date(Math.min(...ends.map((d) => d.getTime()))))}`);
+    } catch (err) {
+      errors.push(`* ${cluster}: cannot parse the trust anchors in ${m.anchorsSource}: ${errText(err)}`);
+    }
+    if (m.issuerPem) {
+      try {
+        const [issuer] = parsePemBundle(m.issuerPem);
+        const v = judge(`issuer certificate (${m.issuerSource})`, issuer!);
+        parts.push(`issuer until ${day(v.notAfter)}`);
+        if (anchors.length > 0 && !issuedByOneOf(issuer!, anchors)) {
+          errors.push(`* ${cluster}: the issuer certificate (${m.issuerSource}) is not signed by the trust anchors (${m.anchorsSource})`);
+        }
+      } catch (err) {
+        errors.push(`* ${cluster}: cannot parse the issuer certificate in ${m.issuerSource}: ${errText(err)}`);
+      }
+    } else {
+      parts.push(`issuer not checked: ${m.issuerUnavailable ?? 'not found'}`);
+    }
+    return { errors, warnings, detail: `\t* ${cluster}: ${parts.join(', ')}` };
+  }
+
+  async checkCertificateLifetimes(): Promise<string[]> {
+    const clusters: Array<{ name: string; material: Promise<IdentityMaterial> }> = [
+      { name: this.env.localName, material: this.env.localIdentity() },
+      ...this.links.map((link) => ({ name: target(link), material: this.env.remoteIdentity(link) })),
+    ];
+    const judged = await Promise.all(
+      clusters.map(async (c) => {
+        try {
+          return this.lifetimes(c.name, await c.material);
+        } catch (err) {
+          return { errors: [`* ${c.name}: unable to fetch the certificates: ${errText(err)}`], warnings: [], detail: '' };
+        }
+      }),
+    );
+    const errors = judged.flatMap((j) => j.errors);
+    const warnings = judged.flatMap((j) => j.warnings);
+    if (errors.length > 0) throw new Error(joinErrors([...errors, ...warnings], 1).trimStart());
+    if (warnings.length > 0) throw new CheckWarning(joinErrors(warnings, 1).trimStart());
+    return judged.map((j) => j.detail).filter((d) => d !== '');
+  }
+
+  async checkExportsMatchMirrors(): Promise<string[]> {
+    if (this.links.length === 0) throw new SkipCheck('no links');
+    const local = await this.env.mirrorServices();
+    const results = await perLink(this.links, async (link) => {
+      const t = target(link);
+      const errors: string[] = [];
+      const stale: string[] = [];
+      let remote: Service[];
+      try {
+        remote = await this.env.remoteServices(link);
+      } catch (err) {
+        return { errors: [`* ${t}: unable to list the services of ${t}: ${errText(err)}`], stale, count: 0 };
+      }
+      const selectors = [link.spec.selector, link.spec.remoteDiscoverySelector].filter((s) => !isEmptySelector(s));
+      const exported = remote.filter((s) => selectors.some((sel) => matchesSelector(sel!, labelsOf(s))));
+      const exportedKeys = new Set(exported.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+      const remoteKeys = new Set(remote.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+      const mirrors = local.filter((s) => {
+        const l = labelsOf(s);
+        const a = s.metadata.annotations ?? {};
+        return l[CLUSTER_NAME_LABEL] === t && !(MIRRORED_GATEWAY_LABEL in l) && (MIRRORED_SERVICE_LABEL in l || REMOTE_DISCOVERY_LABEL in l) && !a[LOCAL_DISCOVERY_ANNOTATION];
+      });
+      const mirrorKeys = new Set(mirrors.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+      for (const s of exported) {
+        const want = `${s.metadata.namespace}/${s.metadata.name}-${t}`;
+        if (!mirrorKeys.has(want)) errors.push(`* ${t}: exported service ${s.metadata.name}.${s.metadata.namespace} has no mirror ${s.metadata.name}-${t}.${s.metadata.namespace} in ${this.env.localName}`);
+      }
+      for (const m of mirrors) {
+        const original = originalOf(m, t);
+        const key = `${original.namespace}/${original.name}`;
+        if (!remoteKeys.has(key)) stale.push(`* ${t}: mirror ${m.metadata.name}.${m.metadata.namespace} is stale: ${original.name}.${original.namespace} no longer exists in ${t}`);
+        else if (!exportedKeys.has(key)) stale.push(`* ${t}: mirror ${m.metadata.name}.${m.metadata.namespace} is stale: ${original.name}.${original.namespace} is no longer exported from ${t}`);
+      }
+      return { errors, stale, count: exported.length };
+    });
+    const errors = results.flatMap((r) => r.errors);
+    const stale = results.flatMap((r) => r.stale);
+    if (errors.length > 0) throw new Error(joinErrors([...errors, ...stale], 1).trimStart());
+    if (stale.length > 0) throw new CheckWarning(joinErrors(stale, 1).trimStart());
+    return this.links.map((l, i) => `${bullet(l)}: ${results[i]!.count} exported, all mirrored`);
+  }
+
+  async checkGatewayAddresses(): Promise<string[]> {
+    const withGateway = this.links.filter((l) => l.spec.gatewayAddress);
+    if (withGateway.length === 0) throw new SkipCheck('no links with a gateway');
+    const results = await perLink(withGateway, async (link): Promise<{ error?: string; ok?: string }> => {
+      const t = target(link);
+      let remote: Service[];
+      try {
+        remote = await this.env.remoteServices(link);
+      } catch (err) {
+        return { error: `* ${t}: unable to list the services of ${t}: ${errText(err)}` };
+      }
+      const gateways = remote.filter((s) => (s.spec?.ports ?? []).some((p) => p.name === 'mc-gateway'));
+      const byIdentity = gateways.filter((s) => link.spec.gatewayIdentity && s.metadata.annotations?.[GATEWAY_IDENTITY_ANNOTATION] === link.spec.gatewayIdentity);
+      const gw = byIdentity[0] ?? (gateways.length === 1 ? gateways[0] : undefined);
+      if (!gw) {
+        return {
+          error:
+            gateways.length === 0
+              ? `* ${t}: no gateway Service (one with a port named mc-gateway) found in ${t}`
+              : `* ${t}: none of the gateway Services of ${t} (${gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`).join(', ')}) has the Link's gateway identity ${link.spec.gatewayIdentity}`,
+        };
+      }
+      const where = `Service ${gw.metadata.namespace}/${gw.metadata.name} in ${t}`;
+      const actual = (gw.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname).filter((a): a is string => Boolean(a));
+      const linked = (link.spec.gatewayAddress ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+      const problems: string[] = [];
+      const missing = linked.filter((a) => !actual.includes(a));
+      if (missing.length > 0) {
+        problems.push(`the Link's gateway address ${missing.join(',')} is not an address of ${where} (${actual.length > 0 ? actual.join(',') : 'it has none'})`);
+      }
+      const port = gw.spec?.ports?.find((p) => p.name === 'mc-gateway')?.port;
+      if (link.spec.gatewayPort && port !== undefined && String(port) !== String(link.spec.gatewayPort)) {
+        problems.push(`the Link's gateway port ${link.spec.gatewayPort} differs from the mc-gateway port ${port} of ${where}`);
+      }
+      const identity = gw.metadata.annotations?.[GATEWAY_IDENTITY_ANNOTATION];
+      if (link.spec.gatewayIdentity && identity && identity !== link.spec.gatewayIdentity) {
+        problems.push(`the Link's gateway identity ${link.spec.gatewayIdentity} differs from ${identity} on ${where}`);
+      }
+      if (problems.length > 0) return { error: `* ${t}: ${problems.join('; ')}; run \`mc link\` again` };
+      return { ok: `\t* ${t}: ${linked.join(',')}:${link.spec.gatewayPort} (${gw.metadata.namespace}/${gw.metadata.name})` };
+    });
+    const errors = results.flatMap((r) => (r.error ? [r.error] : []));
+    if (errors.length > 0) throw new Error(joinErrors(errors, 1).trimStart());
+    return results.flatMap((r) => (r.ok ? [r.ok] : []));
+  }
+}
+
+/** The remote Service a mirror stands for: from remote-svc-fq-name, else by removing "-TARGET". */
+export function originalOf(mirror: Service, target: string): { name: string; namespace: string } {
+  const fq = mirror.metadata.annotations?.[REMOTE_SVC_FQ_NAME];
+  if (fq) {
+    const [name, namespace] = fq.split('.');
+    if (name && namespace) return { name, namespace };
+  }
+  const name = mirror.metadata.name ?? '';
+  const suffix = `-${target}`;
+  return { name: name.endsWith(suffix) ? name.slice(0, -suffix.length) : name, namespace: mirror.metadata.namespace ?? '' };
+}
+
+// The pods label used by the proxy-health check (exported for tests).
+export { CONTROL_PLANE_NS_LABEL };

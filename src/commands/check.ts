@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { examples, globalOptions, printResult } from '../cli-kit.js';
+import { UsageError } from '../errors.js';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go-style durations as upstream's flags take them: "300ms", "10s", "5m", "1m30s". */
+function parseDurationFlag(flag: string, value: string): number {
+  let rest = value.trim();
+  let total = 0;
+  if (rest === '0') return 0;
+  if (rest === '') throw new UsageError(`invalid duration "${value}" for ${flag}`, 'Use a duration like 30s, 5m or 1m30s.');
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h)/.exec(rest);
+    if (!m) throw new UsageError(`invalid duration "${value}" for ${flag}`, 'Use a duration like 30s, 5m or 1m30s.');
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+export function register(program: Command): void {
+  program
+    .command('check')
+    .description('Check the multicluster extension for potential problems: Links, credentials, trust anchors, service mirrors, gateways, mirrors and certificates')
+    .option('-o, --output <format>', 'output format: basic, short (only problems) or json', 'basic')
+    .option('--wait <duration>', 'maximum time for retrying checks (service mirrors, proxies) to pass', '5m')
+    .option('--timeout <duration>', 'timeout of each Kubernetes API call, local and to every linked cluster', '10s')
+    .addHelpText(
+      'after',
+      examples(`
+# Check that multicluster works from west's point of view
+mc --context west check
+
+# Only print problems; give up on retrying checks after 30 seconds
+mc --context west check -o short --wait 30s
+
+# Machine-readable results (linkerd's JSON shape), failing fast on dead clusters
+mc --context west check -o json --timeout 3s`),
+    )
+    .action(async (opts: { output: string; wait: string; timeout: string }, cmd: Command) => {
+      const { CHECK_OUTPUTS, createRenderer } = await import('../check/render.js');
+      if (!(CHECK_OUTPUTS as readonly string[]).includes(opts.output)) {
+        throw new UsageError(`Invalid output type '${opts.output}'. Supported output types are: basic, short, json`);
+      }
+      const output = opts.output as (typeof CHECK_OUTPUTS)[number];
+      const waitMs = parseDurationFlag('--wait', opts.wait);
+      const timeoutMs = parseDurationFlag('--timeout', opts.timeout);
+      if (timeoutMs <= 0) throw new UsageError('--timeout must be greater than 0');
+      const g = globalOptions(cmd);
+
+      const { runMulticlusterCheck } = await import('../check/index.js');
+      const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && output !== 'json';
+      const renderer = createRenderer(output, color);
+      // On a terminal, results appear as they come; otherwise stdout gets everything at once.
+      const stream = Boolean(process.stdout.isTTY) && output !== 'json';
+      let buffered = '';
+      let spinner: { text: string; start(): unknown; stop(): unknown; clear(): unknown; render(): unknown } | undefined;
+      if (process.stderr.isTTY && !g.verbose) {
+        const { default: ora } = await import('ora');
+        spinner = ora({ stream: process.stderr, text: 'running multicluster checks' }).start();
+      }
+      const emit = (text: string) => {
+        if (text === '') return;
+        if (!stream) {
+          buffered += text;
+          return;
+        }
+        spinner?.clear();
+        process.stdout.write(text);
+        spinner?.render();
+      };
+
+      let summary;
+      try {
+        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs }, (r) => {
+          if (spinner) spinner.text = r.retry ? `${r.description}: ${r.error ?? ''}` : 'running multicluster checks';
+          emit(renderer.result(r));
+        });
+      } finally {
+        spinner?.stop();
+      }
+      emit(renderer.finish(summary.success, summary.warning));
+      if (!stream) await printResult(buffered);
+      if (!summary.success) process.exitCode = 1;
+    });
+}
