@@ -1,0 +1,162 @@
+/**
+ * `mc install` and `mc allow` as pure functions: options (and, unless
+ * --ignore-cluster, the settings read from linkerd-config) in, rendered
+ * documents out. The command files do the reading and printing.
+ */
+import { UsageError } from '../errors.js';
+import { loadChart, resolveValues, type RenderedDoc } from './chart.js';
+import type { LinkerdSettings } from './linkerd-config.js';
+import { isMap, mergeMaps, setPath, type ValueOptions, type Values } from './values.js';
+
+/** Namespace the extension lives in (upstream's CLI has no flag for it). */
+export const MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
+/** Label every resource of the extension carries; upstream's uninstall selects on it. */
+export const EXTENSION_LABEL = 'linkerd.io/extension';
+export const EXTENSION_NAME = 'multicluster';
+export const DEFAULT_REGISTRY_ENV = 'LINKERD_DOCKER_REGISTRY';
+
+export interface InstallOptions {
+  /** Image tag; default LINKERD_VERSION */
+  linkerdVersion: string;
+  linkerdNamespace: string;
+  /** --registry, else $LINKERD_DOCKER_REGISTRY */
+  registry?: string;
+  gateway?: boolean;
+  gatewayPort?: number;
+  gatewayProbePort?: number;
+  gatewayProbeSeconds?: number;
+  gatewayServiceType?: string;
+  gatewayHealthcheckNodePort?: number;
+  serviceMirrorCredentials?: boolean;
+  ha?: boolean;
+  user?: ValueOptions;
+  /** From linkerd-config; undefined with --ignore-cluster (chart defaults apply). */
+  cluster?: Pick<LinkerdSettings, 'identityTrustDomain' | 'proxyOutboundPort' | 'cniEnabled'>;
+  readFile?: (path: string, what: string) => string;
+}
+
+/** Replace the registry part of an image (everything before the last "/"), as upstream's RegistryOverride. */
+export function registryOverride(image: string, registry: string): string {
+  if (image === '' || registry === '') return image;
+  const reg = registry.endsWith('/') ? registry : `${registry}/`;
+  return reg + image.slice(image.lastIndexOf('/') + 1);
+}
+
+/** The values upstream's install sets from its flags and the cluster. */
+export function installFlagValues(opts: InstallOptions): Values {
+  const chart = loadChart('multicluster');
+  const v: Values = {};
+  setPath(v, 'linkerdVersion', opts.linkerdVersion);
+  setPath(v, 'localServiceMirror.image.version', opts.linkerdVersion);
+  setPath(v, 'controllerDefaults.image.version', opts.linkerdVersion);
+  setPath(v, 'linkerdNamespace', opts.linkerdNamespace);
+  if (opts.registry) {
+    const d = chart.defaults as { localServiceMirror: { image: { name: string } }; controllerDefaults: { image: { name: string } } };
+    setPath(v, 'localServiceMirror.image.name', registryOverride(d.localServiceMirror.image.name, opts.registry));
+    setPath(v, 'controllerDefaults.image.name', registryOverride(d.controllerDefaults.image.name, opts.registry));
+  }
+  if (opts.gateway !== undefined) setPath(v, 'gateway.enabled', opts.gateway);
+  if (opts.gatewayPort !== undefined) setPath(v, 'gateway.port', opts.gatewayPort);
+  if (opts.gatewayProbePort !== undefined) setPath(v, 'gateway.probe.port', opts.gatewayProbePort);
+  if (opts.gatewayProbeSeconds !== undefined) setPath(v, 'gateway.probe.seconds', opts.gatewayProbeSeconds);
+  if (opts.gatewayServiceType !== undefined) setPath(v, 'gateway.serviceType', opts.gatewayServiceType);
+  if (opts.gatewayHealthcheckNodePort !== undefined) {
+    setPath(v, 'gateway.healthCheckNodePort', opts.gatewayHealthcheckNodePort);
+    // Kubernetes only accepts a health-check node port with externalTrafficPolicy Local.
+    setPath(v, 'gateway.serviceExternalTrafficPolicy', 'Local');
+  }
+  if (opts.serviceMirrorCredentials !== undefined) setPath(v, 'remoteMirrorServiceAccount', opts.serviceMirrorCredentials);
+  if (opts.cluster) {
+    setPath(v, 'identityTrustDomain', opts.cluster.identityTrustDomain);
+    setPath(v, 'proxyOutboundPort', opts.cluster.proxyOutboundPort);
+  }
+  return v;
+}
+
+type Affinity = Values | undefined;
+
+/** Upstream's linkerd.affinity partial as data. */
+function affinity(enableAnti: unknown, nodeAffinity: unknown, label: string, component: string): Affinity {
+  const out: Values = {};
+  if (enableAnti) {
+    const expr = { matchExpressions: [{ key: label, operator: 'In', values: [component] }] };
+    out.podAntiAffinity = {
+      preferredDuringSchedulingIgnoredDuringExecution: [{ podAffinityTerm: { labelSelector: expr, topologyKey: 'topology.kubernetes.io/zone' }, weight: 100 }],
+      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: expr, topologyKey: 'kubernetes.io/hostname' }],
+    };
+  }
+  if (isMap(nodeAffinity) && Object.keys(nodeAffinity).length > 0) out.nodeAffinity = nodeAffinity;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Each `controllers` entry completed from controllerDefaults, as the chart's `dig` calls do. */
+function resolveControllers(values: Values): Values[] {
+  const list = Array.isArray(values.controllers) ? values.controllers : [];
+  const defaults = isMap(values.controllerDefaults) ? values.controllerDefaults : {};
+  return list.map((entry, i) => {
+    const item = isMap(entry) ? entry : {};
+    const link = isMap(item.link) ? item.link : {};
+    const ref = isMap(link.ref) ? link.ref : {};
+    const name = ref.name;
+    if (typeof name !== 'string' || name === '') {
+      throw new UsageError(`controllers[${i}].link.ref.name is required`, 'Name the Link each controller serves, e.g. --set controllers[0].link.ref.name=east.');
+    }
+    const { link: _link, ...rest } = item;
+    const c = mergeMaps(defaults, rest);
+    return {
+      ...c,
+      name,
+      affinity: affinity(c.enablePodAntiAffinity, c.nodeAffinity, 'mirror.linkerd.io/cluster-name', name),
+      pdb: item.enablePodAntiAffinity ?? values.enablePodAntiAffinity,
+    };
+  });
+}
+
+/** Template data besides Values: computed names and structures. */
+export function installContext(values: Values, cniEnabled: boolean): Record<string, unknown> {
+  const gw = values.gateway as Values;
+  const names = values.remoteMirrorServiceAccountName;
+  const remoteAccountNames = (Array.isArray(names) ? names.map(String) : String(names ?? '').split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return {
+    createdBy: `linkerd/helm ${String(values.linkerdVersion)}`,
+    cniEnabled,
+    gatewayIdentity: `${String(gw.name)}.${MULTICLUSTER_NAMESPACE}.serviceaccount.identity.${String(values.linkerdNamespace)}.${String(values.identityTrustDomain)}`,
+    setNodePorts: gw.serviceType === 'NodePort' || gw.serviceType === 'LoadBalancer',
+    remoteAccountNames,
+    affinity: {
+      gateway: affinity(values.enablePodAntiAffinity, values.nodeAffinity, 'app', String(gw.name)),
+      localServiceMirror: values.enablePodAntiAffinity ? affinity(true, values.nodeAffinity, 'component', 'local-service-mirror') : undefined,
+    },
+    controllers: resolveControllers(values),
+  };
+}
+
+/** The final values of an install. */
+export function installValues(opts: InstallOptions): Values {
+  const chart = loadChart('multicluster');
+  return resolveValues(chart, { flags: installFlagValues(opts), ha: opts.ha, user: opts.user, readFile: opts.readFile });
+}
+
+/** Render `mc install`. */
+export async function renderInstall(opts: InstallOptions): Promise<RenderedDoc[]> {
+  const chart = loadChart('multicluster');
+  const values = installValues(opts);
+  return chart.render(values, { namespace: MULTICLUSTER_NAMESPACE }, installContext(values, opts.cluster?.cniEnabled ?? false));
+}
+
+/**
+ * Render `mc allow`: the remote-access ServiceAccount, its token Secret and
+ * RBAC for the given account name, and the namespace they live in, as
+ * upstream renders them.
+ */
+export async function renderAllow(opts: { serviceAccountName: string; linkerdVersion: string; linkerdNamespace: string }): Promise<RenderedDoc[]> {
+  const chart = loadChart('multicluster');
+  const flags: Values = {};
+  setPath(flags, 'linkerdVersion', opts.linkerdVersion);
+  setPath(flags, 'linkerdNamespace', opts.linkerdNamespace);
+  setPath(flags, 'remoteMirrorServiceAccount', true);
+  setPath(flags, 'remoteMirrorServiceAccountName', opts.serviceAccountName);
+  const values = resolveValues(chart, { flags });
+  const docs = await chart.render(values, { namespace: MULTICLUSTER_NAMESPACE }, installContext(values, false));
+  return docs.filter((d) => d.template.endsWith('/namespace.yaml.hbs') || d.template.endsWith('/remote-access-service-mirror-rbac.yaml.hbs'));
+}
