@@ -1,0 +1,52 @@
+/**
+ * Go duration syntax (time.ParseDuration), as upstream Linkerd and step use it
+ * for lifetimes: "87600h", "1h30m", "1.5h", "90m", "30s", "500ms".
+ * Pure; no heavy imports.
+ */
+
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  'µs': 1e-3, // U+00B5 micro sign
+  'μs': 1e-3, // U+03BC Greek mu
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Milliseconds in a Go duration string, or undefined when it is not one. */
+export function parseGoDuration(text: string): number | undefined {
+  let s = text.trim();
+  let sign = 1;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1;
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') return undefined;
+  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  let total = 0;
+  while (s.length > 0) {
+    const m = part.exec(s);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    s = s.slice(m[0].length);
+  }
+  return sign * total;
+}
+
+/** A compact human rendering of a duration in ms: "3650d", "365d", "1d12h", "90m". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const parts: string[] = [];
+  if (d) parts.push(`${d}d`);
+  if (h) parts.push(`${h}h`);
+  if (m) parts.push(`${m}m`);
+  if (sec || parts.length === 0) parts.push(`${sec}s`);
+  return parts.join('');
+}

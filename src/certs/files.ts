@@ -1,0 +1,164 @@
+/**
+ * Writing certificate and key files safely: all or nothing.
+ *
+ * 1. Every target is checked first; an existing file is refused without
+ *    `force` (listing all of them) before anything is written.
+ * 2. Folders are created, then every file is written to a temporary file in
+ *    its own folder (mode set at creation: keys 0600) and flushed.
+ * 3. Only when all temporary files exist are they renamed into place
+ *    (atomic per file). On any failure the temporary files and the folders
+ *    this call created are removed: nothing half-written remains.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { McError } from '../errors.js';
+
+export interface PlannedFile {
+  path: string;
+  content: string;
+  /** 0o600 for keys, 0o644 for certificates. */
+  mode: number;
+}
+
+export const KEY_MODE = 0o600;
+export const CERT_MODE = 0o644;
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException)?.code;
+}
+
+function writeError(err: unknown, target: string): McError {
+  const c = code(err);
+  const reason =
+    c === 'EACCES' || c === 'EPERM'
+      ? 'permission denied'
+      : c === 'EROFS'
+        ? 'read-only file system'
+        : c === 'ENOTDIR'
+          ? 'a parent of it is a file, not a folder'
+          : c === 'ENOSPC'
+            ? 'no space left on the device'
+            : c === 'EISDIR'
+              ? 'it is a folder'
+              : (err as Error).message;
+  return new McError(
+    `cannot write ${target}: ${reason}; nothing was written`,
+    'Choose a folder you can write to with --dir, or fix its permissions.',
+  );
+}
+
+async function exists(p: string): Promise<'file' | 'other' | false> {
+  try {
+    const st = await fs.lstat(p);
+    return st.isFile() ? 'file' : 'other';
+  } catch (err) {
+    if (code(err) === 'ENOENT') return false;
+    if (code(err) === 'ENOTDIR') return false; // reported when writing
+    throw writeError(err, p);
+  }
+}
+
+/** Create `dir` and its missing parents; returns the folders created, outermost first. */
+async function makeDirs(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  for (;;) {
+    try {
+      const st = await fs.stat(d);
+      if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      break;
+    } catch (err) {
+      if (code(err) !== 'ENOENT') throw err;
+      missing.unshift(d);
+      const parent = path.dirname(d);
+      if (parent === d) break;
+      d = parent;
+    }
+  }
+  const created: string[] = [];
+  try {
+    for (const m of missing) {
+      await fs.mkdir(m, { mode: 0o755 });
+      created.push(m);
+    }
+  } catch (err) {
+    await removeDirs(created);
+    throw err;
+  }
+  return created;
+}
+
+async function removeDirs(dirs: string[]): Promise<void> {
+  for (const d of [...dirs].reverse()) await fs.rmdir(d).catch(() => undefined);
+}
+
+/** The paths among `files` that already exist. */
+export async function existingTargets(files: PlannedFile[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const f of files) if (await exists(f.path)) found.push(f.path);
+  return found;
+}
+
+/** Write all files or none (see the module comment). */
+export async function writeFilesAtomically(files: PlannedFile[], opts: { force?: boolean } = {}): Promise<void> {
+  // 1. Check every target before touching anything.
+  const existing: string[] = [];
+  for (const f of files) {
+    const kind = await exists(f.path);
+    if (kind === 'other') throw new McError(`cannot write ${f.path}: something other than a file is in the way; nothing was written`, 'Remove it or choose another --dir.');
+    if (kind) existing.push(f.path);
+  }
+  if (existing.length > 0 && !opts.force) {
+    throw new McError(
+      `refusing to overwrite existing file${existing.length > 1 ? 's' : ''}: ${existing.join(', ')}; nothing was written`,
+      'Pass --force to replace them, or choose another --dir.',
+    );
+  }
+
+  // 2. Folders, then temporary files next to their targets.
+  const createdDirs: string[] = [];
+  const temps: { temp: string; target: string }[] = [];
+  const cleanup = async () => {
+    for (const t of temps) await fs.unlink(t.temp).catch(() => undefined);
+    await removeDirs(createdDirs);
+  };
+  let current = '';
+  try {
+    for (const dir of new Set(files.map((f) => path.dirname(f.path)))) {
+      current = dir;
+      createdDirs.push(...(await makeDirs(dir)));
+    }
+    for (const f of files) {
+      current = f.path;
+      const temp = path.join(path.dirname(f.path), `.${path.basename(f.path)}.${randomBytes(6).toString('hex')}.tmp`);
+      const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, f.mode);
+      temps.push({ temp, target: f.path });
+      try {
+        await handle.chmod(f.mode); // exact mode, whatever the umask
+        await handle.writeFile(f.content, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  } catch (err) {
+    await cleanup();
+    throw err instanceof McError ? err : writeError(err, current);
+  }
+
+  // 3. Rename into place.
+  const done: string[] = [];
+  try {
+    for (const t of temps) {
+      current = t.target;
+      await fs.rename(t.temp, t.target);
+      done.push(t.target);
+    }
+  } catch (err) {
+    await cleanup();
+    const e = writeError(err, current);
+    if (done.length > 0) e.message = e.message.replace('; nothing was written', `; already written: ${done.join(', ')}`);
+    throw e;
+  }
+}

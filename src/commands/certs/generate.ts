@@ -1,0 +1,136 @@
+/** `mc certs generate`: a trust anchor and one issuer per cluster. */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { collect, examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import { McError, UsageError } from '../../errors.js';
+import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
+import { isDnsName, isoSeconds } from '../../certs/common.js';
+
+const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+interface Flags {
+  dir: string;
+  cluster: string[];
+  trustDomain: string;
+  anchorLifetime: string;
+  issuerLifetime: string;
+  anchorKey: 'ecdsa' | 'rsa2048' | 'rsa4096';
+  force: boolean;
+  output?: string;
+}
+
+export function register(certs: Command): void {
+  certs
+    .command('generate')
+    .description('make a trust anchor (root CA) and an identity issuer per cluster, as PEM files')
+    .option('--dir <dir>', 'folder for the files (created if missing)', 'certs')
+    .option('--cluster <name>', 'a cluster that gets its own issuer in DIR/NAME/ (repeatable, or comma-separated); none: one shared issuer in DIR/', collect, [])
+    .option('--trust-domain <domain>', 'identity trust domain of the clusters', 'cluster.local')
+    .option('--anchor-lifetime <duration>', 'validity of the trust anchor (Go duration)', '87600h')
+    .option('--issuer-lifetime <duration>', 'validity of each issuer; never past the anchor (Go duration)', '8760h')
+    .addOption(new Option('--anchor-key <type>', 'key type of the trust anchor (issuers are always ECDSA P-256)').choices(['ecdsa', 'rsa2048', 'rsa4096']).default('ecdsa'))
+    .option('--force', 'overwrite existing files', false)
+    .option('-o, --output <format>', 'print a summary on stdout: json')
+    .addHelpText(
+      'after',
+      examples(`
+# Trust anchor in certs/ca.crt, issuers in certs/east/ and certs/west/
+mc certs generate --cluster east --cluster west
+# The same, comma-separated, with a 5-year anchor and 90-day issuers
+mc certs generate --dir /secure/mc --cluster east,west --anchor-lifetime 43800h --issuer-lifetime 2160h
+# One shared issuer (certs/issuer.crt), an RSA 4096 anchor, JSON summary
+mc certs generate --anchor-key rsa4096 -o json
+# Then, per cluster (the command prints these with your paths):
+linkerd install --identity-trust-anchors-file certs/ca.crt --identity-issuer-certificate-file certs/east/issuer.crt --identity-issuer-key-file certs/east/issuer.key | kubectl apply -f -`),
+    )
+    .action(async (flags: Flags, cmd: Command) => generate(flags, cmd));
+}
+
+async function generate(flags: Flags, cmd: Command): Promise<void> {
+  const { linkerdNamespace } = globalOptions(cmd);
+  const json = jsonOutput(flags.output);
+  const clusters = [...new Set(flags.cluster.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean))];
+  for (const c of clusters) {
+    if (!CLUSTER_NAME.test(c)) {
+      throw new UsageError(`invalid cluster name "${c}"`, 'Cluster names are DNS labels: lower-case letters, digits and "-", at most 63 characters.');
+    }
+  }
+  const trustDomain = flags.trustDomain.toLowerCase();
+  if (!isDnsName(trustDomain)) throw new UsageError(`invalid trust domain "${flags.trustDomain}"`, 'Use a DNS name such as cluster.local.');
+  const anchorLifetime = lifetimeFlag('anchor-lifetime', flags.anchorLifetime);
+  const issuerLifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime);
+
+  const dir = flags.dir;
+  const anchorFiles = { certificate: path.join(dir, 'ca.crt'), key: path.join(dir, 'ca.key') };
+  const issuerFiles = (clusters.length ? clusters : [undefined]).map((cluster) => {
+    const base = cluster ? path.join(dir, cluster) : dir;
+    return { cluster, certificate: path.join(base, 'issuer.crt'), key: path.join(base, 'issuer.key') };
+  });
+
+  const files = await import('../../certs/files.js');
+  const targets = [anchorFiles, ...issuerFiles].flatMap((f) => [
+    { path: f.certificate, content: '', mode: files.CERT_MODE },
+    { path: f.key, content: '', mode: files.KEY_MODE },
+  ]);
+  // Fail before making keys (RSA 4096 takes a while); written files are checked again.
+  const existing = flags.force ? [] : await files.existingTargets(targets);
+  if (existing.length > 0) {
+    throw new McError(
+      `refusing to overwrite existing file${existing.length > 1 ? 's' : ''}: ${existing.join(', ')}; nothing was written`,
+      'Pass --force to replace them, or choose another --dir.',
+    );
+  }
+
+  const [{ createTrustAnchor }, { createIssuer }, { describeCertificate }, { nextSteps }] = await Promise.all([
+    import('../../certs/anchor.js'),
+    import('../../certs/issuer.js'),
+    import('../../certs/inspect.js'),
+    import('../../certs/next-steps.js'),
+  ]);
+  const now = new Date();
+  const anchor = await createTrustAnchor({ trustDomain, lifetimeMs: anchorLifetime, keyType: flags.anchorKey, now });
+  const issuers = await Promise.all(
+    issuerFiles.map(async (f) => ({ ...f, made: await createIssuer({ anchor, trustDomain, lifetimeMs: issuerLifetime, linkerdNamespace, now }) })),
+  );
+
+  await files.writeFilesAtomically(
+    [
+      { path: anchorFiles.certificate, content: anchor.certPem, mode: files.CERT_MODE },
+      { path: anchorFiles.key, content: anchor.keyPem, mode: files.KEY_MODE },
+      ...issuers.flatMap((i) => [
+        { path: i.certificate, content: i.made.certPem, mode: files.CERT_MODE },
+        { path: i.key, content: i.made.keyPem, mode: files.KEY_MODE },
+      ]),
+    ],
+    { force: flags.force },
+  );
+
+  const anchorInfo = describeCertificate(anchor.certificate, { now });
+  const issuerInfos = issuers.map((i) => ({ ...i, info: describeCertificate(i.made.certificate, { now }) }));
+
+  say(`Wrote the trust anchor and ${issuers.length} issuer${issuers.length > 1 ? 's' : ''}:`);
+  say(`  ${anchorFiles.certificate}, ${anchorFiles.key}: ${certLine('trust anchor', anchorInfo)}`);
+  for (const i of issuerInfos) {
+    say(`  ${i.certificate}, ${i.key}: ${certLine(i.cluster ? `issuer for ${i.cluster},` : 'shared issuer', i.info)}`);
+  }
+  if (issuers.some((i) => i.made.clamped)) {
+    say(`‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: issuers end with the anchor (${isoSeconds(anchorInfo.notAfter)}).`);
+  }
+  say('');
+  say(nextSteps(anchorFiles.certificate, anchorFiles.key, issuerFiles));
+
+  if (json) {
+    await printResult(
+      JSON.stringify(
+        {
+          dir,
+          trustDomain,
+          anchor: certSummary(anchorInfo, anchorFiles),
+          issuers: issuerInfos.map((i) => ({ cluster: i.cluster ?? null, ...certSummary(i.info, i) })),
+        },
+        null,
+        2,
+      ),
+    );
+  }
+}

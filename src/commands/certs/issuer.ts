@@ -1,0 +1,99 @@
+/** `mc certs issuer`: a new identity issuer from an existing trust anchor. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import { McError, UsageError } from '../../errors.js';
+import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
+import { isoSeconds } from '../../certs/common.js';
+
+interface Flags {
+  caCert: string;
+  caKey: string;
+  dir: string;
+  issuerLifetime: string;
+  trustDomain?: string;
+  force: boolean;
+  output?: string;
+}
+
+export function register(certs: Command): void {
+  certs
+    .command('issuer')
+    .description('make a new identity issuer signed by an existing trust anchor (rotation, or a new cluster)')
+    .requiredOption('--ca-cert <file>', 'trust anchor certificate (PEM), e.g. certs/ca.crt')
+    .requiredOption('--ca-key <file>', 'its private key (PEM), e.g. certs/ca.key')
+    .requiredOption('--dir <dir>', 'folder for issuer.crt and issuer.key (created if missing)')
+    .option('--issuer-lifetime <duration>', 'validity of the issuer; never past the anchor (Go duration)', '8760h')
+    .option('--trust-domain <domain>', 'identity trust domain (default: from the anchor name root.linkerd.<domain>, else cluster.local)')
+    .option('--force', 'overwrite existing files', false)
+    .option('-o, --output <format>', 'print a summary on stdout: json')
+    .addHelpText(
+      'after',
+      examples(`
+# An issuer for one more cluster, from the anchor made by \`mc certs generate\`
+mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/north
+# Rotate the issuer of cluster east (90 days), replacing the old files
+mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/east --issuer-lifetime 2160h --force`),
+    )
+    .action(async (flags: Flags, cmd: Command) => issuer(flags, cmd));
+}
+
+async function readInput(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new McError(`cannot read the ${what} ${file}: ${reason}`, `Check the path given to --${what === 'CA certificate' ? 'ca-cert' : 'ca-key'}.`);
+  }
+}
+
+async function issuer(flags: Flags, cmd: Command): Promise<void> {
+  const { linkerdNamespace } = globalOptions(cmd);
+  const json = jsonOutput(flags.output);
+  const lifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime);
+  const targets = { certificate: path.join(flags.dir, 'issuer.crt'), key: path.join(flags.dir, 'issuer.key') };
+
+  const files = await import('../../certs/files.js');
+  const planned = (crt: string, key: string) => [
+    { path: targets.certificate, content: crt, mode: files.CERT_MODE },
+    { path: targets.key, content: key, mode: files.KEY_MODE },
+  ];
+  if (!flags.force) {
+    const existing = await files.existingTargets(planned('', ''));
+    if (existing.length > 0) {
+      throw new McError(`refusing to overwrite existing file${existing.length > 1 ? 's' : ''}: ${existing.join(', ')}; nothing was written`, 'Pass --force to replace them, or choose another --dir.');
+    }
+  }
+
+  const [certPem, keyPem] = await Promise.all([readInput(flags.caCert, 'CA certificate'), readInput(flags.caKey, 'CA key')]);
+  const [{ loadSigningCA, createIssuer }, { describeCertificate }, { isDnsName }, { nextSteps }] = await Promise.all([
+    import('../../certs/issuer.js'),
+    import('../../certs/inspect.js'),
+    import('../../certs/common.js'),
+    import('../../certs/next-steps.js'),
+  ]);
+  const now = new Date();
+  const anchor = await loadSigningCA(certPem, keyPem, { cert: flags.caCert, key: flags.caKey }, now);
+  const trustDomain = (flags.trustDomain ?? anchor.trustDomain ?? 'cluster.local').toLowerCase();
+  if (!isDnsName(trustDomain)) throw new UsageError(`invalid trust domain "${trustDomain}"`, 'Use a DNS name such as cluster.local.');
+
+  const made = await createIssuer({ anchor, trustDomain, lifetimeMs: lifetime, linkerdNamespace, now });
+  await files.writeFilesAtomically(planned(made.certPem, made.keyPem), { force: flags.force });
+
+  const anchorInfo = describeCertificate(anchor.certificate, { now });
+  const info = describeCertificate(made.certificate, { now });
+  say(`Wrote a new issuer signed by ${anchorInfo.subject} (${anchor.keyDescription}):`);
+  say(`  ${targets.certificate}, ${targets.key}: ${certLine('issuer', info)}`);
+  if (made.clamped) say(`‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: the issuer ends with it (${isoSeconds(anchorInfo.notAfter)}).`);
+  say('');
+  say(nextSteps(flags.caCert, flags.caKey, [{ certificate: targets.certificate, key: targets.key }]));
+  say('To rotate the issuer of a running cluster instead: linkerd upgrade --identity-issuer-certificate-file ' + targets.certificate + ' --identity-issuer-key-file ' + targets.key + ' | kubectl apply -f -');
+
+  if (json) {
+    await printResult(
+      JSON.stringify({ trustDomain, anchor: certSummary(anchorInfo, { certificate: flags.caCert }), issuer: certSummary(info, targets) }, null, 2),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+/** Bits shared by the `mc certs` sub-commands (no heavy imports). */
+import { UsageError } from '../../errors.js';
+import { outputFormat } from '../../cli-kit.js';
+import { formatDuration, parseGoDuration } from '../../certs/duration.js';
+import type { CertificateInfo } from '../../certs/inspect.js';
+import { isoSeconds } from '../../certs/common.js';
+
+/** A positive Go-style duration flag, in ms. */
+export function lifetimeFlag(flag: string, value: string): number {
+  const ms = parseGoDuration(value);
+  if (ms === undefined) {
+    throw new UsageError(`invalid duration "${value}" for --${flag}`, 'Use Go duration syntax, e.g. 87600h (10 years), 8760h (1 year), 720h, 90m.');
+  }
+  if (ms < 1000) throw new UsageError(`--${flag} must be at least 1s, got "${value}"`, 'Use e.g. 8760h for one year.');
+  return ms;
+}
+
+/** `-o json` or nothing (human text on stderr only). */
+export function jsonOutput(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return outputFormat(value, ['json']) === 'json';
+}
+
+/** The JSON summary of a written certificate. */
+export function certSummary(info: CertificateInfo, files: { certificate: string; key?: string }): Record<string, unknown> {
+  return {
+    certificate: files.certificate,
+    ...(files.key ? { key: files.key } : {}),
+    subject: info.subject,
+    issuer: info.issuer,
+    serialNumber: info.serialNumber,
+    keyAlgorithm: info.keyDescription,
+    isCA: info.isCA,
+    ...(info.pathLength !== undefined ? { pathLength: info.pathLength } : {}),
+    ...(info.subjectKeyId ? { subjectKeyId: info.subjectKeyId } : {}),
+    ...(info.authorityKeyId ? { authorityKeyId: info.authorityKeyId } : {}),
+    fingerprintSha256: info.fingerprintSha256,
+    notBefore: isoSeconds(info.notBefore),
+    notAfter: isoSeconds(info.notAfter),
+  };
+}
+
+/** One human line about a written certificate. */
+export function certLine(role: string, info: CertificateInfo): string {
+  const days = Math.round((info.notAfter.getTime() - info.notBefore.getTime()) / 86_400_000);
+  return `${role} ${info.subject} (${info.keyDescription}), valid until ${isoSeconds(info.notAfter)} (${days} days)`;
+}
+
+export { formatDuration };
