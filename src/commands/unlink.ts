@@ -1,0 +1,37 @@
+/**
+ * `mc unlink`: everything `mc link` created in this (the linking) cluster for
+ * one link, and the services mirrored through it, for `kubectl delete -f -`.
+ */
+import { Command } from 'commander';
+import { examples, globalOptions } from '../cli-kit.js';
+
+export interface UnlinkFlags {
+  clusterName?: string;
+  namespace: string;
+  output?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('unlink')
+    .summary('what link created for a linked cluster, for kubectl delete -f -')
+    .description(
+      'Reads the linking cluster (the --context) and outputs the Link named --cluster-name, its\n' +
+        'credentials Secrets, its service mirror and the services mirrored through it, as manifests\n' +
+        'for `kubectl delete -f -`. Only objects that exist are listed.',
+    )
+    .option('--cluster-name <name>', 'name of the linked cluster (the Link)')
+    .option('--namespace <ns>', 'namespace of the Link and service mirror', 'linkerd-multicluster')
+    .option('-o, --output <format>', 'output format: yaml or json', 'yaml')
+    .addHelpText(
+      'after',
+      examples(`
+# Remove west's link to east
+mc --context west unlink --cluster-name east | kubectl --context west delete -f -`),
+    )
+    .action(async (flags: UnlinkFlags, command: Command) => {
+      const { runUnlink } = await import('../link/run-unlink.js');
+      await runUnlink(flags, globalOptions(command));
+    });
+  void cmd;
+}

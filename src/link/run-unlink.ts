@@ -1,0 +1,44 @@
+/**
+ * `mc unlink`: one parallel round of reads in the linking cluster (the Links
+ * of the namespace, each object link may have created, the mirrored
+ * services), then the manifests of what exists.
+ */
+import { printResult, say, type GlobalOptions } from '../cli-kit.js';
+import { McError, UsageError } from '../errors.js';
+import { KubeClient, type KubeObject } from '../kube/client.js';
+import { kindInfo } from '../kube/resources.js';
+import type { UnlinkFlags } from '../commands/unlink.js';
+import { LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from './names.js';
+import { outputFormatOf } from './output.js';
+import { formatDocuments } from '../render/output.js';
+import { linkCreatedObjects, unlinkPlan, type ObjectId } from './unlink.js';
+
+export async function runUnlink(f: UnlinkFlags, g: GlobalOptions): Promise<void> {
+  const format = outputFormatOf(f.output);
+  if (!f.clusterName) throw new UsageError('--cluster-name is required', 'Name the Link to remove; `kubectl get links -A` lists them.');
+  const name = f.clusterName;
+  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context });
+  try {
+    const candidates = linkCreatedObjects(name, f.namespace, g.linkerdNamespace);
+    const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
+    const [links, services, ...found] = await Promise.all([
+      client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace: f.namespace }),
+      client.list<KubeObject>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: `${MIRROR_CLUSTER_LABEL}=${name}` }),
+      ...candidates.map((c) => client.getIfExists(refOf(c))),
+    ]);
+    if (!links.some((l) => l.metadata.name === name)) {
+      const names = links.map((l) => l.metadata.name).sort();
+      throw new McError(
+        `there is no Link "${name}" in namespace "${f.namespace}" of context "${client.contextName}"`,
+        names.length > 0 ? `Links there: ${names.join(', ')}.` : 'There are no Links in that namespace; pass --namespace if the link lives elsewhere.',
+      );
+    }
+    const existing = candidates.filter((_, i) => found[i] !== undefined);
+    const mirrored: ObjectId[] = services.map((s) => ({ apiVersion: 'v1', kind: 'Service', name: s.metadata.name!, namespace: s.metadata.namespace }));
+    const plan = unlinkPlan(existing, mirrored);
+    if (g.verbose) say(`[unlink] ${existing.length} object(s) of link "${name}" and ${mirrored.length} mirrored service(s) in context "${client.contextName}"`);
+    await printResult(formatDocuments(plan, format));
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The service-mirror part of `link`: templates/link rendered with the shared
+ * chart machinery (src/render). Flags set values over the chart defaults; the
+ * HA values and then the user's -f/--set go on top, as upstream does.
+ */
+import { loadChart, resolveValues, type RenderedDoc } from '../render/chart.js';
+import type { Values } from '../render/values.js';
+
+export interface ServiceMirrorInput {
+  clusterName: string;
+  namespace: string;
+  version: string;
+  registry: string;
+  logLevel: string;
+  logFormat: string;
+  retryLimit: number;
+  gateway: boolean;
+  ha: boolean;
+  valueOptions: { values?: string[]; set?: string[]; setString?: string[]; setFile?: string[] };
+}
+
+/** Values set from link's own flags (upstream's buildServiceMirrorValues). */
+export function flagValues(i: ServiceMirrorInput): Values {
+  return {
+    targetClusterName: i.clusterName,
+    gateway: { enabled: i.gateway },
+    serviceMirrorRetryLimit: i.retryLimit,
+    logLevel: i.logLevel,
+    logFormat: i.logFormat,
+    controllerImageVersion: i.version,
+    controllerImage: `${i.registry}/controller`,
+  };
+}
+
+/** Final values; validates -f/--set (usage errors) without touching a cluster. */
+export function serviceMirrorValues(i: ServiceMirrorInput): Values {
+  const chart = loadChart('link');
+  return resolveValues(chart, { flags: flagValues(i), ha: i.ha, user: i.valueOptions });
+}
+
+export async function renderServiceMirror(i: ServiceMirrorInput, values: Values = serviceMirrorValues(i)): Promise<RenderedDoc[]> {
+  const chart = loadChart('link');
+  return chart.render(values, { namespace: i.namespace }, { cliVersion: `linkerd/cli ${i.version}` });
+}
