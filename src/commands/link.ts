@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { booleanFlag, collect, examples, globalOptions } from '../cli-kit.js';
 import { LINKERD_VERSION } from '../version.js';
+import { addValueFlags } from './install.js';
 
 export interface LinkFlags {
   clusterName?: string;
@@ -43,11 +44,11 @@ export function register(program: Command): void {
     .command('link')
     .summary('credentials Secrets, Link and service mirror for another cluster to mirror this one')
     .description(
-      'Outputs the resources that let another cluster mirror services from this one (the --context):\n' +
-        'the cluster-credentials Secrets (a kubeconfig with only this cluster and the remote-access\n' +
-        'service account token), the Link (gateway address, port, identity and probe read from the\n' +
-        'gateway Service), and the service mirror. A Link works in one direction; link both ways for\n' +
-        'mutual mirroring.',
+      'Outputs the resources that let another cluster mirror services from this one (the --context): ' +
+        'the cluster-credentials Secrets (a kubeconfig with only this cluster and the remote-access service account token), ' +
+        'the Link (gateway address, port, identity and probe read from the gateway Service), and the service mirror. ' +
+        'A Link works in one direction; link both ways for mutual mirroring. ' +
+        'The service mirror takes the chart values of upstream linkerd-multicluster-link through -f/--set.',
     )
     .option('--cluster-name <name>', 'name of this cluster as the other cluster will know it (default: the context name made a DNS-1123 label)')
     .option('--namespace <ns>', 'namespace of the Link and service mirror in the linking cluster', 'linkerd-multicluster')
@@ -68,12 +69,9 @@ export function register(program: Command): void {
     .option('--linkerd-version <tag>', 'image tag of the service mirror (the Linkerd release)', LINKERD_VERSION)
     .addOption(new Option('--control-plane-version <tag>', "upstream's name for --linkerd-version").hideHelp())
     .option('--registry <registry>', 'registry of the service mirror image ($LINKERD_DOCKER_REGISTRY)')
-    .option('--set <key=value>', 'set a value of the service mirror chart (repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
-    .option('--set-file <key=path>', 'set a value from a file (repeatable)', collect, [])
-    .option('-f, --values <file>', 'values file (repeatable, applied in order)', collect, [])
     .option('-o, --output <format>', 'output format: yaml or json', 'yaml')
     .option('--apply-to <context>', 'apply the result to this kubeconfig context (server-side apply, field manager mc) instead of printing it');
+  addValueFlags(cmd);
   booleanFlag(cmd, 'gateway', 'link through the gateway; --gateway=false links without one (flat network)', true);
   booleanFlag(cmd, 'ha', 'run the service mirror with the HA values (3 spread replicas)', false);
   cmd.addHelpText(

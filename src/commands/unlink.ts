@@ -16,9 +16,9 @@ export function register(program: Command): void {
     .command('unlink')
     .summary('what link created for a linked cluster, for kubectl delete -f -')
     .description(
-      'Reads the linking cluster (the --context) and outputs the Link named --cluster-name, its\n' +
-        'credentials Secrets, its service mirror and the services mirrored through it, as manifests\n' +
-        'for `kubectl delete -f -`. Only objects that exist are listed.',
+      'Reads the linking cluster (the --context) and outputs the Link named --cluster-name, its credentials Secrets, ' +
+        'its service mirror and the services mirrored through it, as manifests for `kubectl delete -f -`. ' +
+        'Only objects that exist are listed.',
     )
     .option('--cluster-name <name>', 'name of the linked cluster (the Link)')
     .option('--namespace <ns>', 'namespace of the Link and service mirror', 'linkerd-multicluster')
