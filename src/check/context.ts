@@ -281,7 +281,12 @@ export class CheckEnv {
   remoteVersion(link: Link): Promise<{ gitVersion?: string }> {
     return this.once(`remote:${linkKey(link)}:version`, async () => {
       const c = await this.remote(link);
-      return c.call<{ gitVersion?: string }>('GET', { apiVersion: 'v1', resource: 'version' }, { path: '/version' });
+      try {
+        return await c.call<{ gitVersion?: string }>('GET', { apiVersion: 'v1', resource: 'version' }, { path: '/version' });
+      } catch (err) {
+        // The client names it "list version"; say what was asked.
+        throw new Error((err as Error).message.replace(/^cannot list version\b/, 'cannot get /version'));
+      }
     });
   }
 

@@ -8,9 +8,8 @@
  * shared CheckEnv, so a Secret, a list or a remote call is made once however
  * many checks use it.
  */
-import type { X509Certificate } from 'node:crypto';
 import { KubeApiError, type KubeObject } from '../kube/client.js';
-import { commonName, DAY_MS, day, issuedByOneOf, parsePemBundle, sameAnchors, validityOf } from './certs.js';
+import { commonName, day, EXPIRY_WARNING_DAYS, parsePemBundle, sameAnchors, verifyChain, type CertificateInfo } from './certs.js';
 import {
   CLUSTER_NAME_LABEL,
   CONTROL_PLANE_NS_LABEL,
@@ -33,7 +32,7 @@ import { isEmptySelector, matchesSelector } from './selectors.js';
 export const MULTICLUSTER_CATEGORY = 'linkerd-multicluster';
 
 /** Certificates must stay valid at least this long (else ‼; expired is ×). */
-export const MIN_CERT_VALIDITY_DAYS = 60;
+export const MIN_CERT_VALIDITY_DAYS = EXPIRY_WARNING_DAYS;
 
 const PROXY_CONTAINER = 'linkerd-proxy';
 const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
@@ -253,7 +252,7 @@ export class MulticlusterChecks {
   }
 
   async checkRemoteClusterAnchors(): Promise<string[]> {
-    let local: X509Certificate[];
+    let local: CertificateInfo[];
     try {
       local = parsePemBundle((await this.env.localIdentity()).anchorsPem);
     } catch (err) {
@@ -269,7 +268,7 @@ export class MulticlusterChecks {
       } catch (err) {
         return `* ${target(link)}: unable to fetch anchors: ${errText(err)}`;
       }
-      let remote: X509Certificate[];
+      let remote: CertificateInfo[];
       try {
         remote = parsePemBundle(identity.anchorsPem);
       } catch {
@@ -426,35 +425,33 @@ export class MulticlusterChecks {
   // ---- beyond upstream ----
 
   /** Problems (errors, warnings) and detail lines for one cluster's anchors and issuer. */
-  private lifetimes(cluster: string, m: IdentityMaterial): { errors: string[]; warnings: string[]; detail: string } {
+  private async lifetimes(cluster: string, m: IdentityMaterial): Promise<{ errors: string[]; warnings: string[]; detail: string }> {
     const errors: string[] = [];
     const warnings: string[] = [];
-    const now = this.now();
-    const minMs = MIN_CERT_VALIDITY_DAYS * DAY_MS;
-    const judge = (what: string, cert: X509Certificate) => {
-      const v = validityOf(cert, now);
+    const now = new Date(this.now());
+    const judge = (what: string, cert: CertificateInfo) => {
       const name = `${what} "${commonName(cert)}"`;
-      if (v.notYetValid) errors.push(`* ${cluster}: ${name} is not valid before ${v.notBefore.toISOString()}`);
-      else if (v.expired) errors.push(`* ${cluster}: ${name} expired on ${v.notAfter.toISOString()}`);
-      else if (v.remainingMs < minMs) warnings.push(`* ${cluster}: ${name} expires in ${Math.floor(v.remainingMs / DAY_MS)} days (${day(v.notAfter)}), less than ${MIN_CERT_VALIDITY_DAYS}`);
-      return v;
+      if (cert.notYetValid) errors.push(`* ${cluster}: ${name} is not valid before ${cert.notBefore.toISOString()}`);
+      else if (cert.expired) errors.push(`* ${cluster}: ${name} expired on ${cert.notAfter.toISOString()}`);
+      else if (cert.daysLeft < MIN_CERT_VALIDITY_DAYS) warnings.push(`* ${cluster}: ${name} expires in ${cert.daysLeft} days (${day(cert.notAfter)}), less than ${MIN_CERT_VALIDITY_DAYS}`);
     };
-    let anchors: X509Certificate[] = [];
+    let anchors: CertificateInfo[] = [];
     const parts: string[] = [];
     try {
-      anchors = parsePemBundle(m.anchorsPem);
-      const ends = anchors.map((a) => judge(`trust anchor (${m.anchorsSource})`, a).notAfter);
-      parts.push(`anchors until ${day(new Date(Math.min(...ends.map((d) => d.getTime()))))}`);
+      anchors = parsePemBundle(m.anchorsPem, now);
+      for (const a of anchors) judge(`trust anchor (${m.anchorsSource})`, a);
+      parts.push(`anchors until ${day(new Date(Math.min(...anchors.map((a) => a.notAfter.getTime()))))}`);
     } catch (err) {
       errors.push(`* ${cluster}: cannot parse the trust anchors in ${m.anchorsSource}: ${errText(err)}`);
     }
     if (m.issuerPem) {
       try {
-        const [issuer] = parsePemBundle(m.issuerPem);
-        const v = judge(`issuer certificate (${m.issuerSource})`, issuer!);
-        parts.push(`issuer until ${day(v.notAfter)}`);
-        if (anchors.length > 0 && !issuedByOneOf(issuer!, anchors)) {
-          errors.push(`* ${cluster}: the issuer certificate (${m.issuerSource}) is not signed by the trust anchors (${m.anchorsSource})`);
+        const issuer = parsePemBundle(m.issuerPem, now)[0]!;
+        judge(`issuer certificate (${m.issuerSource})`, issuer);
+        parts.push(`issuer until ${day(issuer.notAfter)}`);
+        if (anchors.length > 0) {
+          const chain = await verifyChain(issuer, anchors);
+          if (!chain.ok) errors.push(`* ${cluster}: the issuer certificate (${m.issuerSource}) does not chain to the trust anchors (${m.anchorsSource}): ${chain.problem}`);
         }
       } catch (err) {
         errors.push(`* ${cluster}: cannot parse the issuer certificate in ${m.issuerSource}: ${errText(err)}`);
@@ -473,7 +470,7 @@ export class MulticlusterChecks {
     const judged = await Promise.all(
       clusters.map(async (c) => {
         try {
-          return this.lifetimes(c.name, await c.material);
+          return await this.lifetimes(c.name, await c.material);
         } catch (err) {
           return { errors: [`* ${c.name}: unable to fetch the certificates: ${errText(err)}`], warnings: [], detail: '' };
         }
