@@ -14,12 +14,19 @@
  *   {{eq a b}} {{ne a b}} {{and a b ...}} {{or a b ...}} {{not a}}
  *   {{#when v}}…{{else}}…{{/when}}   Helm's `if`: empty maps, lists, "" and 0 are false
  */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
 
 type HB = typeof import('handlebars');
 type Template = (ctx: unknown) => string;
 
-let engine: Promise<HB> | undefined;
+/** Bumped when helpers change in a way that precompiled templates depend on. */
+const HANDLEBARS_CACHE_VERSION = 'hb-4.7-v1';
 
 /** Helm/Go template truthiness. */
 export function truthy(v: unknown): boolean {
@@ -71,27 +78,97 @@ function registerHelpers(hb: HB): void {
   });
 }
 
-async function handlebars(): Promise<HB> {
-  engine ??= import('handlebars').then((m) => {
-    const hb = ((m as unknown as { default?: HB }).default ?? m) as HB;
-    const env = hb.create() as unknown as HB;
-    registerHelpers(env);
-    return env;
-  });
-  return engine;
+/**
+ * Handlebars' runtime (a fraction of the full library) is enough when the
+ * templates were precompiled on an earlier run: precompiled specs are cached
+ * as an ES module under $MC_CACHE_DIR (default $XDG_CACHE_HOME/mc or
+ * ~/.cache/mc), keyed by a hash of the template texts and the Handlebars
+ * version. A miss compiles with the full library (once per run) and writes
+ * the cache; any cache problem just means compiling again.
+ */
+let runtime: Promise<HB> | undefined;
+let full: Promise<HB> | undefined;
+
+function withHelpers(hb: HB): HB {
+  const env = hb.create() as unknown as HB;
+  registerHelpers(env);
+  return env;
 }
 
-/** Compile a set of templates and partials (each compiled once, on first use). */
-export async function compileTemplates(sources: Record<string, string>, partials: Record<string, string> = {}): Promise<Record<string, Template>> {
-  const hb = await handlebars();
-  for (const [name, text] of Object.entries(partials)) hb.registerPartial(name, text);
-  const out: Record<string, Template> = {};
-  for (const [name, text] of Object.entries(sources)) {
-    let compiled: Template | undefined;
-    out[name] = (ctx: unknown) => {
-      compiled ??= hb.compile(text, { noEscape: true, preventIndent: true }) as Template;
-      return compiled(ctx);
-    };
+function fullHandlebars(): Promise<HB> {
+  full ??= import('handlebars').then((m) => withHelpers(((m as unknown as { default?: HB }).default ?? m) as HB));
+  return full;
+}
+
+function runtimeHandlebars(): Promise<HB> {
+  runtime ??= import('handlebars/runtime.js').then((m) => withHelpers(((m as unknown as { default?: HB }).default ?? m) as HB));
+  return runtime;
+}
+
+function handlebarsVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('handlebars/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
   }
-  return out;
+}
+
+function cacheDir(): string {
+  if (process.env.MC_CACHE_DIR) return process.env.MC_CACHE_DIR;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mc');
+}
+
+type Spec = { [k: string]: unknown };
+
+async function loadCached(file: string): Promise<Record<string, Spec> | undefined> {
+  try {
+    if (!existsSync(file)) return undefined;
+    return ((await import(pathToFileURL(file).href)) as { default: Record<string, Spec> }).default;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, specs: Record<string, string>): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const body = `export default {\n${Object.entries(specs)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
+      .join(',\n')}\n};\n`;
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, body);
+    renameSync(tmp, file);
+  } catch {
+    // An unwritable cache only costs speed.
+  }
+}
+
+/** Compile a set of templates and partials; precompiled specs come from the cache when they can. */
+export async function compileTemplates(sources: Record<string, string>, partials: Record<string, string> = {}): Promise<Record<string, Template>> {
+  const all: Record<string, string> = { ...Object.fromEntries(Object.entries(partials).map(([k, v]) => [`partial:${k}`, v])), ...sources };
+  const hash = createHash('sha256');
+  hash.update(`${HANDLEBARS_CACHE_VERSION}/${handlebarsVersion()}`);
+  for (const [k, v] of Object.entries(all)) hash.update(`${k}\0${v}\0`);
+  const file = join(cacheDir(), `templates-${hash.digest('hex').slice(0, 24)}.mjs`);
+  const options = { noEscape: true, preventIndent: true };
+
+  const cached = await loadCached(file);
+  if (cached && Object.keys(all).every((k) => k in cached)) {
+    try {
+      const hb = await runtimeHandlebars();
+      for (const k of Object.keys(partials)) hb.registerPartial(k, hb.template(cached[`partial:${k}`] as never));
+      return Object.fromEntries(Object.keys(sources).map((k) => [k, hb.template(cached[k] as never) as unknown as Template]));
+    } catch {
+      // A spec from another compiler revision: compile afresh below.
+    }
+  }
+
+  const hb = await fullHandlebars();
+  const specs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) specs[k] = hb.precompile(v, options) as unknown as string;
+  writeCache(file, specs);
+  // The precompiled spec is JavaScript source; turn it into a template without compiling twice.
+  const load = (k: string) => hb.template(new Function(`return ${specs[k]};`)() as never) as unknown as Template;
+  for (const k of Object.keys(partials)) hb.registerPartial(k, load(`partial:${k}`) as never);
+  return Object.fromEntries(Object.keys(sources).map((k) => [k, load(k)]));
 }
