@@ -10,6 +10,7 @@ import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import { loadKubeconfig, selectContext, singleContextConfig, type RawKubeconfig } from './kubeconfig.js';
 import { describeRef, pathOf, refOf, type ResourceRef } from './resources.js';
+import { staticCredentials } from './static-credentials.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -117,6 +118,18 @@ export class KubeClient {
   }
 
   private static async fromConfig(cfg: RawKubeconfig, contextName: string, options: ClientOptions): Promise<KubeClient> {
+    // Tokens, client certificates and CAs are read directly; only plugin users load client-node.
+    let fast;
+    try {
+      fast = staticCredentials(cfg, contextName);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new McError(`cannot load the credentials of context "${contextName}": ${e.code ?? e.message}${e.path ? ` reading ${e.path}` : ''}`, 'Check the certificate and token files named in the kubeconfig.');
+    }
+    if (fast) {
+      const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: fast.ca, cert: fast.cert, key: fast.key, rejectUnauthorized: fast.rejectUnauthorized, servername: fast.servername });
+      return new KubeClient(contextName, cfg, { server: new URL(fast.server), agent, headers: fast.headers }, options.timeoutMs ?? 30_000);
+    }
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     kc.loadFromString(yaml.dump(cfg));
