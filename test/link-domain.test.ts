@@ -204,3 +204,26 @@ test('our link values defaults equal upstream link-values.yaml and link-values-h
   assert.deepEqual(ours('values.yaml'), theirs('link-values.yaml'));
   assert.deepEqual(ours('values-ha.yaml'), theirs('link-values-ha.yaml'));
 });
+
+test('kube client fast path: token, certificate and CA users are read directly; plugin users go to client-node', async () => {
+  const { staticCredentials } = await import('../src/kube/static-credentials.js');
+  const cfg = (user: Record<string, unknown>, cluster: Record<string, unknown> = { server: 'https://k:6443', 'certificate-authority-data': Buffer.from('CA').toString('base64') }) => ({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster }],
+    users: [{ name: 'u', user }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+  });
+  const t = staticCredentials(cfg({ token: 'abc' }), 'x')!;
+  assert.equal(t.headers.Authorization, 'Bearer abc');
+  assert.equal(t.ca!.toString(), 'CA');
+  const dir = mkdtempSync(join(tmpdir(), 'mc-cred-'));
+  writeFileSync(join(dir, 'tok'), 'from-file\n');
+  writeFileSync(join(dir, 'ca'), 'CAFILE');
+  const f = staticCredentials(cfg({ tokenFile: join(dir, 'tok') }, { server: 'https://k', 'certificate-authority': join(dir, 'ca'), 'insecure-skip-tls-verify': true }), 'x')!;
+  assert.equal(f.headers.Authorization, 'Bearer from-file');
+  assert.equal(f.ca!.toString(), 'CAFILE');
+  assert.equal(f.rejectUnauthorized, false);
+  assert.equal(staticCredentials(cfg({ exec: { command: 'aws' } }), 'x'), undefined);
+  assert.equal(staticCredentials(cfg({ 'auth-provider': { name: 'oidc' } }), 'x'), undefined);
+});
