@@ -208,7 +208,14 @@ export async function verifyChain(
       return undefined;
     }
     if (path.length > 10) return undefined;
-    const candidates = [...roots, ...pool].filter((p) => !path.some((q) => sameCert(q, p)) && mayBeIssuerOf(current, p));
+    const others = [...roots, ...pool].filter((p) => !path.some((q) => sameCert(q, p)));
+    const candidates = others.filter((p) => mayBeIssuerOf(current, p));
+    if (candidates.length === 0) {
+      const namesake = others.find((p) => p.subject === current.issuer);
+      if (namesake) {
+        lastProblem = `${current.subject} was signed by another key than ${namesake.subject} of ${namesake.source ?? 'the given certificates'} (authority key id ${current.authorityKeyId}, that certificate's key id ${namesake.subjectKeyId}): a different trust anchor with the same name`;
+      }
+    }
     for (const parent of candidates) {
       if (!(await signedBy(current, parent))) {
         lastProblem = `the signature of ${current.subject} does not verify with the key of ${parent.subject}`;

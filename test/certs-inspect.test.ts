@@ -1,0 +1,215 @@
+/**
+ * `mc certs inspect`, and the pure helpers that `mc check` reuses:
+ * describePemCertificates (what is in a bundle) and verifyChain (does it
+ * chain to an anchor, signatures checked). Go duration parsing too.
+ */
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createTrustAnchor } from '../src/certs/anchor.js';
+import { parseGoDuration } from '../src/certs/duration.js';
+import { describePemCertificates, inspectCertificates, verifyChain } from '../src/certs/inspect.js';
+import { createIssuer } from '../src/certs/issuer.js';
+import { runMc } from './helpers.js';
+
+const DAY = 86_400_000;
+const work = mkdtempSync(path.join(tmpdir(), 'mc-inspect-test-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const read = (p: string) => readFileSync(p, 'utf8');
+
+/** Flip one bit in the signature (the last bytes of the DER) of a PEM certificate. */
+function tamper(pem: string): string {
+  const der = Buffer.from(new X509Certificate(pem).raw);
+  der[der.length - 3]! ^= 0x01;
+  const b64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+const A = path.join(work, 'a');
+const B = path.join(work, 'b');
+before(async () => {
+  const [a, b] = await Promise.all([
+    runMc(['certs', 'generate', '--dir', A, '--cluster', 'east,west']),
+    runMc(['certs', 'generate', '--dir', B, '--cluster', 'east']),
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+});
+
+describe('mc certs inspect', () => {
+  test('anchor and issuers: every field, chains verified, exit 0', async () => {
+    const r = await runMc(['certs', 'inspect', path.join(A, 'ca.crt'), path.join(A, 'east', 'issuer.crt'), path.join(A, 'west', 'issuer.crt')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '', 'the report is human text: stderr');
+    const node = new X509Certificate(read(path.join(A, 'east', 'issuer.crt')));
+    assert.match(r.stderr, /ca\.crt #1: trust anchor/);
+    assert.match(r.stderr, /east\/issuer\.crt #1: intermediate CA/);
+    assert.match(r.stderr, /subject {4}CN=identity\.linkerd\.cluster\.local/);
+    assert.match(r.stderr, /issuer {5}CN=root\.linkerd\.cluster\.local \(self-signed\)/);
+    assert.ok(r.stderr.includes(`serial     ${node.serialNumber.toLowerCase()}`), 'serial as Node reads it');
+    assert.match(r.stderr, /\(36[45] days left\)/);
+    assert.match(r.stderr, /key {8}ECDSA P-256, signed with ECDSA-SHA-256/);
+    assert.match(r.stderr, /CA {9}yes, pathlen 0/);
+    assert.match(r.stderr, /CA {9}yes, pathlen unlimited/);
+    assert.match(r.stderr, /key ids {4}subject [0-9a-f:]{59}, authority [0-9a-f:]{59}/);
+    assert.ok(r.stderr.includes(`SHA-256    ${node.fingerprint256}`));
+    assert.equal(r.stderr.match(/√ chains to the trust anchor: CN=root\.linkerd\.cluster\.local/g)?.length, 2);
+    assert.match(r.stderr, /√ 3 certificates: all valid, chains verified/);
+    assert.doesNotMatch(r.stderr, /‼|×/);
+  });
+
+  test('a bundle file works like separate files; -o json on stdout', async () => {
+    const bundle = path.join(work, 'bundle.pem');
+    writeFileSync(bundle, read(path.join(A, 'east', 'issuer.crt')) + read(path.join(A, 'ca.crt')));
+    const r = await runMc(['certs', 'inspect', bundle, '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.ok, true);
+    assert.equal(j.certificates.length, 2);
+    const [iss, ca] = j.certificates;
+    assert.deepEqual([iss.index, ca.index], [1, 2]);
+    assert.equal(iss.role, 'intermediate CA');
+    assert.equal(ca.role, 'trust anchor');
+    assert.equal(iss.keyAlgorithm, 'ECDSA');
+    assert.equal(iss.curve, 'P-256');
+    assert.equal(iss.isCA, true);
+    assert.equal(iss.pathLength, 0);
+    assert.equal(ca.pathLength, null);
+    assert.equal(iss.authorityKeyId, ca.subjectKeyId);
+    assert.deepEqual(iss.chain, { ok: true, anchor: 'CN=root.linkerd.cluster.local' });
+    assert.equal(iss.fingerprintSha256, new X509Certificate(read(path.join(A, 'east', 'issuer.crt'))).fingerprint256);
+    assert.equal(Date.parse(iss.notAfter), Date.parse(new X509Certificate(read(path.join(A, 'east', 'issuer.crt'))).validTo));
+    assert.ok(iss.daysLeft >= 364 && iss.daysLeft <= 365);
+  });
+
+  test('an issuer of another anchor: broken chain, exit 1', async () => {
+    const r = await runMc(['certs', 'inspect', path.join(A, 'ca.crt'), path.join(B, 'east', 'issuer.crt')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /× does not chain to the given trust anchor/);
+    assert.match(r.stderr, /× 2 certificates: 1 problem/);
+  });
+
+  test('a tampered signature: broken chain, exit 1', async () => {
+    const bad = path.join(work, 'tampered.crt');
+    writeFileSync(bad, tamper(read(path.join(A, 'east', 'issuer.crt'))));
+    const r = await runMc(['certs', 'inspect', path.join(A, 'ca.crt'), bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /× does not chain .*signature .* does not verify/);
+  });
+
+  test('expiring within 60 days: ‼ warning, exit 0', async () => {
+    const dir = path.join(work, 'soon');
+    assert.equal((await runMc(['certs', 'generate', '--dir', dir, '--anchor-lifetime', '720h', '--issuer-lifetime', '480h'])).code, 0);
+    const r = await runMc(['certs', 'inspect', path.join(dir, 'ca.crt'), path.join(dir, 'issuer.crt')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /‼ expires in 29 days/);
+    assert.match(r.stderr, /‼ expires in 19 days/);
+    assert.match(r.stderr, /‼ 2 certificates: 2 warnings/);
+  });
+
+  test('an expired certificate: exit 1', async () => {
+    const now = new Date(Date.now() - 20 * DAY);
+    const anchor = await createTrustAnchor({ trustDomain: 'cluster.local', lifetimeMs: 10 * DAY, now });
+    const file = path.join(work, 'expired.crt');
+    writeFileSync(file, anchor.certPem);
+    const r = await runMc(['certs', 'inspect', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /× expired on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    assert.match(r.stderr, /validity .*\(expired\)/);
+  });
+
+  test('an issuer alone: described, chain not checked, exit 0', async () => {
+    const r = await runMc(['certs', 'inspect', path.join(A, 'east', 'issuer.crt')]);
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /chain not checked: no trust anchor among the files/);
+  });
+
+  test('a key file or a missing file is an error', async () => {
+    const k = await runMc(['certs', 'inspect', path.join(A, 'ca.key')]);
+    assert.equal(k.code, 1);
+    assert.match(k.stderr, /ca\.key holds no PEM certificate/);
+    assert.ok(!k.stderr.includes(read(path.join(A, 'ca.key')).split('\n')[1]!));
+    const m = await runMc(['certs', 'inspect', path.join(work, 'missing.crt')]);
+    assert.equal(m.code, 1);
+    assert.match(m.stderr, /cannot read .*missing\.crt: no such file/);
+    const none = await runMc(['certs', 'inspect']);
+    assert.equal(none.code, 2);
+  });
+});
+
+describe('pure helpers for mc check', () => {
+  test('describePemCertificates: every certificate of a bundle, in order', () => {
+    const infos = describePemCertificates(read(path.join(A, 'east', 'issuer.crt')) + read(path.join(A, 'ca.crt')), { source: 'bundle' });
+    assert.equal(infos.length, 2);
+    const [iss, ca] = infos;
+    assert.equal(iss!.subject, 'CN=identity.linkerd.cluster.local');
+    assert.equal(iss!.issuer, 'CN=root.linkerd.cluster.local');
+    assert.equal(iss!.isCA, true);
+    assert.equal(iss!.pathLength, 0);
+    assert.equal(iss!.keyDescription, 'ECDSA P-256');
+    assert.equal(iss!.authorityKeyId, ca!.subjectKeyId);
+    assert.equal(ca!.selfIssued, true);
+    assert.equal(ca!.pathLength, undefined);
+    assert.ok(ca!.daysLeft >= 3649);
+    assert.equal(iss!.source, 'bundle');
+    assert.equal(iss!.index, 1);
+    assert.equal(describePemCertificates('no certificates here').length, 0);
+  });
+
+  test('verifyChain: the right anchor, the wrong anchor, several anchors (shared trust)', async () => {
+    const issuerA = read(path.join(A, 'west', 'issuer.crt'));
+    const ok = await verifyChain(issuerA, read(path.join(A, 'ca.crt')));
+    assert.equal(ok.ok, true);
+    assert.equal(ok.anchor?.subject, 'CN=root.linkerd.cluster.local');
+    assert.equal(ok.path.length, 2);
+    const wrong = await verifyChain(issuerA, read(path.join(B, 'ca.crt')));
+    assert.equal(wrong.ok, false);
+    assert.match(wrong.problem ?? '', /signed by another key than CN=root\.linkerd\.cluster\.local .*a different trust anchor with the same name/);
+    const both = await verifyChain(issuerA, read(path.join(B, 'ca.crt')) + read(path.join(A, 'ca.crt')));
+    assert.equal(both.ok, true, 'a bundle of anchors: one of them suffices');
+    assert.equal((await verifyChain(issuerA, '')).ok, false);
+  });
+
+  test('verifyChain: path length limits are enforced (a CA below a pathlen-0 issuer signs nothing valid)', async () => {
+    const now = new Date();
+    const td = 'cluster.local';
+    const anchor = await createTrustAnchor({ trustDomain: td, lifetimeMs: 10 * DAY, now });
+    const issuer = await createIssuer({ anchor, trustDomain: td, lifetimeMs: 5 * DAY, now });
+    const below = await createIssuer({ anchor: issuer, trustDomain: td, lifetimeMs: 5 * DAY, now, linkerdNamespace: 'below' });
+    const further = await createIssuer({ anchor: below, trustDomain: td, lifetimeMs: 5 * DAY, now, linkerdNamespace: 'further' });
+    assert.equal((await verifyChain(issuer.certPem, anchor.certPem)).ok, true);
+    // RFC 5280: the last certificate of a path does not count toward path lengths.
+    assert.equal((await verifyChain(below.certPem, anchor.certPem, issuer.certPem)).ok, true);
+    const r = await verifyChain(further.certPem, anchor.certPem, issuer.certPem + below.certPem);
+    assert.equal(r.ok, false);
+    assert.match(r.problem ?? '', /pathlen 0 but 1 CA\(s\) below it/);
+  });
+
+  test('inspectCertificates: expiry warnings use the given clock', async () => {
+    const pem = read(path.join(A, 'ca.crt')) + read(path.join(A, 'east', 'issuer.crt'));
+    const later = new Date(Date.now() + 340 * DAY);
+    const report = await inspectCertificates([{ source: 'x', pem }], { now: later });
+    assert.equal(report.ok, true);
+    assert.equal(report.warningCount, 1);
+    assert.match(report.certificates[1]!.warnings[0]!, /expires in 2\d days/);
+    const expired = await inspectCertificates([{ source: 'x', pem }], { now: new Date(Date.now() + 400 * DAY) });
+    assert.equal(expired.ok, false);
+  });
+});
+
+test('parseGoDuration: Go duration syntax', () => {
+  const H = 3_600_000;
+  assert.equal(parseGoDuration('87600h'), 87600 * H);
+  assert.equal(parseGoDuration('8760h'), 8760 * H);
+  assert.equal(parseGoDuration('90m'), 90 * 60_000);
+  assert.equal(parseGoDuration('30s'), 30_000);
+  assert.equal(parseGoDuration('1h30m'), 1.5 * H);
+  assert.equal(parseGoDuration('1.5h'), 1.5 * H);
+  assert.equal(parseGoDuration('500ms'), 500);
+  assert.equal(parseGoDuration('0'), 0);
+  assert.equal(parseGoDuration('-1h'), -H);
+  for (const bad of ['', 'h', '10', '1d', '10 h', '1h 30m', 'ten hours', '1.2.3h']) assert.equal(parseGoDuration(bad), undefined, bad);
+});
