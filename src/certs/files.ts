@@ -93,6 +93,14 @@ async function removeDirs(dirs: string[]): Promise<void> {
   for (const d of [...dirs].reverse()) await fs.rmdir(d).catch(() => undefined);
 }
 
+/** The error for files that exist and may not be overwritten. */
+export function overwriteRefusal(existing: string[]): McError {
+  return new McError(
+    `refusing to overwrite existing file${existing.length > 1 ? 's' : ''}: ${existing.join(', ')}; nothing was written`,
+    'Pass --force to replace them, or choose another --dir.',
+  );
+}
+
 /** The paths among `files` that already exist. */
 export async function existingTargets(files: PlannedFile[]): Promise<string[]> {
   const found: string[] = [];
@@ -109,12 +117,7 @@ export async function writeFilesAtomically(files: PlannedFile[], opts: { force?:
     if (kind === 'other') throw new McError(`cannot write ${f.path}: something other than a file is in the way; nothing was written`, 'Remove it or choose another --dir.');
     if (kind) existing.push(f.path);
   }
-  if (existing.length > 0 && !opts.force) {
-    throw new McError(
-      `refusing to overwrite existing file${existing.length > 1 ? 's' : ''}: ${existing.join(', ')}; nothing was written`,
-      'Pass --force to replace them, or choose another --dir.',
-    );
-  }
+  if (existing.length > 0 && !opts.force) throw overwriteRefusal(existing);
 
   // 2. Folders, then temporary files next to their targets.
   const createdDirs: string[] = [];

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { collect, examples, globalOptions, printResult, say } from '../../cli-kit.js';
-import { McError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
 import { isDnsName, isoSeconds } from '../../certs/common.js';
 
@@ -67,39 +67,32 @@ async function generate(flags: Flags, cmd: Command): Promise<void> {
     return { cluster, certificate: path.join(base, 'issuer.crt'), key: path.join(base, 'issuer.key') };
   });
 
-  const files = await import('../../certs/files.js');
+  const certs = await import('../../certs/index.js');
+
   const targets = [anchorFiles, ...issuerFiles].flatMap((f) => [
-    { path: f.certificate, content: '', mode: files.CERT_MODE },
-    { path: f.key, content: '', mode: files.KEY_MODE },
+    { path: f.certificate, content: '', mode: certs.CERT_MODE },
+    { path: f.key, content: '', mode: certs.KEY_MODE },
   ]);
   // Fail before making keys (RSA 4096 takes a while); written files are checked again.
-  const existing = flags.force ? [] : await files.existingTargets(targets);
+  const existing = flags.force ? [] : await certs.existingTargets(targets);
   if (existing.length > 0) {
-    throw new McError(
-      `refusing to overwrite existing file${existing.length > 1 ? 's' : ''}: ${existing.join(', ')}; nothing was written`,
-      'Pass --force to replace them, or choose another --dir.',
-    );
+    throw certs.overwriteRefusal(existing);
   }
 
-  const [{ createTrustAnchor }, { createIssuer }, { describeCertificate }, { nextSteps }] = await Promise.all([
-    import('../../certs/anchor.js'),
-    import('../../certs/issuer.js'),
-    import('../../certs/inspect.js'),
-    import('../../certs/next-steps.js'),
-  ]);
+  const { createTrustAnchor, createIssuer, describeCertificate, nextSteps } = certs;
   const now = new Date();
   const anchor = await createTrustAnchor({ trustDomain, lifetimeMs: anchorLifetime, keyType: flags.anchorKey, now });
   const issuers = await Promise.all(
     issuerFiles.map(async (f) => ({ ...f, made: await createIssuer({ anchor, trustDomain, lifetimeMs: issuerLifetime, linkerdNamespace, now }) })),
   );
 
-  await files.writeFilesAtomically(
+  await certs.writeFilesAtomically(
     [
-      { path: anchorFiles.certificate, content: anchor.certPem, mode: files.CERT_MODE },
-      { path: anchorFiles.key, content: anchor.keyPem, mode: files.KEY_MODE },
+      { path: anchorFiles.certificate, content: anchor.certPem, mode: certs.CERT_MODE },
+      { path: anchorFiles.key, content: anchor.keyPem, mode: certs.KEY_MODE },
       ...issuers.flatMap((i) => [
-        { path: i.certificate, content: i.made.certPem, mode: files.CERT_MODE },
-        { path: i.key, content: i.made.keyPem, mode: files.KEY_MODE },
+        { path: i.certificate, content: i.made.certPem, mode: certs.CERT_MODE },
+        { path: i.key, content: i.made.keyPem, mode: certs.KEY_MODE },
       ]),
     ],
     { force: flags.force },

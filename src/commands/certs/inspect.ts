@@ -114,7 +114,7 @@ async function inspect(fileArgs: string[], flags: Flags): Promise<void> {
       }
     }),
   );
-  const { inspectCertificates, describePemCertificates } = await import('../../certs/inspect.js');
+  const { inspectCertificates, describePemCertificates } = await import('../../certs/index.js');
   for (const i of inputs) {
     let count: number;
     try {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { examples, globalOptions, printResult, say } from '../../cli-kit.js';
 import { McError, UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
-import { isoSeconds } from '../../certs/common.js';
+import { isDnsName, isoSeconds } from '../../certs/common.js';
 
 interface Flags {
   caCert: string;
@@ -55,32 +55,28 @@ async function issuer(flags: Flags, cmd: Command): Promise<void> {
   const lifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime);
   const targets = { certificate: path.join(flags.dir, 'issuer.crt'), key: path.join(flags.dir, 'issuer.key') };
 
-  const files = await import('../../certs/files.js');
+  const certs = await import('../../certs/index.js');
+
   const planned = (crt: string, key: string) => [
-    { path: targets.certificate, content: crt, mode: files.CERT_MODE },
-    { path: targets.key, content: key, mode: files.KEY_MODE },
+    { path: targets.certificate, content: crt, mode: certs.CERT_MODE },
+    { path: targets.key, content: key, mode: certs.KEY_MODE },
   ];
   if (!flags.force) {
-    const existing = await files.existingTargets(planned('', ''));
+    const existing = await certs.existingTargets(planned('', ''));
     if (existing.length > 0) {
-      throw new McError(`refusing to overwrite existing file${existing.length > 1 ? 's' : ''}: ${existing.join(', ')}; nothing was written`, 'Pass --force to replace them, or choose another --dir.');
+      throw certs.overwriteRefusal(existing);
     }
   }
 
   const [certPem, keyPem] = await Promise.all([readInput(flags.caCert, 'CA certificate'), readInput(flags.caKey, 'CA key')]);
-  const [{ loadSigningCA, createIssuer }, { describeCertificate }, { isDnsName }, { nextSteps }] = await Promise.all([
-    import('../../certs/issuer.js'),
-    import('../../certs/inspect.js'),
-    import('../../certs/common.js'),
-    import('../../certs/next-steps.js'),
-  ]);
+  const { loadSigningCA, createIssuer, describeCertificate, nextSteps } = certs;
   const now = new Date();
   const anchor = await loadSigningCA(certPem, keyPem, { cert: flags.caCert, key: flags.caKey }, now);
   const trustDomain = (flags.trustDomain ?? anchor.trustDomain ?? 'cluster.local').toLowerCase();
   if (!isDnsName(trustDomain)) throw new UsageError(`invalid trust domain "${trustDomain}"`, 'Use a DNS name such as cluster.local.');
 
   const made = await createIssuer({ anchor, trustDomain, lifetimeMs: lifetime, linkerdNamespace, now });
-  await files.writeFilesAtomically(planned(made.certPem, made.keyPem), { force: flags.force });
+  await certs.writeFilesAtomically(planned(made.certPem, made.keyPem), { force: flags.force });
 
   const anchorInfo = describeCertificate(anchor.certificate, { now });
   const info = describeCertificate(made.certificate, { now });
