@@ -1,0 +1,163 @@
+/**
+ * mc install / allow / uninstall end to end on the test API server: a
+ * cluster with a simulated Linkerd control plane (linkerd-config with its
+ * `values`, the policy CRDs), real kubectl apply/delete where kubectl exists.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import yaml from 'js-yaml';
+import { runMc } from './helpers.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+
+const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const NS = 'linkerd-multicluster';
+const TRUST_DOMAIN = 'east.example.org';
+
+type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+
+/** A control plane as `linkerd install` leaves it, as far as mc reads it. */
+function simulateLinkerd(c: TestCluster): void {
+  c.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'linkerd', labels: { 'linkerd.io/is-control-plane': 'true' } } });
+  c.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'linkerd-config', namespace: 'linkerd', labels: { 'linkerd.io/control-plane-component': 'controller' } },
+    data: {
+      values: yaml.dump({
+        clusterDomain: 'cluster.local',
+        identityTrustDomain: TRUST_DOMAIN,
+        cniEnabled: false,
+        proxy: { ports: { admin: 4191, control: 4190, inbound: 4143, outbound: 4140 } },
+      }),
+    },
+  });
+  for (const [kind, plural, versions] of [
+    ['Server', 'servers', ['v1beta1', 'v1beta2', 'v1beta3']],
+    ['AuthorizationPolicy', 'authorizationpolicies', ['v1alpha1']],
+    ['MeshTLSAuthentication', 'meshtlsauthentications', ['v1alpha1']],
+    ['NetworkAuthentication', 'networkauthentications', ['v1alpha1']],
+  ] as const) {
+    c.put({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.policy.linkerd.io`, labels: { 'linkerd.io/control-plane-ns': 'linkerd' } },
+      spec: {
+        group: 'policy.linkerd.io',
+        scope: 'Namespaced',
+        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+        versions: versions.map((name, i) => ({ name, served: true, storage: i === versions.length - 1, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } })),
+      },
+    });
+  }
+}
+
+function kubectl(env: TestEnv, context: string, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('kubectl', ['--kubeconfig', env.kubeconfigPath, '--context', context, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+const docsOf = (text: string) => (yaml.loadAll(text) as Doc[]).filter(Boolean);
+
+let env: TestEnv;
+let east: TestCluster;
+const mc = (args: string[]) => runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'east', ...args]);
+
+before(async () => {
+  env = await startTestClusters(['east', 'bare']);
+  east = env.cluster('east');
+  simulateLinkerd(east);
+});
+after(async () => env?.stop());
+
+test('install reads linkerd-config: the gateway identity carries the cluster\'s trust domain', async () => {
+  const r = await mc(['install']);
+  assert.equal(r.code, 0, r.stderr);
+  const svc = docsOf(r.stdout).find((d) => d.kind === 'Service' && d.metadata.name === 'linkerd-gateway') as Doc & { metadata: { annotations: Record<string, string> } };
+  assert.equal(svc.metadata.annotations['mirror.linkerd.io/gateway-identity'], `linkerd-gateway.${NS}.serviceaccount.identity.linkerd.${TRUST_DOMAIN}`);
+});
+
+test('install without Linkerd in the cluster: an error that suggests linkerd install or --ignore-cluster', async () => {
+  const r = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'bare', 'install']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /Linkerd is not installed in context "bare": no ConfigMap linkerd-config in namespace "linkerd"/);
+  assert.match(r.stderr, /linkerd install/);
+  assert.match(r.stderr, /--ignore-cluster/);
+  const other = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'east', '--linkerd-namespace', 'elsewhere', 'install']);
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /namespace "elsewhere"/);
+});
+
+test('mc install | kubectl apply, then mc uninstall | kubectl delete', async (t) => {
+  const r = await mc(['install']);
+  assert.equal(r.code, 0, r.stderr);
+  const docs = docsOf(r.stdout);
+  if (HAS_KUBECTL) {
+    const applied = await kubectl(env, 'east', ['apply', '--validate=false', '-f', '-'], r.stdout);
+    assert.equal(applied.code, 0, applied.stderr);
+  } else {
+    t.diagnostic('kubectl not installed: objects stored directly instead of kubectl apply');
+    for (const d of docs) east.put(d);
+  }
+  for (const d of docs) assert.ok(east.get(d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name), `${d.kind} ${d.metadata.name} is in the cluster`);
+
+  // allow: the default account exists now; a new one does not.
+  const dup = await mc(['allow', '--service-account-name', 'linkerd-service-mirror-remote-access-default']);
+  assert.equal(dup.code, 1);
+  assert.equal(dup.stdout, '');
+  assert.match(dup.stderr, /ServiceAccount "linkerd-service-mirror-remote-access-default" already exists in namespace "linkerd-multicluster" of context "east"/);
+  assert.match(dup.stderr, /--ignore-cluster/);
+  const forced = await mc(['allow', '--service-account-name', 'linkerd-service-mirror-remote-access-default', '--ignore-cluster']);
+  assert.equal(forced.code, 0, forced.stderr);
+  const allow = await mc(['allow', '--service-account-name', 'west-mirror']);
+  assert.equal(allow.code, 0, allow.stderr);
+  const allowDocs = docsOf(allow.stdout);
+  assert.deepEqual(allowDocs.map((d) => `${d.kind}/${d.metadata.name}`).sort(), ['ClusterRole/west-mirror', 'ClusterRoleBinding/west-mirror', 'Namespace/linkerd-multicluster', 'Secret/west-mirror-token', 'ServiceAccount/west-mirror']);
+  if (HAS_KUBECTL) {
+    const applied = await kubectl(env, 'east', ['apply', '--validate=false', '-f', '-'], allow.stdout);
+    assert.equal(applied.code, 0, applied.stderr);
+  } else {
+    for (const d of allowDocs) east.put(d);
+  }
+
+  // uninstall refuses while a Link remains, naming it.
+  east.put({ apiVersion: 'multicluster.linkerd.io/v1alpha3', kind: 'Link', metadata: { name: 'west', namespace: NS }, spec: { targetClusterName: 'west' } });
+  const refused = await mc(['uninstall']);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stdout, '');
+  assert.match(refused.stderr, /1 Link remain/);
+  assert.match(refused.stderr, /\* west \(Link linkerd-multicluster\/west\)/);
+  assert.match(refused.stderr, /mc unlink --cluster-name west/);
+  east.remove('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'west');
+
+  const u = await mc(['uninstall']);
+  assert.equal(u.code, 0, u.stderr);
+  const toDelete = docsOf(u.stdout);
+  const keys = new Set(toDelete.map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`));
+  for (const d of [...docs, ...allowDocs]) assert.ok(keys.has(`${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`), `uninstall lists ${d.kind} ${d.metadata.name}`);
+  assert.equal(toDelete.at(-1)!.kind, 'Namespace', 'the namespace goes last');
+  assert.ok(!toDelete.some((d) => d.metadata.namespace === 'linkerd'), 'nothing of the control plane');
+  const json = await mc(['uninstall', '-o', 'json']);
+  assert.equal(json.stdout.trimEnd().split('\n').length, toDelete.length);
+
+  if (!HAS_KUBECTL) {
+    t.skip('kubectl not installed');
+    return;
+  }
+  const deleted = await kubectl(env, 'east', ['delete', '-f', '-'], u.stdout);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  for (const d of [...docs, ...allowDocs]) assert.equal(east.get(d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name), undefined, `${d.kind} ${d.metadata.name} is gone`);
+  assert.ok(east.get('v1', 'ConfigMap', 'linkerd', 'linkerd-config'), 'the control plane stays');
+  const nothing = await mc(['uninstall']);
+  assert.equal(nothing.code, 1);
+  assert.match(nothing.stderr, /no resources of the multicluster extension/);
+});
