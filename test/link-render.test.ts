@@ -104,3 +104,72 @@ test('unknown keys and wrong types are usage errors', () => {
   assert.throws(() => serviceMirrorValues(input({ valueOptions: { set: ['replica=2'] } })), (e: unknown) => e instanceof UsageError && /unknown value "replica"/.test(e.message));
   assert.throws(() => serviceMirrorValues(input({ valueOptions: { set: ['replicas=many'] } })), UsageError);
 });
+
+test('schema: every link document is valid for its kind; the Link for the CRD that mc install ships', async () => {
+  const { buildLinkObjects } = await import('../src/link/link.js');
+  const { gatewaySpec } = await import('../src/link/gateway.js');
+  const { parseLabelSelector } = await import('../src/link/selector.js');
+  const { runMc } = await import('./helpers.js');
+  const link = (gateway: boolean) =>
+    buildLinkObjects({ trustDomain: 'cluster.local', clusterDomain: 'cluster.local' }, 'apiVersion: v1\nkind: Config\n', {
+      clusterName: 'east',
+      namespace: 'linkerd-multicluster',
+      linkerdNamespace: 'linkerd',
+      createdBy: 'linkerd/cli edge-26.8.3',
+      selector: parseLabelSelector('mirror.linkerd.io/exported=true,tier in (a,b)'),
+      remoteDiscoverySelector: parseLabelSelector('mirror.linkerd.io/exported=remote-discovery'),
+      federatedServiceSelector: parseLabelSelector('mirror.linkerd.io/federated=member,!legacy'),
+      excludedLabels: ['a'],
+      excludedAnnotations: ['b'],
+      gateway: gateway
+        ? gatewaySpec({
+            metadata: { name: 'gw', namespace: 'ns', annotations: { 'mirror.linkerd.io/gateway-identity': 'gw.ns.serviceaccount.identity.linkerd.cluster.local', 'mirror.linkerd.io/probe-path': '/ready', 'mirror.linkerd.io/probe-period': '90' } },
+            spec: { ports: [{ name: 'mc-gateway', port: 4143 }, { name: 'mc-probe', port: 4191 }] },
+            status: { loadBalancer: { ingress: [{ hostname: 'gw.example.com' }] } },
+          })
+        : undefined,
+    });
+  const docs: any[] = [
+    ...link(true),
+    ...link(false),
+    ...(await render({ ha: true, valueOptions: { set: ['enablePSP=true,enableNamespaceCreation=true,commonLabels.a=b,imagePullSecrets[0].name=r,tolerations[0].operator=Exists,resources.limits.cpu=1,nodeSelector.x=y'] } })),
+    ...(await render({ gateway: false })),
+  ];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const models: Record<string, () => Promise<new (d: any) => { validate(): void }>> = {
+    'v1/Service': async () => (await import('kubernetes-models/v1/Service')).Service,
+    'v1/ServiceAccount': async () => (await import('kubernetes-models/v1/ServiceAccount')).ServiceAccount,
+    'v1/Secret': async () => (await import('kubernetes-models/v1/Secret')).Secret,
+    'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment,
+    'policy/v1/PodDisruptionBudget': async () => (await import('kubernetes-models/policy/v1/PodDisruptionBudget')).PodDisruptionBudget,
+    'rbac.authorization.k8s.io/v1/ClusterRole': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole')).ClusterRole,
+    'rbac.authorization.k8s.io/v1/ClusterRoleBinding': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding')).ClusterRoleBinding,
+    'rbac.authorization.k8s.io/v1/Role': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/Role')).Role,
+    'rbac.authorization.k8s.io/v1/RoleBinding': async () => (await import('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding')).RoleBinding,
+  };
+  // The Link CRD as mc install prints it; its v1alpha3 schema checks our Links.
+  const install = await runMc(['install', '--ignore-cluster', '-o', 'json']);
+  assert.equal(install.code, 0, install.stderr);
+  const crd = install.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((o) => o.kind === 'CustomResourceDefinition' && o.metadata.name === 'links.multicluster.linkerd.io');
+  const schema = crd.spec.versions.find((v: any) => v.name === 'v1alpha3').schema.openAPIV3Schema;
+  const AjvMod: any = await import('ajv');
+  const Ajv = AjvMod.default ?? AjvMod;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('duration', /^([-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/);
+  ajv.addFormat('date-time', true);
+  const validateLink = ajv.compile(schema);
+  const sample = link(true)[2]!;
+  assert.ok(!validateLink({ ...sample, spec: { ...(sample.spec as object), gatewayPort: 4143 } }), 'the schema check is real: a numeric port fails');
+  let checked = 0;
+  for (const d of docs) {
+    const id = `${d.apiVersion}/${d.kind}`;
+    if (d.kind === 'Link') {
+      assert.ok(validateLink(d), `${key(d)}: ${JSON.stringify(validateLink.errors)}`);
+    } else {
+      const Model = await (models[id] ?? assert.fail(`no schema for ${id}`))();
+      assert.doesNotThrow(() => new Model(d).validate(), key(d));
+    }
+    checked++;
+  }
+  assert.ok(checked >= 20);
+});
