@@ -210,6 +210,8 @@ test('unknown keys and wrong types: exit 2, the key and the source named, nothin
     [['--set', 'gateway.enabled=maybe'], /"gateway\.enabled" in --set gateway\.enabled=maybe: must be a boolean/],
     [['--set', 'gateway.name=123'], /"gateway\.name".*must be a string[\s\S]*--set-string/],
     [['-f', join(tmp, 'missing.yaml')], /cannot read values file/],
+    [['--gateway-service-type', 'Ingress'], /"gateway\.serviceType" in --gateway-service-type: "Ingress" is not one of "LoadBalancer", "NodePort", "ClusterIP"/],
+    [['--set', 'localServiceMirror.logFormat=xml'], /"localServiceMirror\.logFormat" in --set localServiceMirror\.logFormat=xml: "xml" is not one of "plain", "json"/],
   ];
   for (const [args, re] of cases) {
     const r = await runMc(['install', '--ignore-cluster', ...args]);
@@ -217,6 +219,13 @@ test('unknown keys and wrong types: exit 2, the key and the source named, nothin
     assert.equal(r.stdout, '');
     assert.match(r.stderr, re);
   }
+});
+
+test('-f - reads values from stdin', async () => {
+  const r = await runMc(['install', '--ignore-cluster', '-f', '-'], { input: 'gateway:\n  replicas: 2\n' });
+  assert.equal(r.code, 0, r.stderr);
+  const gw = (yaml.loadAll(r.stdout) as Doc[]).find((d) => d && key(d) === GW_DEPLOY)!;
+  assert.equal(gw.spec.replicas, 2);
 });
 
 test('a value repeating a key the template sets itself is a clear error, not half a manifest', async () => {

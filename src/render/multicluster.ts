@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { loadChart, resolveValues, type RenderedDoc } from './chart.js';
+import { validateLayer } from './schema.js';
 import type { LinkerdSettings } from './linkerd-config.js';
 import { isMap, mergeMaps, setPath, type ValueOptions, type Values } from './values.js';
 
@@ -55,17 +56,26 @@ export function installFlagValues(opts: InstallOptions): Values {
     setPath(v, 'localServiceMirror.image.name', registryOverride(d.localServiceMirror.image.name, opts.registry));
     setPath(v, 'controllerDefaults.image.name', registryOverride(d.controllerDefaults.image.name, opts.registry));
   }
-  if (opts.gateway !== undefined) setPath(v, 'gateway.enabled', opts.gateway);
-  if (opts.gatewayPort !== undefined) setPath(v, 'gateway.port', opts.gatewayPort);
-  if (opts.gatewayProbePort !== undefined) setPath(v, 'gateway.probe.port', opts.gatewayProbePort);
-  if (opts.gatewayProbeSeconds !== undefined) setPath(v, 'gateway.probe.seconds', opts.gatewayProbeSeconds);
-  if (opts.gatewayServiceType !== undefined) setPath(v, 'gateway.serviceType', opts.gatewayServiceType);
+  // Each flag is checked on its own, so an error names the flag.
+  const flag = (name: string, entries: Array<[string, unknown]>) => {
+    const layer: Values = {};
+    for (const [path, value] of entries) setPath(layer, path, value);
+    validateLayer(layer, chart.schema, name);
+    for (const [path, value] of entries) setPath(v, path, value);
+  };
+  if (opts.gateway !== undefined) flag('--gateway', [['gateway.enabled', opts.gateway]]);
+  if (opts.gatewayPort !== undefined) flag('--gateway-port', [['gateway.port', opts.gatewayPort]]);
+  if (opts.gatewayProbePort !== undefined) flag('--gateway-probe-port', [['gateway.probe.port', opts.gatewayProbePort]]);
+  if (opts.gatewayProbeSeconds !== undefined) flag('--gateway-probe-seconds', [['gateway.probe.seconds', opts.gatewayProbeSeconds]]);
+  if (opts.gatewayServiceType !== undefined) flag('--gateway-service-type', [['gateway.serviceType', opts.gatewayServiceType]]);
   if (opts.gatewayHealthcheckNodePort !== undefined) {
-    setPath(v, 'gateway.healthCheckNodePort', opts.gatewayHealthcheckNodePort);
     // Kubernetes only accepts a health-check node port with externalTrafficPolicy Local.
-    setPath(v, 'gateway.serviceExternalTrafficPolicy', 'Local');
+    flag('--gateway-healthcheck-nodeport', [
+      ['gateway.healthCheckNodePort', opts.gatewayHealthcheckNodePort],
+      ['gateway.serviceExternalTrafficPolicy', 'Local'],
+    ]);
   }
-  if (opts.serviceMirrorCredentials !== undefined) setPath(v, 'remoteMirrorServiceAccount', opts.serviceMirrorCredentials);
+  if (opts.serviceMirrorCredentials !== undefined) flag('--service-mirror-credentials', [['remoteMirrorServiceAccount', opts.serviceMirrorCredentials]]);
   if (opts.cluster) {
     setPath(v, 'identityTrustDomain', opts.cluster.identityTrustDomain);
     setPath(v, 'proxyOutboundPort', opts.cluster.proxyOutboundPort);

@@ -18,6 +18,8 @@ export interface SchemaNode {
   items?: SchemaNode;
   /** Map whose values must all be strings (labels, annotations). */
   stringValues?: boolean;
+  /** The only values allowed (for strings such as a Service type). */
+  enum?: unknown[];
 }
 
 export type ValuesSchema = SchemaNode;
@@ -32,6 +34,8 @@ export interface SchemaHints {
   freeForm?: string[];
   /** Free-form maps whose values must be strings. */
   stringMaps?: string[];
+  /** Keys that take one of a fixed set of values. */
+  enums?: Record<string, unknown[]>;
   /** List item schemas: the item looks like the map at `like`, plus `extra` keys (a values-like sample). */
   items?: Record<string, { like?: string; extra?: Values }>;
 }
@@ -97,6 +101,10 @@ export function buildSchema(defaults: Values, hints: SchemaHints = {}): ValuesSc
     const node = nodeAt(root, path, true)!;
     node.stringValues = true;
   }
+  for (const [path, values] of Object.entries(hints.enums ?? {})) {
+    const node = nodeAt(root, path, true)!;
+    node.enum = values;
+  }
   for (const [path, spec] of Object.entries(hints.items ?? {})) {
     const node = nodeAt(root, path, true)!;
     const like = spec.like ? nodeAt(root, spec.like, false) : undefined;
@@ -156,6 +164,10 @@ function walk(value: unknown, node: SchemaNode, path: string, source: string): v
           ? 'Use --set to pass a number or boolean.'
           : `Give "${path}" ${want}.`;
     throw new UsageError(`invalid value for "${path}" in ${source}: must be ${want}, got ${describe(value)}`, hint);
+  }
+  if (node.enum && !node.enum.includes(value)) {
+    const allowed = node.enum.map((v) => JSON.stringify(v)).join(', ');
+    throw new UsageError(`invalid value for "${path}" in ${source}: ${JSON.stringify(value)} is not one of ${allowed}`, `Give "${path}" one of ${allowed}.`);
   }
   if (isMap(value)) {
     if (node.stringValues) {

@@ -89,20 +89,23 @@ function registerHelpers(hb: HB): void {
 let runtime: Promise<HB> | undefined;
 let full: Promise<HB> | undefined;
 
+/** A fresh environment per chart: helpers registered, partials kept apart from other charts'. */
 function withHelpers(hb: HB): HB {
   const env = hb.create() as unknown as HB;
   registerHelpers(env);
   return env;
 }
 
-function fullHandlebars(): Promise<HB> {
-  full ??= import('handlebars').then((m) => withHelpers(((m as unknown as { default?: HB }).default ?? m) as HB));
-  return full;
+const moduleOf = (m: unknown) => ((m as { default?: HB }).default ?? m) as HB;
+
+async function fullHandlebars(): Promise<HB> {
+  full ??= import('handlebars').then(moduleOf);
+  return withHelpers(await full);
 }
 
-function runtimeHandlebars(): Promise<HB> {
-  runtime ??= import('handlebars/runtime.js').then((m) => withHelpers(((m as unknown as { default?: HB }).default ?? m) as HB));
-  return runtime;
+async function runtimeHandlebars(): Promise<HB> {
+  runtime ??= import('handlebars/runtime.js').then(moduleOf);
+  return withHelpers(await runtime);
 }
 
 function handlebarsVersion(): string {
