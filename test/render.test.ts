@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { UsageError } from '../src/errors.js';
 import { loadChart, resolveValues } from '../src/render/chart.js';
 import { linkerdSettings } from '../src/render/linkerd-config.js';
-import { registryOverride } from '../src/render/multicluster.js';
+import { registryOverride, renderInstall } from '../src/render/multicluster.js';
 import { toJsonStream } from '../src/render/output.js';
 import { buildSchema, validateLayer } from '../src/render/schema.js';
 import { parseSetInto, typedValue } from '../src/render/strvals.js';
@@ -159,4 +159,20 @@ test('linkerd-config: trust domain, outbound port, CNI, old "global" layout', ()
   assert.equal(old.identityTrustDomain, 'old.org');
   assert.equal(old.proxyOutboundPort, 4140);
   assert.throws(() => linkerdSettings({ data: {} }, 'the ConfigMap'), /the ConfigMap has no "values" key/);
+});
+
+test('any string in a label, annotation or image reaches the documents unchanged (no YAML injection)', async () => {
+  const files: Record<string, string> = {};
+  await fc.assert(
+    fc.asyncProperty(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), async (label, image) => {
+      files['v.yaml'] = yaml.dump({ commonLabels: { team: label }, gateway: { serviceAnnotations: { note: label }, pauseImage: image } });
+      const docs = await renderInstall({ linkerdVersion: 'v', linkerdNamespace: 'linkerd', user: { values: ['v.yaml'] }, readFile: (p) => files[p]! });
+      for (const d of docs) if (d.object.kind !== 'Namespace') assert.equal(d.object.metadata.labels?.team, label, d.object.kind);
+      const svc = docs.find((d) => d.object.kind === 'Service' && d.object.metadata.name === 'linkerd-gateway')!.object;
+      assert.equal(svc.metadata.annotations?.note, label);
+      const gw = docs.find((d) => d.object.kind === 'Deployment' && d.object.metadata.name === 'linkerd-gateway')!.object as unknown as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
+      assert.equal(gw.spec.template.spec.containers[0]!.image, image);
+    }),
+    { numRuns: 25 },
+  );
 });
