@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +53,7 @@ interface Case {
   times: number[];
 }
 
+const loadAtStart = loadavg().map((x) => x.toFixed(2)).join(' ');
 const work = mkdtempSync(path.join(tmpdir(), 'mc-bench-'));
 let n = 0;
 const cases: Case[] = [
@@ -74,9 +75,11 @@ try {
 }
 
 const base = median(cases[0]!.times);
+const load = loadavg().map((x) => x.toFixed(2)).join(' ');
 const fmt = (x: number) => `${x.toFixed(1)} ms`;
 const width = Math.max(...cases.map((c) => c.label.length)) + 2;
 console.log(`startup: median of ${runs} interleaved runs, node ${process.version}, ${process.platform}/${process.arch}`);
+console.log(`load average at start ${loadAtStart}, at end ${load} (other processes slow every row alike; compare with node -e 0)`);
 console.log(`${''.padEnd(width)}${'median'.padStart(11)}${'min'.padStart(11)}${'max'.padStart(11)}${'vs node -e 0'.padStart(15)}`);
 for (const c of cases) {
   const m = median(c.times);

@@ -24,8 +24,12 @@ export function register(certs: Command): void {
     .command('generate')
     .description('make a trust anchor (root CA) and an identity issuer per cluster, as PEM files')
     .option('--dir <dir>', 'folder for the files (created if missing)', 'certs')
-    .option('--cluster <name>', 'a cluster that gets its own issuer in DIR/NAME/ (repeatable, or comma-separated); none: one shared issuer in DIR/', collect, [])
-    .option('--trust-domain <domain>', 'identity trust domain of the clusters', 'cluster.local')
+    .addOption(
+      new Option('--cluster <name>', 'a cluster that gets its own issuer in DIR/NAME/ (repeatable, or comma-separated)')
+        .argParser(collect)
+        .default([] as string[], 'none: one shared issuer in DIR/'),
+    )
+    .option('--trust-domain <domain>', 'identity trust domain: the anchor is root.linkerd.DOMAIN, issuers identity.<linkerd namespace>.DOMAIN', 'cluster.local')
     .option('--anchor-lifetime <duration>', 'validity of the trust anchor (Go duration)', '87600h')
     .option('--issuer-lifetime <duration>', 'validity of each issuer; never past the anchor (Go duration)', '8760h')
     .addOption(new Option('--anchor-key <type>', 'key type of the trust anchor (issuers are always ECDSA P-256)').choices(['ecdsa', 'rsa2048', 'rsa4096']).default('ecdsa'))
