@@ -6,6 +6,7 @@ import { LINKERD_VERSION } from '../version.js';
 
 interface AllowFlags {
   serviceAccountName?: string;
+  namespace: string;
   ignoreCluster: boolean;
   output?: string;
   linkerdVersion: string;
@@ -27,7 +28,8 @@ mc --context east link --cluster-name east --service-account-name west-mirror | 
 # Print without checking the cluster for an existing account
 mc allow --service-account-name west-mirror --ignore-cluster`),
     )
-    .option('--service-account-name <name>', 'name of the remote-access ServiceAccount (required)');
+    .option('--service-account-name <name>', 'name of the remote-access ServiceAccount (required)')
+    .option('--namespace <ns>', 'namespace of the ServiceAccount and its token Secret', 'linkerd-multicluster');
   booleanFlag(cmd, 'ignore-cluster', 'print even if the account already exists (do not read the cluster)', false);
   cmd
     .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
@@ -40,16 +42,20 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
       if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
         throw new UsageError(`invalid --service-account-name "${name}": must be a lowercase DNS name (letters, digits, "-" and ".")`, 'e.g. --service-account-name west-mirror');
       }
-      const { renderAllow, MULTICLUSTER_NAMESPACE } = await import('../render/multicluster.js');
+      if (!DNS_SUBDOMAIN.test(flags.namespace) || flags.namespace.includes('.') || flags.namespace.length > 63) {
+        throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS label`, 'e.g. --namespace linkerd-multicluster');
+      }
+      const namespace = flags.namespace;
+      const { renderAllow } = await import('../render/multicluster.js');
       const { formatDocuments } = await import('../render/output.js');
       if (!flags.ignoreCluster) {
         const { KubeClient } = await import('../kube/client.js');
         const client = await KubeClient.connect(globals);
         try {
-          const existing = await client.getIfExists({ apiVersion: 'v1', resource: 'serviceaccounts', namespace: MULTICLUSTER_NAMESPACE, name });
+          const existing = await client.getIfExists({ apiVersion: 'v1', resource: 'serviceaccounts', namespace, name });
           if (existing) {
             throw new McError(
-              `ServiceAccount "${name}" already exists in namespace "${MULTICLUSTER_NAMESPACE}" of context "${client.contextName}"`,
+              `ServiceAccount "${name}" already exists in namespace "${namespace}" of context "${client.contextName}"`,
               'Link with it as it is (mc link --service-account-name ...), choose another name, or pass --ignore-cluster to print the resources anyway.',
             );
           }
@@ -57,7 +63,7 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
           client.close();
         }
       }
-      const docs = await renderAllow({ serviceAccountName: name, linkerdVersion: flags.linkerdVersion, linkerdNamespace: globals.linkerdNamespace });
+      const docs = await renderAllow({ serviceAccountName: name, namespace, linkerdVersion: flags.linkerdVersion, linkerdNamespace: globals.linkerdNamespace });
       await printResult(formatDocuments(docs, format));
     });
 }

@@ -159,7 +159,7 @@ export async function renderInstall(opts: InstallOptions): Promise<RenderedDoc[]
  * RBAC for the given account name, and the namespace they live in, as
  * upstream renders them.
  */
-export async function renderAllow(opts: { serviceAccountName: string; linkerdVersion: string; linkerdNamespace: string }): Promise<RenderedDoc[]> {
+export async function renderAllow(opts: { serviceAccountName: string; linkerdVersion: string; linkerdNamespace: string; namespace?: string }): Promise<RenderedDoc[]> {
   const chart = loadChart('multicluster');
   const flags: Values = {};
   setPath(flags, 'linkerdVersion', opts.linkerdVersion);
@@ -167,6 +167,6 @@ export async function renderAllow(opts: { serviceAccountName: string; linkerdVer
   setPath(flags, 'remoteMirrorServiceAccount', true);
   setPath(flags, 'remoteMirrorServiceAccountName', opts.serviceAccountName);
   const values = resolveValues(chart, { flags });
-  const docs = await chart.render(values, { namespace: MULTICLUSTER_NAMESPACE }, installContext(values, false));
+  const docs = await chart.render(values, { namespace: opts.namespace ?? MULTICLUSTER_NAMESPACE }, installContext(values, false));
   return docs.filter((d) => d.template.endsWith('/namespace.yaml.hbs') || d.template.endsWith('/remote-access-service-mirror-rbac.yaml.hbs'));
 }
