@@ -83,7 +83,7 @@ test('our multicluster defaults equal upstream values.yaml and values-ha.yaml', 
 
 test('validation: unknown keys and wrong types name the key and the source', () => {
   const chart = loadChart('multicluster');
-  const files: Record<string, string> = { 'bad.yaml': 'gateway:\n  probe:\n    seconds: "3"\n', 'unknown.yaml': 'localServiceMirror:\n  replica: 2\n' };
+  const files: Record<string, string> = { 'bad.yaml': 'gateway:\n  probe:\n    seconds: "3"\n', 'unknown.yaml': 'localServiceMirror:\n  replica: 2\n', 'null.yaml': 'gateway: null\n' };
   const read = (p: string) => files[p]!;
   const fail = (user: object, re: RegExp) =>
     assert.throws(() => resolveValues(chart, { user, readFile: read }), (e: unknown) => e instanceof UsageError && re.test(e.message) && e.exitCode === 2);
@@ -95,6 +95,8 @@ test('validation: unknown keys and wrong types name the key and the source', () 
   fail({ set: ['controllers[0].link.ref.nam=x'] }, /unknown value "controllers\[0\]\.link\.ref\.nam"/);
   fail({ set: ['controllers[0].replicas=two'] }, /"controllers\[0\]\.replicas".*must be an integer/);
   fail({ set: ['gateway.nodePort=abc'] }, /"gateway\.nodePort".*must be an integer/);
+  fail({ set: ['gateway.name=null'] }, /"gateway\.name" in --set gateway\.name=null cannot be null.*default "linkerd-gateway"/);
+  fail({ values: ['null.yaml'] }, /"gateway" in values file null\.yaml cannot be null/);
 });
 
 test('validation: optional keys, free-form maps and widened types are accepted', () => {
@@ -112,13 +114,17 @@ test('validation: optional keys, free-form maps and widened types are accepted',
         'remoteMirrorServiceAccountName={a,b}',
         'controllers[0].link.ref.name=east',
         'controllerDefaults.tolerations[0].operator=Exists',
-        'gateway.enabled=null',
+        'podAnnotations.a=b',
+        'podAnnotations=null',
+        'gateway.loadBalancerIP=null',
+        'controllers[0].logLevel=null',
       ],
     },
   });
   assert.equal((v.gateway as Values).nodePort, 30143);
   assert.deepEqual(v.remoteMirrorServiceAccountName, ['a', 'b']);
-  assert.equal('enabled' in (v.gateway as Values), false, 'null deleted the key');
+  assert.equal('podAnnotations' in v, false, 'null deleted the key');
+  assert.equal('loadBalancerIP' in (v.gateway as Values), false, 'null deleted the key');
 });
 
 test('schema built from defaults: empty maps are free-form, filled maps closed', () => {

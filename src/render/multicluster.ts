@@ -85,6 +85,10 @@ export function installFlagValues(opts: InstallOptions): Values {
 
 type Affinity = Values | undefined;
 
+function withoutNulls(v: Values): Values {
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, isMap(x) ? withoutNulls(x) : x]));
+}
+
 /** Upstream's linkerd.affinity partial as data. */
 function affinity(enableAnti: unknown, nodeAffinity: unknown, label: string, component: string): Affinity {
   const out: Values = {};
@@ -112,7 +116,8 @@ function resolveControllers(values: Values): Values[] {
       throw new UsageError(`controllers[${i}].link.ref.name is required`, 'Name the Link each controller serves, e.g. --set controllers[0].link.ref.name=east.');
     }
     const { link: _link, ...rest } = item;
-    const c = mergeMaps(defaults, rest);
+    // A null in an entry means "the default", as `dig` falls back for missing keys.
+    const c = mergeMaps(defaults, withoutNulls(rest));
     return {
       ...c,
       name,

@@ -20,6 +20,13 @@ export interface SchemaNode {
   stringValues?: boolean;
   /** The only values allowed (for strings such as a Service type). */
   enum?: unknown[];
+  /**
+   * false when null (Helm's "delete this key") would leave the templates
+   * without a value they need: closed maps, numbers, non-empty strings, true.
+   */
+  nullable?: boolean;
+  /** The chart's default, for messages. */
+  default?: unknown;
 }
 
 export type ValuesSchema = SchemaNode;
@@ -55,13 +62,20 @@ export function schemaOf(sample: unknown): SchemaNode {
   if (t === 'map') {
     const entries = Object.entries(sample as Values);
     if (entries.length === 0) return { types: ['map'] };
-    return { types: ['map'], children: Object.fromEntries(entries.map(([k, v]) => [k, schemaOf(v)])) };
+    return { types: ['map'], nullable: false, children: Object.fromEntries(entries.map(([k, v]) => [k, schemaOf(v)])) };
   }
   if (t === 'list') return { types: ['list'] };
-  if (t === 'integer') return { types: ['integer'] };
-  if (t === 'number') return { types: ['number', 'integer'] };
+  if (t === 'integer') return { types: ['integer'], nullable: false, default: sample };
+  if (t === 'number') return { types: ['number', 'integer'], nullable: false, default: sample };
   if (t === undefined) return { types: ['string', 'integer', 'number', 'boolean', 'map', 'list'] };
-  return { types: [t] };
+  return { types: [t], nullable: sample === '' || sample === false, default: sample };
+}
+
+/** Every node below (and at) `node` may be null: list items fall back to their defaults. */
+function allNullable(node: SchemaNode): SchemaNode {
+  node.nullable = true;
+  for (const c of Object.values(node.children ?? {})) allNullable(c);
+  return node;
 }
 
 function nodeAt(root: SchemaNode, path: string, create: boolean): SchemaNode | undefined {
@@ -87,6 +101,7 @@ export function buildSchema(defaults: Values, hints: SchemaHints = {}): ValuesSc
   for (const [path, t] of Object.entries(hints.optional ?? {})) {
     const node = nodeAt(root, path, true)!;
     node.types = asList(t);
+    node.nullable = true;
   }
   for (const [path, t] of Object.entries(hints.types ?? {})) {
     const node = nodeAt(root, path, true)!;
@@ -108,7 +123,7 @@ export function buildSchema(defaults: Values, hints: SchemaHints = {}): ValuesSc
   for (const [path, spec] of Object.entries(hints.items ?? {})) {
     const node = nodeAt(root, path, true)!;
     const like = spec.like ? nodeAt(root, spec.like, false) : undefined;
-    const item: SchemaNode = like ? structuredClone(like) : { types: ['map'], children: {} };
+    const item: SchemaNode = allNullable(like ? structuredClone(like) : { types: ['map'], children: {} });
     if (spec.extra) {
       const extra = schemaOf(spec.extra);
       item.children = { ...(item.children ?? {}), ...(extra.children ?? {}) };
@@ -154,7 +169,13 @@ function join(prefix: string, key: string): string {
 }
 
 function walk(value: unknown, node: SchemaNode, path: string, source: string): void {
-  if (value === null || value === undefined) return;
+  if (value === null || value === undefined) {
+    if (value === null && path !== '' && node.nullable === false) {
+      const d = node.default !== undefined ? ` (default ${JSON.stringify(node.default)})` : '';
+      throw new UsageError(`"${path}" in ${source} cannot be null: the manifests need a value there${d}`, `Give "${path}" a value instead of null.`);
+    }
+    return;
+  }
   if (path !== '' && !typeMatches(value, node.types)) {
     const want = node.types.map((t) => ARTICLE[t]).join(' or ');
     const hint =
