@@ -7,9 +7,20 @@ import { describePemCertificates, EXPIRY_WARNING_DAYS, verifyChain, type Certifi
 
 export { EXPIRY_WARNING_DAYS, verifyChain, type CertificateInfo };
 
-/** Every certificate of a PEM bundle; throws when there is none or one does not parse. */
+const parsed = new Map<string, CertificateInfo[]>();
+
+/**
+ * Every certificate of a PEM bundle; throws when there is none or one does not
+ * parse. Bundles are parsed once per process: linked clusters usually share
+ * their anchors, and parsing is the costly part.
+ */
 export function parsePemBundle(pem: string | undefined, now = new Date()): CertificateInfo[] {
-  const certs = describePemCertificates(pem ?? '', { now });
+  const text = (pem ?? '').trim();
+  let certs = parsed.get(text);
+  if (!certs) {
+    certs = describePemCertificates(text, { now });
+    parsed.set(text, certs);
+  }
   if (certs.length === 0) throw new Error('no PEM certificate found');
   return certs;
 }

@@ -8,7 +8,7 @@
  * timeout, so a dead cluster fails its own link quickly.
  */
 import yaml from 'js-yaml';
-import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../kube/client.js';
 import type { ResourceRef } from '../kube/resources.js';
 import type { LabelSelector } from './selectors.js';
 
@@ -95,6 +95,14 @@ export interface CheckEnvOptions {
   linkerdNamespace: string;
   /** Per-request timeout of remote calls, ms. */
   remoteTimeoutMs: number;
+  /**
+   * Concurrent requests (hence connections) per cluster. Locally 8; to each
+   * linked cluster 1: a remote's few reads on one keep-alive connection cost a
+   * round trip each, a TLS handshake per extra connection costs more CPU (on
+   * both ends) once there are dozens of links (measured by bench/check.ts).
+   */
+  localConcurrency?: number;
+  remoteConcurrency?: number;
 }
 
 /** Values of linkerd-config (`data.values`), the parts we use. */
@@ -123,11 +131,15 @@ function quiet<T>(p: Promise<T>): Promise<T> {
 export class CheckEnv {
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly remotes: KubeClient[] = [];
+  /** The local cluster, with bounded concurrency. */
+  private readonly l: LimitedClient;
 
   constructor(
     readonly local: KubeClient,
     readonly options: CheckEnvOptions,
-  ) {}
+  ) {
+    this.l = new LimitedClient(local, options.localConcurrency ?? 8);
+  }
 
   /** Name of the local cluster in messages: its context name. */
   get localName(): string {
@@ -158,24 +170,24 @@ export class CheckEnv {
 
   /** Namespaces carrying linkerd.io/extension=multicluster. */
   multiclusterNamespaces(): Promise<KubeObject[]> {
-    return this.once('local:mc-namespaces', () => this.local.list({ apiVersion: 'v1', resource: 'namespaces' }, { labelSelector: `${EXTENSION_LABEL}=multicluster` }));
+    return this.once('local:mc-namespaces', () => this.l.list({ apiVersion: 'v1', resource: 'namespaces' }, { labelSelector: `${EXTENSION_LABEL}=multicluster` }));
   }
 
   /** Discovery of multicluster.linkerd.io/v1alpha3: the kinds it serves. */
   linkApiResources(): Promise<Array<{ kind: string; name: string }>> {
     return this.once('local:link-discovery', async () => {
-      const doc = await this.local.call<{ resources?: Array<{ kind: string; name: string }> }>('GET', LINKS, { path: `/apis/${LINK_API_VERSION}` });
+      const doc = await this.l.call<{ resources?: Array<{ kind: string; name: string }> }>('GET', LINKS, { path: `/apis/${LINK_API_VERSION}` });
       return doc.resources ?? [];
     });
   }
 
   /** SelfSubjectAccessReview in the local cluster. */
   localCan(verb: string, group: string, resource: string, namespace = ''): Promise<{ allowed: boolean; reason?: string }> {
-    return this.once(`local:can:${verb}:${group}:${resource}:${namespace}`, () => accessReview(this.local, verb, group, resource, namespace));
+    return this.once(`local:can:${verb}:${group}:${resource}:${namespace}`, () => accessReview(this.l, verb, group, resource, namespace));
   }
 
   links(): Promise<Link[]> {
-    return this.once('local:links', () => this.local.list<Link>(LINKS));
+    return this.once('local:links', () => this.l.list<Link>(LINKS));
   }
 
   /** linkerd-config values and the issuer certificate of the local cluster. */
@@ -183,9 +195,9 @@ export class CheckEnv {
     return this.once('local:identity', async () => {
       const ns = this.options.linkerdNamespace;
       const [cm, roots, issuer] = await Promise.all([
-        this.local.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' }),
-        this.local.getIfExists<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-identity-trust-roots' }).catch(() => undefined),
-        this.local.getIfExists<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: 'linkerd-identity-issuer' }).catch((err: Error) => err),
+        this.l.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' }),
+        this.l.getIfExists<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-identity-trust-roots' }).catch(() => undefined),
+        this.l.getIfExists<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: 'linkerd-identity-issuer' }).catch((err: Error) => err),
       ]);
       const values = parseLinkerdValues(cm);
       const m: IdentityMaterial = { anchorsPem: values.identityTrustAnchorsPEM, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
@@ -206,15 +218,29 @@ export class CheckEnv {
     });
   }
 
+  /** The mirror services (and probe gateways) here, by the name of the cluster they come from. */
+  mirrorServicesByCluster(): Promise<Map<string, Service[]>> {
+    return this.once('local:mirror-services-by-cluster', async () => {
+      const map = new Map<string, Service[]>();
+      for (const s of await this.mirrorServices()) {
+        const c = s.metadata.labels?.[CLUSTER_NAME_LABEL] ?? '';
+        let list = map.get(c);
+        if (!list) map.set(c, (list = []));
+        list.push(s);
+      }
+      return map;
+    });
+  }
+
   /** Every Service made by a service mirror here (mirrors and probe gateways): one list. */
   mirrorServices(): Promise<Service[]> {
-    return this.once('local:mirror-services', () => this.local.list<Service>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: CLUSTER_NAME_LABEL }));
+    return this.once('local:mirror-services', () => this.l.list<Service>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: CLUSTER_NAME_LABEL }));
   }
 
   /** The Endpoints of mirror services: one labelled list, then single reads for any the list missed. */
-  private mirrorEndpointsIndex(): Promise<Map<string, Endpoints>> {
+  mirrorEndpointsIndex(): Promise<Map<string, Endpoints>> {
     return this.once('local:mirror-endpoints', async () => {
-      const list = await this.local.list<Endpoints>({ apiVersion: 'v1', resource: 'endpoints' }, { labelSelector: CLUSTER_NAME_LABEL });
+      const list = await this.l.list<Endpoints>({ apiVersion: 'v1', resource: 'endpoints' }, { labelSelector: CLUSTER_NAME_LABEL });
       return new Map(list.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
     });
   }
@@ -225,14 +251,14 @@ export class CheckEnv {
     const hit = index.get(`${namespace}/${name}`);
     if (hit) return hit;
     return this.once(`local:endpoints:${namespace}/${name}`, () =>
-      this.local.getIfExists<Endpoints>({ apiVersion: 'v1', resource: 'endpoints', namespace, name }),
+      this.l.getIfExists<Endpoints>({ apiVersion: 'v1', resource: 'endpoints', namespace, name }),
     );
   }
 
   /** Service mirror Deployments of every link: one list (re-read on retries). */
   serviceMirrorDeployments(): Promise<Deployment[]> {
     return this.once('retry:deployments', () =>
-      this.local
+      this.l
         .list<Deployment>({ apiVersion: 'apps/v1', resource: 'deployments' }, { labelSelector: CLUSTER_NAME_LABEL })
         .then((items) => items.filter((d) => SERVICE_MIRROR_COMPONENT_VALUES.includes(d.metadata.labels?.component ?? ''))),
     );
@@ -242,27 +268,45 @@ export class CheckEnv {
   rbacObjects(kind: RbacKind, namespace?: string): Promise<Map<string, KubeObject>> {
     return this.once(`local:rbac:${kind}:${namespace ?? ''}`, async () => {
       const apiVersion = kind === 'serviceaccounts' ? 'v1' : 'rbac.authorization.k8s.io/v1';
-      const items = await this.local.list({ apiVersion, resource: kind, namespace });
+      const items = await this.l.list({ apiVersion, resource: kind, namespace });
       return new Map(items.map((i) => [i.metadata.name ?? '', i]));
     });
   }
 
   /** Meshed pods of a namespace (re-read on retries). */
   meshedPods(namespace: string): Promise<Pod[]> {
-    return this.once(`retry:pods:${namespace}`, () => this.local.list<Pod>({ apiVersion: 'v1', resource: 'pods', namespace }, { labelSelector: CONTROL_PLANE_NS_LABEL }));
+    return this.once(`retry:pods:${namespace}`, () => this.l.list<Pod>({ apiVersion: 'v1', resource: 'pods', namespace }, { labelSelector: CONTROL_PLANE_NS_LABEL }));
   }
 
   // ---- linked clusters ----
 
+  /** Secrets of a namespace by name: one list for every Link there (undefined when listing is not allowed). */
+  private secretsIn(namespace: string): Promise<Map<string, SecretObject> | undefined> {
+    return this.once(`local:secrets:${namespace}`, async () => {
+      try {
+        const items = await this.l.list<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace });
+        return new Map(items.map((i) => [i.metadata.name ?? '', i]));
+      } catch (err) {
+        if (err instanceof KubeApiError && err.code === 403) return undefined;
+        throw err;
+      }
+    });
+  }
+
   credentialsSecret(link: Link): Promise<SecretObject> {
     const ns = link.metadata.namespace ?? 'default';
-    return this.once(`local:secret:${ns}/${link.spec.clusterCredentialsSecret}`, () =>
-      this.local.get<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: link.spec.clusterCredentialsSecret }),
-    );
+    const name = link.spec.clusterCredentialsSecret;
+    return this.once(`local:secret:${ns}/${name}`, async () => {
+      const all = await this.secretsIn(ns).catch(() => undefined);
+      const hit = all?.get(name);
+      if (hit) return hit;
+      // Not listed (or listing refused): a single read gives the precise error.
+      return this.l.get<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name });
+    });
   }
 
   /** A client for the Link's target cluster, from its credentials Secret. */
-  remote(link: Link): Promise<KubeClient> {
+  remote(link: Link): Promise<LimitedClient> {
     return this.once(`remote:${linkKey(link)}:client`, async () => {
       const secret = await this.credentialsSecret(link);
       const text = decode(secret.data?.kubeconfig);
@@ -274,19 +318,7 @@ export class CheckEnv {
         throw new CredentialsError((err as Error).message);
       }
       this.remotes.push(client);
-      return client;
-    });
-  }
-
-  remoteVersion(link: Link): Promise<{ gitVersion?: string }> {
-    return this.once(`remote:${linkKey(link)}:version`, async () => {
-      const c = await this.remote(link);
-      try {
-        return await c.call<{ gitVersion?: string }>('GET', { apiVersion: 'v1', resource: 'version' }, { path: '/version' });
-      } catch (err) {
-        // The client names it "list version"; say what was asked.
-        throw new Error((err as Error).message.replace(/^cannot list version\b/, 'cannot get /version'));
-      }
+      return new LimitedClient(client, this.options.remoteConcurrency ?? 1);
     });
   }
 
@@ -299,27 +331,16 @@ export class CheckEnv {
     return this.once(`remote:${linkKey(link)}:identity`, async () => {
       const c = await this.remote(link);
       const ns = link.spec.targetClusterLinkerdNamespace || 'linkerd';
-      const [cm, issuer] = await Promise.all([
-        c.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' }),
-        c.getIfExists<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: 'linkerd-identity-issuer' }).catch((err: Error) => err),
-      ]);
+      // The remote-access role may read linkerd-config only (not the issuer Secret):
+      // the issuer is checked when linkerd-config carries it.
+      const cm = await c.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' });
       const values = parseLinkerdValues(cm);
       const m: IdentityMaterial = { anchorsPem: values.identityTrustAnchorsPEM, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
-      if (issuer && !(issuer instanceof Error)) {
-        m.issuerPem = decode(issuer.data?.['crt.pem'] ?? issuer.data?.['tls.crt']);
-        m.issuerSource = `Secret ${ns}/linkerd-identity-issuer`;
-      }
-      if (!m.issuerPem && values.identity?.issuer?.tls?.crtPEM?.trim()) {
+      if (values.identity?.issuer?.tls?.crtPEM?.trim()) {
         m.issuerPem = values.identity.issuer.tls.crtPEM;
         m.issuerSource = `ConfigMap ${ns}/linkerd-config (identity.issuer.tls.crtPEM)`;
-      }
-      if (!m.issuerPem) {
-        m.issuerUnavailable =
-          issuer instanceof KubeApiError && issuer.code === 403
-            ? `the Link's credentials may not read Secret ${ns}/linkerd-identity-issuer`
-            : issuer instanceof Error
-              ? issuer.message
-              : `no issuer certificate found in ${ns}`;
+      } else {
+        m.issuerUnavailable = `the Link's credentials may read linkerd-config only, which does not hold it`;
       }
       return m;
     });
@@ -333,19 +354,87 @@ export class CheckEnv {
   /** Start every remote read of every link at once; checks then await what they need. */
   prefetchRemotes(links: Link[]): void {
     for (const link of links) {
-      void this.remoteVersion(link).catch(() => undefined);
       for (const verb of ['get', 'list', 'watch']) void this.remoteCan(link, verb, '', 'services').catch(() => undefined);
       void this.remoteIdentity(link).catch(() => undefined);
       void this.remoteServices(link).catch(() => undefined);
     }
   }
 
-  /** Start the local reads that several checks share. */
+  /** Start the local reads that several checks share, and the remote reads as soon as the Links are in. */
   prefetchLocal(): void {
+    void this.linkApiResources().catch(() => undefined);
+    void this.localCan('list', 'multicluster.linkerd.io', 'links').catch(() => undefined);
+    void this.links()
+      .then((links) => {
+        const usable = links.filter((l) => l.spec?.clusterCredentialsSecret && l.spec?.targetClusterName);
+        this.prefetchRemotes(usable);
+        for (const ns of new Set(usable.map((l) => l.metadata.namespace ?? 'default'))) {
+          for (const kind of ['serviceaccounts', 'roles', 'rolebindings'] as const) void this.rbacObjects(kind, ns).catch(() => undefined);
+          void this.meshedPods(ns).catch(() => undefined);
+        }
+      })
+      .catch(() => undefined);
+    void this.rbacObjects('clusterroles').catch(() => undefined);
+    void this.rbacObjects('clusterrolebindings').catch(() => undefined);
     void this.localIdentity().catch(() => undefined);
     void this.mirrorServices().catch(() => undefined);
     void this.mirrorEndpointsIndex().catch(() => undefined);
     void this.serviceMirrorDeployments().catch(() => undefined);
+  }
+}
+
+/**
+ * A client whose requests run at most `max` at a time. Requests beyond that
+ * wait for a free keep-alive connection instead of opening a new one: a TLS
+ * handshake costs more (on both ends) than waiting one round trip.
+ */
+export class LimitedClient {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(
+    readonly client: KubeClient,
+    private readonly max: number,
+  ) {}
+
+  /** Until the first answer, one request at a time: later connections resume its TLS session. */
+  private warm = false;
+
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= (this.warm ? this.max : 1)) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      if (!this.warm) {
+        this.warm = true;
+        // Wake as many waiters as there are free slots now.
+        for (let free = this.max - this.active; free > 0 && this.queue.length > 0; free--) this.queue.shift()!();
+      } else {
+        this.queue.shift()?.();
+      }
+    }
+  }
+
+  get<T = KubeObject>(ref: ResourceRef): Promise<T> {
+    return this.slot(() => this.client.get<T>(ref));
+  }
+
+  getIfExists<T = KubeObject>(ref: ResourceRef): Promise<T | undefined> {
+    return this.slot(() => this.client.getIfExists<T>(ref));
+  }
+
+  list<T = KubeObject>(ref: ResourceRef, options: ListOptions = {}): Promise<T[]> {
+    return this.slot(() => this.client.list<T>(ref, options));
+  }
+
+  create<T = KubeObject>(ref: ResourceRef, body: unknown): Promise<T> {
+    return this.slot(() => this.client.create<T>(ref, body));
+  }
+
+  call<T>(method: string, ref: ResourceRef, opts: Parameters<KubeClient['call']>[2] = {}): Promise<T> {
+    return this.slot(() => this.client.call<T>(method, ref, opts));
   }
 }
 
@@ -356,7 +445,7 @@ export function linkKey(link: Link): string {
   return `${link.metadata.namespace}/${link.metadata.name}`;
 }
 
-async function accessReview(client: KubeClient, verb: string, group: string, resource: string, namespace: string): Promise<{ allowed: boolean; reason?: string }> {
+async function accessReview(client: LimitedClient, verb: string, group: string, resource: string, namespace: string): Promise<{ allowed: boolean; reason?: string }> {
   const review = await client.create<{ status?: { allowed?: boolean; reason?: string } }>(
     { apiVersion: 'authorization.k8s.io/v1', resource: 'selfsubjectaccessreviews' },
     {

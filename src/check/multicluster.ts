@@ -22,6 +22,7 @@ import {
   REMOTE_DISCOVERY_LABEL,
   REMOTE_SVC_FQ_NAME,
   type CheckEnv,
+  type Endpoints,
   type IdentityMaterial,
   type Link,
   type Service,
@@ -203,8 +204,6 @@ export class MulticlusterChecks {
   async checkLinks(): Promise<string[]> {
     const links = await this.env.links();
     if (links.length === 0) throw new SkipCheck('no links detected');
-    // Start every remote read now: later checks find them done or in flight.
-    this.env.prefetchRemotes(links.filter((l) => l.spec?.clusterCredentialsSecret && l.spec?.targetClusterName));
     const problems: string[] = [];
     for (const l of links) {
       const where = `Link ${l.metadata.namespace}/${l.metadata.name}`;
@@ -227,24 +226,29 @@ export class MulticlusterChecks {
     const perLinkErrors = await perLink(this.links, async (link) => {
       const cred = await credentialsProblem(this.env, link);
       if (cred) return [cred];
-      try {
-        await this.env.remoteVersion(link);
-      } catch (err) {
-        return [`* failed to connect to API for cluster: [${target(link)}]: ${errText(err)}`];
-      }
-      const errors: string[] = [];
+      // Upstream asks /version first to prove connectivity; the access reviews
+      // prove it as well, one request fewer per link.
       const reviews = await Promise.all(
         ['get', 'list', 'watch'].map(async (verb) => {
           try {
-            const r = await this.env.remoteCan(link, verb, '', 'services');
-            return r.allowed ? undefined : `* missing service permission [${verb}] for cluster [${target(link)}]: not authorized to access services${r.reason ? `: ${r.reason}` : ''}`;
+            return { verb, review: await this.env.remoteCan(link, verb, '', 'services') };
           } catch (err) {
-            return `* missing service permission [${verb}] for cluster [${target(link)}]: ${errText(err)}`;
+            return { verb, err };
           }
         }),
       );
-      for (const r of reviews) if (r) errors.push(r);
-      return errors;
+      const failed = reviews.find((r) => r.err !== undefined);
+      if (failed && !(failed.err instanceof KubeApiError && failed.err.code >= 400)) {
+        return [`* failed to connect to API for cluster: [${target(link)}]: ${errText(failed.err)}`];
+      }
+      if (failed && failed.err instanceof KubeApiError && failed.err.code === 401) {
+        return [`* failed to connect to API for cluster: [${target(link)}]: ${errText(failed.err)}`];
+      }
+      return reviews.flatMap(({ verb, review, err }) => {
+        if (err !== undefined) return [`* missing service permission [${verb}] for cluster [${target(link)}]: ${errText(err)}`];
+        if (review?.allowed) return [];
+        return [`* missing service permission [${verb}] for cluster [${target(link)}]: not authorized to access services${review?.reason ? `: ${review.reason}` : ''}`];
+      });
     });
     const errors = perLinkErrors.flat();
     if (errors.length > 0) throw new Error(joinErrors(errors, 2));
@@ -342,11 +346,11 @@ export class MulticlusterChecks {
   async checkIfGatewayMirrorsHaveEndpoints(): Promise<string[]> {
     const mcNamespaces = await this.env.multiclusterNamespaces().catch(() => []);
     if (mcNamespaces.length === 0) throw new SkipCheck('failed to find the linkerd-multicluster namespace');
-    const services = await this.env.mirrorServices();
+    const byCluster = await this.env.mirrorServicesByCluster();
     const results = await perLink(this.links, async (link): Promise<{ ok?: string; error?: string } | undefined> => {
       // Linked without a gateway (flat network): nothing to probe.
       if (!link.spec.gatewayAddress || !link.spec.probeSpec?.path) return undefined;
-      const gateways = services.filter((s) => MIRRORED_GATEWAY_LABEL in labelsOf(s) && labelsOf(s)[CLUSTER_NAME_LABEL] === target(link));
+      const gateways = (byCluster.get(target(link)) ?? []).filter((s) => MIRRORED_GATEWAY_LABEL in labelsOf(s));
       if (gateways.length !== 1) return { error: `wrong number (${gateways.length}) of probe gateways for target cluster ${target(link)}` };
       const svc = gateways[0]!;
       const ep = await this.env.endpointsOf(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
@@ -373,17 +377,19 @@ export class MulticlusterChecks {
   async checkIfMirrorServicesHaveEndpoints(): Promise<void> {
     const mirrors = (await this.mirrorServicesOnly()).filter((s) => !(REMOTE_DISCOVERY_LABEL in labelsOf(s)));
     if (mirrors.length === 0) throw new SkipCheck('no mirror services');
-    const missing = await Promise.all(
-      mirrors.map(async (svc) => {
-        const a = svc.metadata.annotations ?? {};
-        // Federated services do not need endpoints of their own.
-        if (a[REMOTE_DISCOVERY_ANNOTATION] || a[LOCAL_DISCOVERY_ANNOTATION]) return undefined;
-        const ep = await this.env.endpointsOf(svc.metadata.namespace ?? '', svc.metadata.name ?? '').catch(() => undefined);
-        if (ep && (ep.subsets ?? []).some((s) => (s.addresses ?? []).length > 0)) return undefined;
-        return `${svc.metadata.name}.${svc.metadata.namespace} mirrored from cluster [${labelsOf(svc)[CLUSTER_NAME_LABEL]}]`;
-      }),
-    );
-    const list = missing.filter((m): m is string => m !== undefined);
+    const index = await this.env.mirrorEndpointsIndex();
+    const hasAddresses = (ep: Endpoints | undefined) => Boolean(ep && (ep.subsets ?? []).some((s) => (s.addresses ?? []).length > 0));
+    const list: string[] = [];
+    for (const svc of mirrors) {
+      const a = svc.metadata.annotations ?? {};
+      // Federated services do not need endpoints of their own.
+      if (a[REMOTE_DISCOVERY_ANNOTATION] || a[LOCAL_DISCOVERY_ANNOTATION]) continue;
+      const ns = svc.metadata.namespace ?? '';
+      const name = svc.metadata.name ?? '';
+      // Endpoints without the mirror labels are read one by one (rare).
+      const ep = index.get(`${ns}/${name}`) ?? (await this.env.endpointsOf(ns, name).catch(() => undefined));
+      if (!hasAddresses(ep)) list.push(`${name}.${ns} mirrored from cluster [${labelsOf(svc)[CLUSTER_NAME_LABEL]}]`);
+    }
     if (list.length > 0) throw new Error(`Some mirror services do not have endpoints:\n    ${list.join('\n    ')}`);
   }
 
@@ -485,7 +491,7 @@ export class MulticlusterChecks {
 
   async checkExportsMatchMirrors(): Promise<string[]> {
     if (this.links.length === 0) throw new SkipCheck('no links');
-    const local = await this.env.mirrorServices();
+    const byCluster = await this.env.mirrorServicesByCluster();
     const results = await perLink(this.links, async (link) => {
       const t = target(link);
       const errors: string[] = [];
@@ -500,10 +506,10 @@ export class MulticlusterChecks {
       const exported = remote.filter((s) => selectors.some((sel) => matchesSelector(sel!, labelsOf(s))));
       const exportedKeys = new Set(exported.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
       const remoteKeys = new Set(remote.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
-      const mirrors = local.filter((s) => {
+      const mirrors = (byCluster.get(t) ?? []).filter((s) => {
         const l = labelsOf(s);
         const a = s.metadata.annotations ?? {};
-        return l[CLUSTER_NAME_LABEL] === t && !(MIRRORED_GATEWAY_LABEL in l) && (MIRRORED_SERVICE_LABEL in l || REMOTE_DISCOVERY_LABEL in l) && !a[LOCAL_DISCOVERY_ANNOTATION];
+        return !(MIRRORED_GATEWAY_LABEL in l) && (MIRRORED_SERVICE_LABEL in l || REMOTE_DISCOVERY_LABEL in l) && !a[LOCAL_DISCOVERY_ANNOTATION];
       });
       const mirrorKeys = new Set(mirrors.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
       for (const s of exported) {

@@ -1,0 +1,246 @@
+/**
+ * Multicluster setups on the test API server for the `mc check` tests and
+ * benchmark: Linkerd's identity objects, the multicluster extension (upstream's
+ * own install manifest, read from the reference directory at run time), and
+ * for each link the objects `mc link` creates — credentials Secret holding a
+ * kubeconfig with the remote-access service account's token, the Link, and
+ * the service mirror (upstream's service-mirror manifest for that cluster
+ * name) with ready, meshed pods.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { webcrypto } from 'node:crypto';
+import yaml from 'js-yaml';
+import * as x509 from '@peculiar/x509';
+import { REFERENCE_DIR } from './helpers.js';
+import type { TestCluster } from './support/index.js';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export interface Pki {
+  trustAnchorsPem: string;
+  issuerCertPem: string;
+  issuerKeyPem: string;
+}
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+const DAY = 24 * 3600 * 1000;
+
+function pem(label: string, der: ArrayBuffer): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+/** A trust anchor and an issuer it signed, as `linkerd install` wants them. */
+export async function makePki(options: { anchorDays?: number; issuerDays?: number; anchorName?: string } = {}): Promise<Pki> {
+  const notBefore = new Date(Date.now() - 3600_000);
+  const rootKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const issuerKeys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const root = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `CN=${options.anchorName ?? 'root.linkerd.cluster.local'}`,
+    notBefore,
+    notAfter: new Date(Date.now() + (options.anchorDays ?? 3650) * DAY),
+    keys: rootKeys,
+    signingAlgorithm: ALG,
+    extensions: [new x509.BasicConstraintsExtension(true, 1, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+  });
+  const issuer = await x509.X509CertificateGenerator.create({
+    serialNumber: '02',
+    subject: 'CN=identity.linkerd.cluster.local',
+    issuer: root.subject,
+    notBefore,
+    notAfter: new Date(Date.now() + (options.issuerDays ?? 365) * DAY),
+    signingKey: rootKeys.privateKey,
+    publicKey: issuerKeys.publicKey,
+    signingAlgorithm: ALG,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+  });
+  return {
+    trustAnchorsPem: root.toString('pem') + '\n',
+    issuerCertPem: issuer.toString('pem') + '\n',
+    issuerKeyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', issuerKeys.privateKey)),
+  };
+}
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** The Linkerd control plane objects mc check reads: linkerd-config, trust roots, issuer. */
+export function putLinkerd(c: TestCluster, pki: Pki): void {
+  const values = {
+    identityTrustDomain: 'cluster.local',
+    clusterDomain: 'cluster.local',
+    identityTrustAnchorsPEM: pki.trustAnchorsPem,
+    identity: { issuer: { scheme: 'linkerd.io/tls' } },
+  };
+  c.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'linkerd', labels: { 'linkerd.io/is-control-plane': 'true' } } });
+  c.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'linkerd-config', namespace: 'linkerd', labels: { 'linkerd.io/control-plane-component': 'controller' } }, data: { values: yaml.dump(values) } });
+  c.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'linkerd-identity-trust-roots', namespace: 'linkerd' }, data: { 'ca-bundle.crt': pki.trustAnchorsPem } });
+  c.put({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'linkerd-identity-issuer', namespace: 'linkerd' },
+    type: 'Opaque',
+    data: { 'crt.pem': b64(pki.issuerCertPem), 'key.pem': b64(pki.issuerKeyPem) },
+  });
+}
+
+let installDocs: any[] | undefined;
+function upstreamInstall(): any[] {
+  installDocs ??= (yaml.loadAll(readFileSync(join(REFERENCE_DIR, 'install_default.golden'), 'utf8')) as any[]).filter((d) => d && d.kind);
+  return installDocs;
+}
+
+const GATEWAY_IDENTITY = 'linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local';
+
+/**
+ * The multicluster extension as upstream installs it (namespace, Link CRD,
+ * remote-access account and token, gateway Service), the gateway with a
+ * load-balancer address.
+ */
+export function putMulticluster(c: TestCluster, gatewayAddress: string): void {
+  const keep = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Secret', 'Service']);
+  const docs = upstreamInstall().filter((d) => keep.has(d.kind));
+  // The CRD first: nothing else depends on it, and Links need it.
+  for (const d of [...docs].sort((a, b) => (a.kind === 'CustomResourceDefinition' ? -1 : b.kind === 'CustomResourceDefinition' ? 1 : 0))) {
+    const obj = structuredClone(d);
+    if (obj.kind === 'Service' && obj.metadata.name === 'linkerd-gateway') obj.status = { loadBalancer: { ingress: [{ ip: gatewayAddress }] } };
+    c.put(obj);
+  }
+}
+
+/** The token of the remote-access service account (filled in by the token controller). */
+export function remoteAccessToken(c: TestCluster, sa = 'linkerd-service-mirror-remote-access-default'): string {
+  const secret = c.get('v1', 'Secret', 'linkerd-multicluster', `${sa}-token`);
+  const t = secret?.data?.token;
+  return t ? Buffer.from(t, 'base64').toString('utf8') : c.serviceAccountToken('linkerd-multicluster', sa);
+}
+
+let mirrorDocs: string | undefined;
+/** Upstream's service-mirror objects for a link named `name` in namespace linkerd-multicluster. */
+function serviceMirrorObjects(name: string): any[] {
+  mirrorDocs ??= readFileSync(join(REFERENCE_DIR, 'service_mirror_default.golden'), 'utf8');
+  const docs = (yaml.loadAll(mirrorDocs) as any[]).filter((d) => d && d.kind);
+  const fix = (v: any): any => {
+    if (typeof v === 'string') return v.replace(/test-cluster/g, name);
+    if (Array.isArray(v)) return v.map(fix);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'namespace' && x === 'test' ? 'linkerd-multicluster' : fix(x)]));
+    return v;
+  };
+  return docs.map(fix).map((d) => {
+    // args say -namespace=test
+    return JSON.parse(JSON.stringify(d).replace(/-namespace=test"/g, '-namespace=linkerd-multicluster"'));
+  });
+}
+
+export interface LinkOptions {
+  /** Token for the credentials kubeconfig (default: the remote-access account's). */
+  token?: string;
+  gatewayAddress: string;
+}
+
+/** Everything `mc link` puts into `local` for the remote cluster `remote`. */
+export function putLink(local: TestCluster, remote: TestCluster, pki: Pki, options: LinkOptions): void {
+  const name = remote.name;
+  const token = options.token ?? remoteAccessToken(remote);
+  local.put({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `cluster-credentials-${name}`, namespace: 'linkerd-multicluster', labels: { 'mirror.linkerd.io/cluster-name': name } },
+    type: 'mirror.linkerd.io/remote-kubeconfig',
+    data: { kubeconfig: b64(remote.kubeconfigFor(token, name)) },
+  });
+  local.put({
+    apiVersion: 'multicluster.linkerd.io/v1alpha3',
+    kind: 'Link',
+    metadata: { name, namespace: 'linkerd-multicluster', annotations: { 'linkerd.io/created-by': 'linkerd/cli edge-26.8.3' }, labels: { 'linkerd.io/extension': 'multicluster' } },
+    spec: {
+      targetClusterName: name,
+      targetClusterDomain: 'cluster.local',
+      targetClusterLinkerdNamespace: 'linkerd',
+      clusterCredentialsSecret: `cluster-credentials-${name}`,
+      gatewayAddress: options.gatewayAddress,
+      gatewayPort: '4143',
+      gatewayIdentity: GATEWAY_IDENTITY,
+      probeSpec: { path: '/ready', port: '4191', period: '3s', failureThreshold: '3', timeout: '30s' },
+      selector: { matchLabels: { 'mirror.linkerd.io/exported': 'true' } },
+      remoteDiscoverySelector: { matchLabels: { 'mirror.linkerd.io/exported': 'remote-discovery' } },
+      federatedServiceSelector: { matchLabels: { 'mirror.linkerd.io/federated': 'member' } },
+    },
+  });
+  for (const obj of serviceMirrorObjects(name)) {
+    if (obj.kind === 'Deployment') obj.status = { replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1 };
+    local.put(obj);
+  }
+  local.put({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `linkerd-service-mirror-${name}-5d8f7c9b4-x2x7q`,
+      namespace: 'linkerd-multicluster',
+      labels: { component: 'linkerd-service-mirror', 'mirror.linkerd.io/cluster-name': name, 'linkerd.io/control-plane-ns': 'linkerd', 'linkerd.io/extension': 'multicluster' },
+    },
+    spec: {
+      containers: [
+        { name: 'linkerd-proxy', image: 'cr.l5d.io/linkerd/proxy:edge-26.8.3', env: [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem }] },
+        { name: 'service-mirror', image: 'cr.l5d.io/linkerd/controller:edge-26.8.3' },
+      ],
+    },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [
+        { name: 'linkerd-proxy', ready: true, restartCount: 0, image: 'cr.l5d.io/linkerd/proxy:edge-26.8.3', imageID: '', state: { running: { startedAt: new Date().toISOString() } } },
+        { name: 'service-mirror', ready: true, restartCount: 0, image: 'cr.l5d.io/linkerd/controller:edge-26.8.3', imageID: '', state: { running: { startedAt: new Date().toISOString() } } },
+      ],
+    },
+  });
+}
+
+/** An exported Service (with ready endpoints) in `c`. */
+export function putExportedService(c: TestCluster, name: string, namespace = 'test', exported = 'true'): void {
+  c.put({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels: { app: name, 'mirror.linkerd.io/exported': exported } },
+    spec: { ports: [{ name: 'http', port: 9898, protocol: 'TCP' }], selector: { app: name } },
+  });
+  c.put({
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name, namespace, labels: { app: name } },
+    subsets: [{ addresses: [{ ip: '10.42.0.7' }], ports: [{ name: 'http', port: 9898, protocol: 'TCP' }] }],
+  });
+}
+
+/**
+ * A mirror as the service mirror makes it (Service NAME-REMOTE plus Endpoints
+ * at the gateway), for setups without the simulation.
+ */
+export function putMirror(local: TestCluster, remoteName: string, name: string, namespace: string, gatewayAddress: string, withEndpoints = true): void {
+  const labels = { 'mirror.linkerd.io/mirrored-service': 'true', 'mirror.linkerd.io/cluster-name': remoteName };
+  local.put({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `${name}-${remoteName}`, namespace, labels, annotations: { 'mirror.linkerd.io/remote-svc-fq-name': `${name}.${namespace}.svc.cluster.local` } },
+    spec: { ports: [{ name: 'http', port: 9898, protocol: 'TCP' }] },
+  });
+  if (withEndpoints) {
+    local.put({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: `${name}-${remoteName}`, namespace, labels },
+      subsets: [{ addresses: [{ ip: gatewayAddress }], ports: [{ name: 'http', port: 4143, protocol: 'TCP' }] }],
+    });
+  }
+}
+
+/** The probe-gateway mirror's Endpoints (its Service comes with the service-mirror objects). */
+export function putProbeEndpoints(local: TestCluster, remoteName: string, gatewayAddress: string): void {
+  local.put({
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: `probe-gateway-${remoteName}`, namespace: 'linkerd-multicluster', labels: { 'mirror.linkerd.io/mirrored-gateway': 'true', 'mirror.linkerd.io/cluster-name': remoteName } },
+    subsets: [{ addresses: [{ ip: gatewayAddress }], ports: [{ name: 'mc-probe', port: 4191, protocol: 'TCP' }] }],
+  });
+}

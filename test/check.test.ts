@@ -1,0 +1,254 @@
+/**
+ * `mc check` against test API servers: a healthy east → west link passes every
+ * check; each fault gives the right × or ‼ naming the link and the object.
+ * One setup for the file; every fault is undone after its test.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { runMc, type RunResult } from './helpers.js';
+import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, type Pki } from './check-fixture.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+
+const EAST_GATEWAY = '172.18.0.42';
+let env: TestEnv;
+let west: TestCluster;
+let east: TestCluster;
+let pki: Pki;
+
+before(async () => {
+  env = await startTestClusters(['west', 'east']);
+  west = env.cluster('west');
+  east = env.cluster('east');
+  pki = await makePki();
+  for (const c of [west, east]) {
+    putLinkerd(c, pki);
+    putMulticluster(c, c === east ? EAST_GATEWAY : '172.18.0.41');
+  }
+  putExportedService(east, 'podinfo');
+  putExportedService(east, 'frontend');
+  putExportedService(east, 'internal', 'test', 'false');
+  putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY });
+  // What the service mirror creates in west for east.
+  putMirror(west, 'east', 'podinfo', 'test', EAST_GATEWAY);
+  putMirror(west, 'east', 'frontend', 'test', EAST_GATEWAY);
+  putProbeEndpoints(west, 'east', EAST_GATEWAY);
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+function check(...args: string[]): Promise<RunResult> {
+  return runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'check', '--wait', '1s', '--timeout', '2s', ...args]);
+}
+
+/** The line of a check and the lines under it up to the next check. */
+function block(out: string, description: string): string {
+  const lines = out.split('\n');
+  const i = lines.findIndex((l) => l.slice(2).startsWith(description));
+  assert.ok(i >= 0, `no line for "${description}" in:\n${out}`);
+  const rest = lines.slice(i + 1);
+  const end = rest.findIndex((l) => /^[√×‼] /.test(l) || l === '');
+  return [lines[i], ...rest.slice(0, end < 0 ? rest.length : end)].join('\n');
+}
+
+const UPSTREAM_CHECKS = [
+  'Link CRD exists',
+  'Link resources are valid',
+  'remote cluster access credentials are valid',
+  'clusters share trust anchors',
+  'service mirror controller has required permissions',
+  'service mirror controllers are running',
+  'probe services able to communicate with all gateway mirrors',
+  'all mirror services have endpoints',
+  'all mirror services are part of a Link',
+  'multicluster extension proxies are healthy',
+];
+
+test('a healthy east → west link passes every check', async () => {
+  const r = await check();
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.ok(r.stdout.startsWith('linkerd-multicluster\n--------------------\n'), r.stdout);
+  for (const d of UPSTREAM_CHECKS) assert.match(r.stdout, new RegExp(`^√ ${d}$`, 'm'));
+  assert.doesNotMatch(r.stdout, /[×‼]/);
+  // Per-link detail lines, as upstream.
+  assert.equal(block(r.stdout, 'remote cluster access credentials are valid'), '√ remote cluster access credentials are valid\n\t* east');
+  assert.match(block(r.stdout, 'trust anchors and issuer certificates'), /\t\* west: anchors until \d{4}-\d\d-\d\d, issuer until/);
+  assert.match(block(r.stdout, 'all exported services are mirrored'), /\t\* east: 2 exported, all mirrored/);
+  assert.match(block(r.stdout, 'Link gateway addresses match'), /\t\* east: 172\.18\.0\.42:4143 \(linkerd-multicluster\/linkerd-gateway\)/);
+  assert.ok(r.stdout.endsWith('\nStatus check results are √\n'));
+});
+
+test('-o short prints only the status line when healthy; -o json has upstream shape', async () => {
+  const short = await check('-o', 'short');
+  assert.equal(short.code, 0);
+  assert.equal(short.stdout, 'Status check results are √\n');
+  const json = await check('-o', 'json');
+  assert.equal(json.code, 0);
+  const doc = JSON.parse(json.stdout);
+  assert.equal(doc.success, true);
+  assert.equal(doc.categories[0].categoryName, 'linkerd-multicluster');
+  const descs = doc.categories[0].checks.map((c: { description: string }) => c.description.split('\n')[0]);
+  for (const d of UPSTREAM_CHECKS) assert.ok(descs.includes(d), d);
+  assert.ok(doc.categories[0].checks.every((c: { result: string }) => c.result === 'success'));
+  assert.equal(doc.categories[0].checks[1].description, 'Link resources are valid\n\t* east');
+});
+
+test('remote cluster down: its link fails fast, the rest still runs', async (t) => {
+  east.faults.down = true;
+  t.after(() => {
+    east.faults.down = false;
+  });
+  const started = Date.now();
+  const r = await check('--timeout', '1s');
+  assert.equal(r.code, 1);
+  assert.ok(Date.now() - started < 15_000, 'a dead cluster must not hang the check');
+  assert.match(block(r.stdout, 'remote cluster access credentials are valid'), /^× .*\n\s+\* failed to connect to API for cluster: \[east\]: .*unreachable/m);
+  assert.match(block(r.stdout, 'clusters share trust anchors'), /\* east: unable to fetch anchors/);
+  assert.match(r.stdout, /see https:\/\/linkerd\.io\/2\/checks\/#l5d-smc-target-clusters-access for hints/);
+  // Local checks are unaffected.
+  assert.match(r.stdout, /^√ service mirror controllers are running$/m);
+  assert.match(r.stdout, /^√ all mirror services have endpoints$/m);
+  assert.ok(r.stdout.endsWith('Status check results are ×\n'));
+  const json = JSON.parse((await check('--timeout', '1s', '-o', 'json')).stdout);
+  const access = json.categories[0].checks.find((c: { description: string }) => c.description.startsWith('remote cluster access'));
+  assert.equal(access.result, 'error');
+  assert.equal(access.hint, 'https://linkerd.io/2/checks/#l5d-smc-target-clusters-access');
+  assert.match(access.error, /failed to connect to API for cluster: \[east\]/);
+});
+
+test('a token without rights in the remote cluster', async (t) => {
+  // A service account with no bindings at all in east.
+  east.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody', namespace: 'linkerd-multicluster' } });
+  putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY, token: east.serviceAccountToken('linkerd-multicluster', 'nobody') });
+  t.after(() => putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY }));
+  const r = await check();
+  assert.equal(r.code, 1);
+  const b = block(r.stdout, 'remote cluster access credentials are valid');
+  for (const verb of ['get', 'list', 'watch']) assert.match(b, new RegExp(`\\* missing service permission \\[${verb}\\] for cluster \\[east\\]: not authorized to access services`));
+  assert.match(block(r.stdout, 'clusters share trust anchors'), /\* east: unable to fetch anchors: forbidden/);
+});
+
+test('trust anchors that differ', async (t) => {
+  const other = await makePki({ anchorName: 'other-root.linkerd.cluster.local' });
+  putLinkerd(east, other);
+  t.after(() => putLinkerd(east, pki));
+  const r = await check();
+  assert.equal(r.code, 1);
+  const b = block(r.stdout, 'clusters share trust anchors');
+  assert.match(b, /^× clusters share trust anchors\n {4}Problematic clusters:\n {4}\* east: its trust anchors \(ConfigMap linkerd\/linkerd-config in east: other-root\.linkerd\.cluster\.local\) differ from those of west \(root\.linkerd\.cluster\.local\)/);
+  assert.match(b, /see https:\/\/linkerd\.io\/2\/checks\/#l5d-multicluster-clusters-share-anchors for hints/);
+});
+
+test('a mirror service without endpoints', async (t) => {
+  west.remove('v1', 'Endpoints', 'test', 'podinfo-east');
+  t.after(() => putMirror(west, 'east', 'podinfo', 'test', EAST_GATEWAY));
+  const r = await check();
+  assert.equal(r.code, 1);
+  assert.equal(
+    block(r.stdout, 'all mirror services have endpoints'),
+    '× all mirror services have endpoints\n    Some mirror services do not have endpoints:\n    podinfo-east.test mirrored from cluster [east]\n    see https://linkerd.io/2/checks/#l5d-multicluster-services-endpoints for hints',
+  );
+});
+
+test('an orphaned mirror is a warning: exit 0', async (t) => {
+  putMirror(west, 'north', 'legacy', 'test', '172.18.0.99');
+  t.after(() => {
+    west.remove('v1', 'Service', 'test', 'legacy-north');
+    west.remove('v1', 'Endpoints', 'test', 'legacy-north');
+  });
+  const r = await check();
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(block(r.stdout, 'all mirror services are part of a Link'), /^‼ all mirror services are part of a Link\n {8}mirror service legacy-north\.test is not part of any Link/);
+  const short = await check('-o', 'short');
+  assert.equal(short.code, 0);
+  assert.match(short.stdout, /^linkerd-multicluster\n-+\n‼ all mirror services are part of a Link\n/);
+  assert.ok(short.stdout.endsWith('\n\nStatus check results are √\n'));
+});
+
+test('missing RBAC of the service mirror', async (t) => {
+  const crb = west.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'linkerd-service-mirror-access-local-resources-east');
+  const role = west.get('rbac.authorization.k8s.io/v1', 'Role', 'linkerd-multicluster', 'linkerd-service-mirror-read-remote-creds-east');
+  west.remove('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'linkerd-service-mirror-access-local-resources-east');
+  west.remove('rbac.authorization.k8s.io/v1', 'Role', 'linkerd-multicluster', 'linkerd-service-mirror-read-remote-creds-east');
+  t.after(() => {
+    west.put(crb);
+    west.put(role);
+  });
+  const r = await check();
+  assert.equal(r.code, 1);
+  const b = block(r.stdout, 'service mirror controller has required permissions');
+  assert.match(b, /\* east: missing ClusterRoleBindings: linkerd-service-mirror-access-local-resources-east/);
+  assert.match(b, /\* east: missing Roles: linkerd-service-mirror-read-remote-creds-east in namespace linkerd-multicluster/);
+  assert.doesNotMatch(b, /ServiceAccounts|RoleBindings: linkerd-service-mirror-read/);
+});
+
+test('a service mirror that is not ready: retried until --wait, then ×', async (t) => {
+  const d = west.get('apps/v1', 'Deployment', 'linkerd-multicluster', 'linkerd-service-mirror-east');
+  west.put({ ...d, status: { replicas: 1, availableReplicas: 0, unavailableReplicas: 1 } });
+  t.after(() => west.put({ ...d, status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 } }));
+  const started = Date.now();
+  const r = await check('--wait', '1s');
+  assert.equal(r.code, 1);
+  assert.ok(Date.now() - started >= 1000, 'retried until --wait');
+  assert.match(block(r.stdout, 'service mirror controllers are running'), /\* service mirror controller is not available: linkerd-multicluster\/linkerd-service-mirror-east/);
+});
+
+test('an anchor expiring in 30 days is a warning naming cluster and object', async (t) => {
+  const soon = await makePki({ anchorDays: 30 });
+  putLinkerd(west, soon);
+  putLinkerd(east, soon);
+  t.after(() => {
+    putLinkerd(west, pki);
+    putLinkerd(east, pki);
+  });
+  // The mirror's proxy still has the old anchors: keep that check out of the picture.
+  const r = await check('-o', 'json');
+  const checks = JSON.parse(r.stdout).categories[0].checks as Array<{ description: string; result: string; error?: string }>;
+  const certs = checks.find((c) => c.description.startsWith('trust anchors and issuer certificates'))!;
+  assert.equal(certs.result, 'warning');
+  assert.match(certs.error!, /\* west: trust anchor \(ConfigMap linkerd\/linkerd-config\) "root\.linkerd\.cluster\.local" expires in (29|30) days/);
+  assert.match(certs.error!, /\* east: trust anchor \(ConfigMap linkerd\/linkerd-config\) "root\.linkerd\.cluster\.local" expires in (29|30) days/);
+});
+
+test('an exported service without its mirror, and a stale mirror', async (t) => {
+  putExportedService(east, 'checkout');
+  putMirror(west, 'east', 'gone', 'test', EAST_GATEWAY);
+  t.after(() => {
+    east.remove('v1', 'Service', 'test', 'checkout');
+    west.remove('v1', 'Service', 'test', 'gone-east');
+    west.remove('v1', 'Endpoints', 'test', 'gone-east');
+  });
+  const r = await check();
+  assert.equal(r.code, 1);
+  const b = block(r.stdout, 'all exported services are mirrored');
+  assert.match(b, /\* east: exported service checkout\.test has no mirror checkout-east\.test in west/);
+  assert.match(b, /\* east: mirror gone-east\.test is stale: gone\.test no longer exists in east/);
+});
+
+test('a Link gateway address that no longer matches the remote gateway', async (t) => {
+  const gw = east.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
+  east.put({ ...gw, status: { loadBalancer: { ingress: [{ ip: '172.18.0.99' }] } } });
+  t.after(() => east.put({ ...gw, status: { loadBalancer: { ingress: [{ ip: EAST_GATEWAY }] } } }));
+  const r = await check();
+  assert.equal(r.code, 1);
+  assert.match(
+    block(r.stdout, 'Link gateway addresses match'),
+    /\* east: the Link's gateway address 172\.18\.0\.42 is not an address of Service linkerd-multicluster\/linkerd-gateway in east \(172\.18\.0\.99\)/,
+  );
+});
+
+test('no multicluster extension: an error and exit 1, nothing on stdout', async (t) => {
+  const ns = west.get('v1', 'Namespace', undefined, 'linkerd-multicluster');
+  west.put({ ...ns, metadata: { ...ns.metadata, labels: {} } });
+  t.after(() => west.put(ns));
+  const r = await check();
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /could not find the multicluster extension in context "west"/);
+});
+
+test('bad flags are usage errors', async () => {
+  assert.equal((await check('-o', 'yaml')).code, 2);
+  assert.equal((await check('--wait', 'soon')).code, 2);
+});
