@@ -147,4 +147,4 @@ export async function startTestClusters(names: string[], options: TestClusterOpt
 
 export { TestApiServer } from './server.js';
 export type { Faults } from './server.js';
-// linkerd-sim.js is re-exported once it lands (step 3)
+export * from './linkerd-sim.js';

@@ -1,0 +1,221 @@
+/**
+ * `npm run demo`: the scenario of the talk on two test clusters (east, west),
+ * each `mc` command printed as a user would type it, followed by its output.
+ *
+ * The clusters are the in-process test API servers; Linkerd, the Ambassador
+ * gateway, podinfo and the service mirror are SIMULATIONS (linkerd-sim.ts).
+ * Commands run in child processes (real HTTPS, real kubeconfig) from a
+ * scratch folder that holds `certs/` and a `kubeconfig` file ($KUBECONFIG).
+ *
+ * To add a step: append an entry to STEPS below. `ctx.sh(line)` prints and
+ * runs a shell line (mc and kubectl are on PATH); `ctx.note(text)` prints a
+ * comment; `ctx.env` / `ctx.east` / `ctx.west` reach the test clusters.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTestClusters, type TestCluster, type TestEnv } from './index.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './linkerd-sim.js';
+
+const MC_BIN = fileURLToPath(new URL('../../../bin/mc.js', import.meta.url));
+
+export interface ShResult {
+  code: number;
+  output: string;
+}
+
+export interface DemoContext {
+  env: TestEnv;
+  east: TestCluster;
+  west: TestCluster;
+  /** Scratch folder the commands run in (certs/ lives here). */
+  dir: string;
+  hasKubectl: boolean;
+  /** The simulated service mirror of west, once started. */
+  mirror?: ServiceMirrorSimulation;
+  /** Print `$ line`, run it with bash in `dir`, print its output. A failure fails the step unless allowFailure. */
+  sh(line: string, options?: { allowFailure?: boolean; input?: string }): Promise<ShResult>;
+  /** Print a comment line (`# text`). */
+  note(text: string): void;
+}
+
+export interface DemoStep {
+  title: string;
+  run(ctx: DemoContext): Promise<void>;
+}
+
+// The gateway address of east as its LoadBalancer reports it (TEST-NET-3).
+const EAST_GATEWAY_IP = '203.0.113.10';
+
+export const STEPS: DemoStep[] = [
+  {
+    title: 'A shared trust anchor and one issuer per cluster',
+    async run(ctx) {
+      await ctx.sh('mc certs generate --dir certs --cluster east --cluster west');
+      await ctx.sh('ls -l certs certs/east certs/west');
+    },
+  },
+  {
+    title: 'Linkerd on both clusters, from those files (simulated control planes)',
+    async run(ctx) {
+      for (const name of ['east', 'west']) {
+        ctx.note(`linkerd --context ${name} install --crds | kubectl --context ${name} apply -f -`);
+        ctx.note(
+          `linkerd --context ${name} install --identity-trust-anchors-file certs/ca.crt --identity-issuer-certificate-file certs/${name}/issuer.crt --identity-issuer-key-file certs/${name}/issuer.key | kubectl --context ${name} apply -f -`,
+        );
+        const certs = {
+          trustAnchorsPem: readFileSync(join(ctx.dir, 'certs', 'ca.crt'), 'utf8'),
+          issuerCertPem: readFileSync(join(ctx.dir, 'certs', name, 'issuer.crt'), 'utf8'),
+          issuerKeyPem: readFileSync(join(ctx.dir, 'certs', name, 'issuer.key'), 'utf8'),
+        };
+        installSimulatedLinkerd(ctx.env.cluster(name), certs);
+      }
+      ctx.note('(simulated: the test clusters now hold what linkerd install leaves behind)');
+      if (ctx.hasKubectl) await ctx.sh('kubectl --context east get deploy,cm -n linkerd');
+    },
+  },
+  {
+    title: 'Ambassador as the gateway of east, and podinfo on both clusters (simulated)',
+    async run(ctx) {
+      ctx.note('helm install ambassador datawire/ambassador -n ambassador ... ; kubectl apply -k podinfo ...');
+      addAmbassadorGateway(ctx.east, { address: EAST_GATEWAY_IP });
+      addPodinfo(ctx.east, { namespace: 'test' });
+      addPodinfo(ctx.west, { namespace: 'test' });
+      if (ctx.hasKubectl) {
+        await ctx.sh('kubectl --context east get svc -n ambassador');
+        await ctx.sh('kubectl --context east get deploy,svc,pods -n test');
+      }
+    },
+  },
+  {
+    title: 'The multicluster extension: east without a gateway (Ambassador is its gateway), west with one',
+    async run(ctx) {
+      if (!ctx.hasKubectl) return ctx.note('kubectl not installed: skipping the kubectl apply steps');
+      await ctx.sh('mc --context east install --gateway=false | kubectl --context east apply -f -');
+      await ctx.sh('mc --context west install | kubectl --context west apply -f -');
+    },
+  },
+  {
+    title: 'Link east to west: west mirrors what east exports, through Ambassador',
+    async run(ctx) {
+      if (!ctx.hasKubectl) return ctx.note('kubectl not installed: skipping');
+      await ctx.sh('mc --context east link --cluster-name east --gateway-name ambassador --gateway-namespace ambassador | kubectl --context west apply -f -');
+      ctx.note('(simulated: the service mirror in west starts and watches east through the Link)');
+      ctx.mirror = startServiceMirrorSimulation(ctx.env, 'west', { intervalMs: 200 });
+      await ctx.mirror.syncOnce();
+      for (const [link, err] of ctx.mirror.errors) ctx.note(`service mirror (simulated): Link ${link}: ${err}`);
+      await ctx.sh('kubectl --context west get links.multicluster.linkerd.io -n linkerd-multicluster');
+    },
+  },
+  {
+    title: 'Export podinfo from east',
+    async run(ctx) {
+      await ctx.sh('mc --context east export-service svc/podinfo -n test');
+      await ctx.mirror?.syncOnce();
+      if (ctx.hasKubectl) {
+        await ctx.sh('kubectl --context west get svc -n test');
+        await ctx.sh('kubectl --context west get endpoints podinfo-east -n test');
+      }
+    },
+  },
+  {
+    title: 'Check west',
+    async run(ctx) {
+      await ctx.sh('mc --context west check --wait 10s', { allowFailure: true });
+    },
+  },
+  // ---- later steps go here (keep them fast: the whole demo stays well under a minute)
+];
+
+function hasKubectl(): boolean {
+  const r = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function makeContext(env: TestEnv, dir: string, binDir: string, out: (s: string) => void): DemoContext {
+  const shellEnv = {
+    ...process.env,
+    KUBECONFIG: env.kubeconfigPath,
+    KUBECACHEDIR: join(dir, '.kube-cache'),
+    PATH: `${binDir}:${process.env.PATH ?? ''}`,
+    NO_COLOR: '1',
+  };
+  const ctx: DemoContext = {
+    env,
+    east: env.cluster('east'),
+    west: env.cluster('west'),
+    dir,
+    hasKubectl: hasKubectl(),
+    note: (text) => out(`# ${text}\n`),
+    sh(line, options = {}) {
+      out(`$ ${line}\n`);
+      return new Promise((resolve, reject) => {
+        const child = spawn('bash', ['-o', 'pipefail', '-c', line], { cwd: dir, env: shellEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+        let output = '';
+        const onData = (d: Buffer) => {
+          const s = d.toString('utf8');
+          output += s;
+          out(s);
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('error', reject);
+        child.on('close', (code) => {
+          if (output !== '' && !output.endsWith('\n')) out('\n');
+          out('\n');
+          const result = { code: code ?? -1, output };
+          if (result.code !== 0 && !options.allowFailure) reject(new Error(`command failed (exit ${result.code}): ${line}`));
+          else resolve(result);
+        });
+        child.stdin.end(options.input ?? '');
+      });
+    },
+  };
+  return ctx;
+}
+
+/** Run the demo; returns the number of failed steps. */
+export async function runDemo(out: (s: string) => void = (s) => process.stdout.write(s), steps: DemoStep[] = STEPS): Promise<number> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'mc-demo-'));
+  const binDir = join(dir, '.bin');
+  mkdirSync(binDir);
+  writeFileSync(join(binDir, 'mc'), `#!/bin/sh\nexec "${process.execPath}" "${MC_BIN}" "$@"\n`);
+  chmodSync(join(binDir, 'mc'), 0o755);
+  const env = await startTestClusters(['east', 'west']);
+  const ctx = makeContext(env, dir, binDir, out);
+  out(`# Two test clusters: east (${ctx.east.server}) and west (${ctx.west.server})\n`);
+  out(`# export KUBECONFIG=${env.kubeconfigPath}\n\n`);
+  let failed = 0;
+  try {
+    for (const [i, step] of steps.entries()) {
+      out(`## ${i + 1}. ${step.title}\n\n`);
+      try {
+        await step.run(ctx);
+      } catch (err) {
+        failed++;
+        out(`!! step failed: ${(err as Error).message}\n\n`);
+      }
+    }
+  } finally {
+    ctx.mirror?.stop();
+    await env.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  out(`# demo finished in ${((Date.now() - started) / 1000).toFixed(1)}s${failed ? `, ${failed} step(s) failed` : ''}\n`);
+  return failed;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runDemo().then(
+    (failed) => {
+      process.exitCode = failed > 0 ? 1 : 0;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,693 @@
+/**
+ * SIMULATIONS of Linkerd for the test API server — test doubles only, never
+ * shipped in the CLI. They put a test cluster into the state a real cluster
+ * would be in: a control plane installed from given certificates, an
+ * Ambassador-style gateway, a podinfo workload, and a service mirror that
+ * does what upstream's controller (multicluster/service-mirror) does for each
+ * Link: read the target cluster with the Link's credentials (real HTTPS, the
+ * token from the credentials Secret) and keep mirrors of the exported services.
+ *
+ * Names, labels and annotations follow upstream (pkg/k8s/labels.go,
+ * multicluster/service-mirror/cluster_watcher.go).
+ */
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import yaml from 'js-yaml';
+import type { TestCluster, TestEnv } from './index.js';
+import { parseLabelSelector } from './selectors.js';
+
+export const SIM_LINKERD_VERSION = 'edge-26.8.3';
+
+export interface LinkerdCerts {
+  trustAnchorsPem: string;
+  issuerCertPem: string;
+  issuerKeyPem: string;
+}
+
+const MIRROR = 'mirror.linkerd.io';
+export const MirrorLabels = {
+  mirroredService: `${MIRROR}/mirrored-service`,
+  mirroredGateway: `${MIRROR}/mirrored-gateway`,
+  clusterName: `${MIRROR}/cluster-name`,
+  remoteDiscovery: `${MIRROR}/remote-discovery`,
+  remoteService: `${MIRROR}/remote-service`,
+  exported: `${MIRROR}/exported`,
+  remoteResourceVersion: `${MIRROR}/remote-resource-version`,
+  remoteSvcFqName: `${MIRROR}/remote-svc-fq-name`,
+  remoteGatewayIdentity: `${MIRROR}/remote-gateway-identity`,
+  gatewayIdentity: `${MIRROR}/gateway-identity`,
+  probePath: `${MIRROR}/probe-path`,
+  probePeriod: `${MIRROR}/probe-period`,
+} as const;
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+const fromB64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'base64').toString('utf8'));
+
+// ------------------------------------------------------------------ workloads
+
+const podIpCounters = new WeakMap<object, number>();
+
+function nextPodIp(cluster: TestCluster): string {
+  const n = (podIpCounters.get(cluster.apiServer) ?? 10) + 1;
+  podIpCounters.set(cluster.apiServer, n);
+  return `10.244.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+}
+
+function hashOf(v: unknown, len: number): string {
+  return createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, len);
+}
+
+export interface ReadyOptions {
+  /** Add a ready linkerd-proxy container and the control-plane-ns label (default: template says linkerd.io/inject: enabled). */
+  meshed?: boolean;
+  linkerdNamespace?: string;
+}
+
+/**
+ * Mark a Deployment ready the way the deployment controller and kubelet
+ * would: status counters and conditions, and ready Pods built from its
+ * template (meshed ones carry the linkerd-proxy container). Idempotent.
+ */
+export function markDeploymentReady(cluster: TestCluster, namespace: string, name: string, options: ReadyOptions = {}): void {
+  const d = cluster.get('apps/v1', 'Deployment', namespace, name);
+  if (!d) throw new Error(`markDeploymentReady: no Deployment ${namespace}/${name} in ${cluster.name}`);
+  const replicas: number = d.spec?.replicas ?? 1;
+  const tmpl = d.spec?.template ?? {};
+  const lnsp = options.linkerdNamespace ?? 'linkerd';
+  const injectAnn = tmpl.metadata?.annotations?.['linkerd.io/inject'];
+  const meshed = options.meshed ?? (injectAnn === 'enabled' || injectAnn === 'ingress');
+  const podHash = hashOf(tmpl, 10);
+  const labels: Record<string, string> = { ...(tmpl.metadata?.labels ?? {}), 'pod-template-hash': podHash };
+  if (meshed) {
+    labels['linkerd.io/control-plane-ns'] = lnsp;
+    labels['linkerd.io/proxy-deployment'] = name;
+    labels['linkerd.io/workload-ns'] = namespace;
+  }
+  const existing = cluster.list('v1', 'Pod', namespace).filter((p) => p.metadata.labels?.['pod-template-hash'] === podHash && p.metadata.name.startsWith(`${name}-`));
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  for (let i = existing.length; i < replicas; i++) {
+    const containers = [...(tmpl.spec?.containers ?? [])];
+    if (meshed && !containers.some((c: any) => c.name === 'linkerd-proxy')) {
+      containers.unshift({ name: 'linkerd-proxy', image: `cr.l5d.io/linkerd/proxy:${SIM_LINKERD_VERSION}`, ports: [{ name: 'linkerd-proxy', containerPort: 4143 }, { name: 'linkerd-admin', containerPort: 4191 }] });
+    }
+    const ip = nextPodIp(cluster);
+    cluster.put({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${name}-${podHash}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+        namespace,
+        labels,
+        annotations: { ...(tmpl.metadata?.annotations ?? {}), ...(meshed ? { 'linkerd.io/proxy-version': SIM_LINKERD_VERSION, 'linkerd.io/created-by': `linkerd/proxy-injector ${SIM_LINKERD_VERSION}` } : {}) },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${podHash}`, uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { ...(tmpl.spec ?? {}), containers, serviceAccountName: tmpl.spec?.serviceAccountName ?? 'default', nodeName: `${cluster.name}-node` },
+      status: {
+        phase: 'Running',
+        podIP: ip,
+        podIPs: [{ ip }],
+        hostIP: '172.18.0.2',
+        startTime: now,
+        conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
+        containerStatuses: containers.map((c: any) => ({ name: c.name, image: c.image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
+      },
+    });
+  }
+  const status = {
+    observedGeneration: d.metadata.generation ?? 1,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: replicas,
+    availableReplicas: replicas,
+    conditions: [
+      { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
+      { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${name}-${podHash}" has successfully progressed.`, lastUpdateTime: now, lastTransitionTime: now },
+    ],
+  };
+  const same = (a: any, b: any) => JSON.stringify({ ...a, conditions: undefined }) === JSON.stringify({ ...b, conditions: undefined });
+  if (!same(d.status ?? {}, status)) cluster.put({ ...d, status });
+}
+
+/** Mark every Deployment of a namespace ready (see markDeploymentReady). */
+export function markDeploymentsReady(cluster: TestCluster, namespace: string, options: ReadyOptions = {}): void {
+  for (const d of cluster.list('apps/v1', 'Deployment', namespace)) markDeploymentReady(cluster, namespace, d.metadata.name, options);
+}
+
+/** Endpoints + EndpointSlice of a Service from the ready Pods its selector matches. */
+export function syncEndpoints(cluster: TestCluster, namespace: string, service: string): void {
+  const svc = cluster.get('v1', 'Service', namespace, service);
+  if (!svc?.spec?.selector) return;
+  const sel = svc.spec.selector as Record<string, string>;
+  const pods = cluster.list('v1', 'Pod', namespace).filter((p) => Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v) && p.status?.podIP);
+  const ports = (svc.spec.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' }));
+  const addresses = pods.map((p) => ({ ip: p.status.podIP, nodeName: p.spec?.nodeName, targetRef: { kind: 'Pod', name: p.metadata.name, namespace, uid: p.metadata.uid } }));
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: service, namespace, labels: svc.metadata.labels ?? {} },
+    subsets: addresses.length > 0 ? [{ addresses, ports }] : [],
+  });
+  cluster.put({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${service}-${hashOf(service, 5)}`, namespace, labels: { ...(svc.metadata.labels ?? {}), 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+    addressType: 'IPv4',
+    endpoints: addresses.map((a) => ({ addresses: [a.ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: a.nodeName, targetRef: a.targetRef })),
+    ports,
+  });
+}
+
+// ------------------------------------------------------------------ control plane
+
+function crd(group: string, kind: string, plural: string, versions: string[], scope: 'Namespaced' | 'Cluster' = 'Namespaced', extra: { shortNames?: string[]; labels?: Record<string, string> } = {}): object {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}`, labels: { 'linkerd.io/control-plane-ns': 'linkerd', ...(extra.labels ?? {}) }, annotations: { 'linkerd.io/created-by': `linkerd/helm ${SIM_LINKERD_VERSION}` } },
+    spec: {
+      group,
+      scope,
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List`, ...(extra.shortNames ? { shortNames: extra.shortNames } : {}), categories: ['policy'] },
+      versions: versions.map((name, i) => ({
+        name,
+        served: true,
+        storage: i === versions.length - 1,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        ...(kind === 'HTTPRoute' ? { subresources: { status: {} } } : {}),
+      })),
+    },
+  };
+}
+
+/** The CRDs `linkerd install --crds` puts in (the ones our manifests use, and their neighbours). */
+export function linkerdCrds(): object[] {
+  return [
+    crd('policy.linkerd.io', 'Server', 'servers', ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3'], 'Namespaced', { shortNames: ['srv'] }),
+    crd('policy.linkerd.io', 'ServerAuthorization', 'serverauthorizations', ['v1alpha1', 'v1beta1'], 'Namespaced', { shortNames: ['saz', 'serverauthz'] }),
+    crd('policy.linkerd.io', 'AuthorizationPolicy', 'authorizationpolicies', ['v1alpha1'], 'Namespaced', { shortNames: ['authzpolicy'] }),
+    crd('policy.linkerd.io', 'MeshTLSAuthentication', 'meshtlsauthentications', ['v1alpha1'], 'Namespaced', { shortNames: ['meshtlsauthn'] }),
+    crd('policy.linkerd.io', 'NetworkAuthentication', 'networkauthentications', ['v1alpha1'], 'Namespaced', { shortNames: ['netauthn', 'networkauthn'] }),
+    crd('policy.linkerd.io', 'HTTPRoute', 'httproutes', ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3']),
+    crd('policy.linkerd.io', 'HTTPLocalRateLimitPolicy', 'httplocalratelimitpolicies', ['v1alpha1']),
+    crd('policy.linkerd.io', 'EgressNetwork', 'egressnetworks', ['v1alpha1']),
+    crd('linkerd.io', 'ServiceProfile', 'serviceprofiles', ['v1alpha1', 'v1alpha2'], 'Namespaced', { shortNames: ['sp'] }),
+    crd('workload.linkerd.io', 'ExternalWorkload', 'externalworkloads', ['v1alpha1', 'v1beta1']),
+  ];
+}
+
+/** linkerd-config's `values`: the control plane's Helm values as upstream writes them (keys left out where we do not need them). */
+export function linkerdConfigValues(certs: LinkerdCerts, trustDomain: string, clusterDomain: string): object {
+  return {
+    clusterDomain,
+    clusterNetworks: '10.0.0.0/8,100.64.0.0/10,172.16.0.0/12,192.168.0.0/16,fd00::/8',
+    cniEnabled: false,
+    controlPlaneTracing: false,
+    controlPlaneTracingNamespace: 'linkerd-jaeger',
+    controllerImage: 'cr.l5d.io/linkerd/controller',
+    controllerLogFormat: 'plain',
+    controllerLogLevel: 'info',
+    controllerReplicas: 1,
+    controllerUID: 2103,
+    controllerGID: -1,
+    debugContainer: { image: { name: 'cr.l5d.io/linkerd/debug', pullPolicy: '', version: SIM_LINKERD_VERSION } },
+    deploymentStrategy: { rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+    disableHeartBeat: false,
+    enableEndpointSlices: true,
+    enablePodAntiAffinity: false,
+    enablePodDisruptionBudget: false,
+    highAvailability: false,
+    identity: {
+      externalCA: false,
+      issuer: {
+        clockSkewAllowance: '20s',
+        issuanceLifetime: '24h0m0s',
+        scheme: 'linkerd.io/tls',
+        tls: { crtPEM: certs.issuerCertPem },
+      },
+      kubeAPI: { clientBurst: 200, clientQPS: 100 },
+      serviceAccountTokenProjection: true,
+    },
+    identityTrustAnchorsPEM: certs.trustAnchorsPem,
+    identityTrustDomain: trustDomain,
+    imagePullPolicy: 'IfNotPresent',
+    imagePullSecrets: [],
+    linkerdVersion: SIM_LINKERD_VERSION,
+    policyController: { image: { name: 'cr.l5d.io/linkerd/policy-controller', pullPolicy: '', version: '' }, logLevel: 'info' },
+    podAnnotations: {},
+    podLabels: {},
+    proxy: {
+      image: { name: 'cr.l5d.io/linkerd/proxy', pullPolicy: '', version: '' },
+      logLevel: 'warn,linkerd=info,hickory=error',
+      logFormat: 'plain',
+      ports: { admin: 4191, control: 4190, inbound: 4143, outbound: 4140 },
+      uid: 2102,
+      gid: -1,
+      opaquePorts: '25,587,3306,4444,5432,6379,9300,11211',
+      outboundConnectTimeout: '1000ms',
+      inboundConnectTimeout: '100ms',
+      enableExternalProfiles: false,
+      requireIdentityOnInboundPorts: '',
+      waitBeforeExitSeconds: 0,
+    },
+    proxyInit: {
+      image: { name: 'cr.l5d.io/linkerd/proxy-init', pullPolicy: '', version: 'v2.4.3' },
+      ignoreInboundPorts: '4567,4568',
+      ignoreOutboundPorts: '4567,4568',
+      logFormat: '',
+      logLevel: '',
+      runAsRoot: false,
+      runAsUser: 65534,
+      skipSubnets: '',
+      xtMountPath: { mountPath: '/run', name: 'linkerd-proxy-init-xtables-lock' },
+    },
+    proxyInjector: { externalSecret: false, namespaceSelector: { matchExpressions: [{ key: 'config.linkerd.io/admission-webhooks', operator: 'NotIn', values: ['disabled'] }, { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'cert-manager'] }] } },
+    webhookFailurePolicy: 'Ignore',
+  };
+}
+
+/**
+ * A Linkerd control plane as `linkerd install` leaves it, from the files
+ * `mc certs generate` writes: namespace, linkerd-config, the trust roots,
+ * the issuer Secret, the policy CRDs, and ready control-plane workloads.
+ */
+export function installSimulatedLinkerd(cluster: TestCluster, certs: LinkerdCerts, options: { trustDomain?: string; clusterDomain?: string; namespace?: string } = {}): void {
+  const ns = options.namespace ?? 'linkerd';
+  const trustDomain = options.trustDomain ?? 'cluster.local';
+  const clusterDomain = options.clusterDomain ?? 'cluster.local';
+  const createdBy = { 'linkerd.io/created-by': `linkerd/cli ${SIM_LINKERD_VERSION}` };
+  for (const c of linkerdCrds()) cluster.put(c);
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: ns,
+      annotations: { 'linkerd.io/inject': 'disabled' },
+      labels: { 'linkerd.io/is-control-plane': 'true', 'config.linkerd.io/admission-webhooks': 'disabled', 'linkerd.io/control-plane-ns': ns, 'pod-security.kubernetes.io/enforce': 'privileged' },
+    },
+  });
+  const cpLabels = (component: string) => ({ 'linkerd.io/control-plane-component': component, 'linkerd.io/control-plane-ns': ns });
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'linkerd-config', namespace: ns, labels: cpLabels('controller'), annotations: createdBy },
+    data: {
+      'linkerd-crds-chart-version': 'linkerd-crds-1.0.0-edge',
+      values: yaml.dump(linkerdConfigValues(certs, trustDomain, clusterDomain), { lineWidth: -1, sortKeys: true }),
+    },
+  });
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'linkerd-identity-trust-roots', namespace: ns, labels: cpLabels('identity'), annotations: createdBy },
+    data: { 'ca-bundle.crt': certs.trustAnchorsPem },
+  });
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'linkerd-identity-issuer', namespace: ns, labels: cpLabels('identity'), annotations: { ...createdBy, 'linkerd.io/identity-issuer-expiry': issuerExpiry(certs.issuerCertPem) } },
+    data: { 'crt.pem': b64(certs.issuerCertPem), 'key.pem': b64(certs.issuerKeyPem) },
+  });
+  const components: Array<{ name: string; component: string; sa: string; ports: Array<{ name: string; port: number }> }> = [
+    { name: 'linkerd-identity', component: 'identity', sa: 'linkerd-identity', ports: [{ name: 'grpc', port: 8080 }] },
+    { name: 'linkerd-destination', component: 'destination', sa: 'linkerd-destination', ports: [{ name: 'grpc', port: 8086 }] },
+    { name: 'linkerd-proxy-injector', component: 'proxy-injector', sa: 'linkerd-proxy-injector', ports: [{ name: 'proxy-injector', port: 443 }] },
+  ];
+  for (const c of components) {
+    cluster.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: c.sa, namespace: ns, labels: cpLabels(c.component) } });
+    const podLabels = { ...cpLabels(c.component), 'linkerd.io/workload-ns': ns };
+    cluster.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: c.name, namespace: ns, labels: { ...cpLabels(c.component), 'app.kubernetes.io/name': c.component, 'app.kubernetes.io/part-of': 'Linkerd', 'app.kubernetes.io/version': SIM_LINKERD_VERSION }, annotations: createdBy },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { 'linkerd.io/control-plane-component': c.component, 'linkerd.io/control-plane-ns': ns, 'linkerd.io/proxy-deployment': c.name } },
+        template: {
+          metadata: { labels: { ...podLabels, 'linkerd.io/proxy-deployment': c.name }, annotations: { 'linkerd.io/inject': 'enabled', ...createdBy } },
+          spec: { serviceAccountName: c.sa, containers: [{ name: c.component, image: `cr.l5d.io/linkerd/controller:${SIM_LINKERD_VERSION}` }] },
+        },
+      },
+    });
+    markDeploymentReady(cluster, ns, c.name, { meshed: true, linkerdNamespace: ns });
+  }
+  const services: Array<{ name: string; component: string; ports: Array<{ name: string; port: number; targetPort: number }> }> = [
+    { name: 'linkerd-identity', component: 'identity', ports: [{ name: 'grpc', port: 8080, targetPort: 8080 }] },
+    { name: 'linkerd-identity-headless', component: 'identity', ports: [{ name: 'grpc', port: 8080, targetPort: 8080 }] },
+    { name: 'linkerd-dst', component: 'destination', ports: [{ name: 'grpc', port: 8086, targetPort: 8086 }] },
+    { name: 'linkerd-dst-headless', component: 'destination', ports: [{ name: 'grpc', port: 8086, targetPort: 8086 }] },
+    { name: 'linkerd-policy', component: 'destination', ports: [{ name: 'grpc', port: 8090, targetPort: 8090 }] },
+    { name: 'linkerd-sp-validator', component: 'destination', ports: [{ name: 'sp-validator', port: 443, targetPort: 8443 }] },
+    { name: 'linkerd-policy-validator', component: 'destination', ports: [{ name: 'policy-https', port: 443, targetPort: 9443 }] },
+    { name: 'linkerd-proxy-injector', component: 'proxy-injector', ports: [{ name: 'proxy-injector', port: 443, targetPort: 8443 }] },
+  ];
+  for (const s of services) {
+    cluster.put({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: s.name, namespace: ns, labels: cpLabels(s.component), annotations: createdBy },
+      spec: { type: 'ClusterIP', selector: { 'linkerd.io/control-plane-component': s.component }, ports: s.ports.map((p) => ({ ...p, protocol: 'TCP' })), ...(s.name.endsWith('-headless') ? { clusterIP: 'None' } : {}) },
+    });
+    syncEndpoints(cluster, ns, s.name);
+  }
+}
+
+function issuerExpiry(pem: string): string {
+  try {
+    return new Date(new X509Certificate(pem).validTo).toISOString().replace(/\.\d+Z$/, 'Z');
+  } catch {
+    return '';
+  }
+}
+
+/** Trust domain the control plane of a cluster uses (from linkerd-config), default cluster.local. */
+function trustDomainOf(cluster: TestCluster, linkerdNamespace = 'linkerd'): string {
+  const cm = cluster.get('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
+  try {
+    const v = yaml.load(cm?.data?.values ?? '') as { identityTrustDomain?: string } | undefined;
+    return v?.identityTrustDomain || 'cluster.local';
+  } catch {
+    return 'cluster.local';
+  }
+}
+
+// ------------------------------------------------------------------ gateway and workload
+
+/**
+ * An Ambassador-style gateway, as in the talk: namespace ambassador, Service
+ * ambassador of type LoadBalancer with an ingress IP, ports mc-gateway (4143)
+ * and mc-probe (4191), and the mirror.linkerd.io gateway annotations.
+ */
+export function addAmbassadorGateway(cluster: TestCluster, options: { address?: string; identity?: string; namespace?: string; name?: string } = {}): void {
+  const ns = options.namespace ?? 'ambassador';
+  const name = options.name ?? 'ambassador';
+  const address = options.address ?? '192.0.2.10';
+  const identity = options.identity ?? `${name}.${ns}.serviceaccount.identity.linkerd.${trustDomainOf(cluster)}`;
+  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, product: 'aes' };
+  cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: { 'linkerd.io/inject': 'enabled' } } });
+  cluster.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } });
+  cluster.put({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } },
+      template: {
+        metadata: { labels, annotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/skip-inbound-ports': '80,443' } },
+        spec: {
+          serviceAccountName: name,
+          containers: [{ name: 'ambassador', image: 'docker.io/datawire/aes:3.9.1', ports: [{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }, { name: 'admin', containerPort: 8877 }] }],
+        },
+      },
+    },
+  });
+  markDeploymentReady(cluster, ns, name, { meshed: true });
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name,
+      namespace: ns,
+      labels,
+      annotations: {
+        [MirrorLabels.gatewayIdentity]: identity,
+        [MirrorLabels.probePath]: '/ready',
+        [MirrorLabels.probePeriod]: '3',
+      },
+    },
+    spec: {
+      type: 'LoadBalancer',
+      selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name },
+      ports: [
+        { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+        { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
+        { name: 'mc-gateway', port: 4143, targetPort: 4143, protocol: 'TCP' },
+        { name: 'mc-probe', port: 4191, targetPort: 4191, protocol: 'TCP' },
+      ],
+    },
+    status: { loadBalancer: { ingress: [{ ip: address, ipMode: 'VIP' }] } },
+  });
+  syncEndpoints(cluster, ns, name);
+}
+
+/** A podinfo-like workload: Service podinfo (9898), ready meshed Pods, Endpoints. */
+export function addPodinfo(cluster: TestCluster, options: { namespace?: string; exported?: boolean; replicas?: number; name?: string } = {}): void {
+  const ns = options.namespace ?? 'test';
+  const name = options.name ?? 'podinfo';
+  const labels = { app: name };
+  cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: { 'linkerd.io/inject': 'enabled' } } });
+  cluster.put({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      replicas: options.replicas ?? 2,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: { 'linkerd.io/inject': 'enabled' } },
+        spec: {
+          containers: [
+            {
+              name: 'podinfod',
+              image: 'ghcr.io/stefanprodan/podinfo:6.7.1',
+              command: ['./podinfo', '--port=9898', '--level=info'],
+              ports: [{ name: 'http', containerPort: 9898, protocol: 'TCP' }],
+              env: [{ name: 'PODINFO_UI_MESSAGE', value: `greetings from ${cluster.name}` }],
+            },
+          ],
+        },
+      },
+    },
+  });
+  markDeploymentReady(cluster, ns, name, { meshed: true });
+  const existing = cluster.get('v1', 'Service', ns, name);
+  const svcLabels: Record<string, string> = { ...(existing?.metadata?.labels ?? {}), ...labels };
+  if (options.exported) svcLabels[MirrorLabels.exported] = 'true';
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, labels: svcLabels },
+    spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'http', port: 9898, targetPort: 9898, protocol: 'TCP' }] },
+  });
+  syncEndpoints(cluster, ns, name);
+}
+
+// ------------------------------------------------------------------ service mirror
+
+interface LabelSelectorSpec {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+/** metav1.LabelSelector → matcher; an empty or missing selector selects nothing (as upstream). */
+function selectorMatcher(sel: LabelSelectorSpec | undefined): (labels: Record<string, string> | undefined) => boolean {
+  if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) return () => false;
+  const parts: string[] = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    const vals = (e.values ?? []).join(',');
+    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    else return () => false;
+  }
+  try {
+    return parseLabelSelector(parts.join(','));
+  } catch {
+    return () => false;
+  }
+}
+
+export interface ServiceMirrorSimulation {
+  /** One reconciliation of every Link (reads the remotes over HTTPS). */
+  syncOnce(): Promise<void>;
+  stop(): void;
+  /** Last error per Link ("namespace/name"), e.g. a refused token; empty when all went well. */
+  errors: Map<string, string>;
+}
+
+const LINK_VERSIONS = ['multicluster.linkerd.io/v1alpha3', 'multicluster.linkerd.io/v1alpha2', 'multicluster.linkerd.io/v1alpha1'];
+
+function listLinks(cluster: TestCluster): any[] {
+  for (const v of LINK_VERSIONS) {
+    const items = cluster.list(v, 'Link');
+    if (items.length > 0) return items;
+  }
+  return [];
+}
+
+/** Put only when the fields we own differ (keeps resourceVersions still when nothing changed). */
+function putIfChanged(cluster: TestCluster, obj: any): void {
+  const cur = cluster.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+  if (cur) {
+    const pick = (o: any) => JSON.stringify({ labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, ports: o.spec?.ports?.map((p: any) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })), subsets: o.subsets ?? [] });
+    if (pick(cur) === pick(obj)) return;
+    const next = { ...cur, metadata: { ...cur.metadata, labels: obj.metadata.labels, annotations: obj.metadata.annotations } };
+    if (obj.spec) next.spec = { ...cur.spec, ports: obj.spec.ports };
+    if (obj.kind === 'Endpoints') next.subsets = obj.subsets;
+    cluster.put(next);
+    return;
+  }
+  cluster.put(obj);
+}
+
+/**
+ * A SIMULATED service mirror for every Link in `clusterName`: reads the
+ * target cluster through the Link's credentials Secret (real HTTPS with the
+ * token in it) and keeps NAME-TARGET mirrors (Service + Endpoints at the
+ * Link's gateway address), the probe-gateway-TARGET Endpoints, and the
+ * service-mirror Deployment and its Pods ready. Runs every `intervalMs`
+ * (default 300) until stop(); syncOnce() forces a round.
+ */
+export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, options: { intervalMs?: number } = {}): ServiceMirrorSimulation {
+  const local = env.cluster(clusterName);
+  const errors = new Map<string, string>();
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const reconcileLink = async (link: any): Promise<void> => {
+    const ns: string = link.metadata.namespace;
+    const spec = link.spec ?? {};
+    const target: string = spec.targetClusterName;
+    const key = `${ns}/${link.metadata.name}`;
+    if (!target) throw new Error('the Link has no spec.targetClusterName');
+    // the service mirror Deployment `link` created, and anything else in its namespace
+    markDeploymentsReady(local, ns);
+    const secretName: string | undefined = spec.clusterCredentialsSecret;
+    const secret = secretName ? local.get('v1', 'Secret', ns, secretName) : undefined;
+    if (!secret) throw new Error(`credentials Secret ${ns}/${secretName ?? '(none)'} not found`);
+    const kubeconfig = fromB64(secret.data?.kubeconfig);
+    if (!kubeconfig) throw new Error(`credentials Secret ${ns}/${secretName} has no "kubeconfig" key`);
+    const { KubeClient } = await import('../../src/kube/client.js');
+    const remote = await KubeClient.fromKubeconfigText(kubeconfig, `the credentials of Link ${key}`, { timeoutMs: 5000 });
+    let services: any[];
+    let endpoints: any[];
+    try {
+      [services, endpoints] = await Promise.all([remote.list({ apiVersion: 'v1', resource: 'services' }), remote.list({ apiVersion: 'v1', resource: 'endpoints' })]);
+    } finally {
+      remote.close();
+    }
+    const gatewayIps = String(spec.gatewayAddress ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .map((a) => (a === 'localhost' ? '127.0.0.1' : a))
+      .filter((a) => isIP(a) !== 0)
+      .sort()
+      .map((ip) => ({ ip }));
+    const gatewayPort = Number(spec.gatewayPort ?? 4143);
+    const identity: string = spec.gatewayIdentity ?? '';
+    const domain: string = spec.targetClusterDomain ?? 'cluster.local';
+    const exported = selectorMatcher(spec.selector);
+    const remoteDiscovery = selectorMatcher(spec.remoteDiscoverySelector);
+    const baseLabels = { [MirrorLabels.mirroredService]: 'true', [MirrorLabels.clusterName]: target };
+
+    const wanted = new Set<string>();
+    for (const svc of services) {
+      const labels: Record<string, string> = svc.metadata.labels ?? {};
+      const isExported = exported(labels);
+      const isRd = remoteDiscovery(labels);
+      if (!isExported && !isRd) continue;
+      if (svc.spec?.clusterIP === 'None') continue; // headless services are not simulated
+      const svcNs: string = svc.metadata.namespace;
+      if (!local.get('v1', 'Namespace', undefined, svcNs)) continue; // upstream skips when the namespace is missing
+      const mirrorName = `${svc.metadata.name}-${target}`;
+      wanted.add(`${svcNs}/${mirrorName}`);
+      const copied = Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith(`${MIRROR}/`)));
+      const mirrorLabels: Record<string, string> = { ...copied, ...baseLabels };
+      if (isRd) {
+        mirrorLabels[MirrorLabels.remoteDiscovery] = target;
+        mirrorLabels[MirrorLabels.remoteService] = svc.metadata.name;
+      }
+      const annotations: Record<string, string> = Object.fromEntries(
+        Object.entries((svc.metadata.annotations ?? {}) as Record<string, string>).filter(([k]) => k !== 'service.kubernetes.io/topology-aware-hints' && k !== 'service.kubernetes.io/topology-mode'),
+      );
+      annotations[MirrorLabels.remoteSvcFqName] = `${svc.metadata.name}.${svcNs}.svc.${domain}`;
+      annotations[MirrorLabels.remoteResourceVersion] = svc.metadata.resourceVersion;
+      const ports = (svc.spec?.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP', port: p.port, targetPort: p.targetPort ?? p.port }));
+      putIfChanged(local, { apiVersion: 'v1', kind: 'Service', metadata: { name: mirrorName, namespace: svcNs, labels: mirrorLabels, annotations }, spec: { ports } });
+      if (isRd) {
+        local.remove('v1', 'Endpoints', svcNs, mirrorName);
+        continue;
+      }
+      const remoteEp = endpoints.find((e) => e.metadata.namespace === svcNs && e.metadata.name === svc.metadata.name);
+      const empty = !remoteEp || !(remoteEp.subsets ?? []).some((s: any) => (s.addresses ?? []).length > 0);
+      const epPorts = ports.map((p: any) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol, port: gatewayPort }));
+      const epAnnotations: Record<string, string> = { [MirrorLabels.remoteSvcFqName]: annotations[MirrorLabels.remoteSvcFqName]! };
+      if (identity) epAnnotations[MirrorLabels.remoteGatewayIdentity] = identity;
+      putIfChanged(local, {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: mirrorName, namespace: svcNs, labels: { ...baseLabels }, annotations: epAnnotations },
+        subsets: empty ? [] : gatewayIps.length > 0 ? [{ addresses: gatewayIps, ports: epPorts }] : [],
+      });
+    }
+    // mirrors whose remote service is gone or no longer exported
+    for (const svc of local.list('v1', 'Service')) {
+      const l = svc.metadata.labels ?? {};
+      if (l[MirrorLabels.mirroredService] !== 'true' || l[MirrorLabels.clusterName] !== target) continue;
+      if (wanted.has(`${svc.metadata.namespace}/${svc.metadata.name}`)) continue;
+      local.remove('v1', 'Service', svc.metadata.namespace, svc.metadata.name);
+      local.remove('v1', 'Endpoints', svc.metadata.namespace, svc.metadata.name);
+    }
+    // the gateway probe mirror
+    if (gatewayIps.length > 0) {
+      const probePort = Number(spec.probeSpec?.port ?? 4191);
+      putIfChanged(local, {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: `probe-gateway-${target}`, namespace: ns, labels: { [MirrorLabels.clusterName]: target }, annotations: { [MirrorLabels.remoteGatewayIdentity]: identity } },
+        subsets: [{ addresses: gatewayIps, ports: [{ name: 'mc-probe', port: probePort, protocol: 'TCP' }] }],
+      });
+    }
+  };
+
+  const round = async (): Promise<void> => {
+    const links = listLinks(local);
+    const targets = new Set<string>();
+    for (const link of links) {
+      const key = `${link.metadata.namespace}/${link.metadata.name}`;
+      if (link.spec?.targetClusterName) targets.add(link.spec.targetClusterName);
+      try {
+        await reconcileLink(link);
+        errors.delete(key);
+      } catch (err) {
+        errors.set(key, (err as Error).message);
+      }
+    }
+    for (const k of [...errors.keys()]) if (!links.some((l) => `${l.metadata.namespace}/${l.metadata.name}` === k)) errors.delete(k);
+    // a removed Link takes its mirrors with it (upstream: ClusterUnregistered)
+    for (const svc of local.list('v1', 'Service')) {
+      const l = svc.metadata.labels ?? {};
+      if (l[MirrorLabels.mirroredService] === 'true' && l[MirrorLabels.clusterName] && !targets.has(l[MirrorLabels.clusterName]!)) {
+        local.remove('v1', 'Service', svc.metadata.namespace, svc.metadata.name);
+        local.remove('v1', 'Endpoints', svc.metadata.namespace, svc.metadata.name);
+      }
+    }
+  };
+
+  const syncOnce = (): Promise<void> => {
+    running = running.then(round, round);
+    return running;
+  };
+
+  const interval = options.intervalMs ?? 300;
+  const loop = () => {
+    if (stopped) return;
+    void syncOnce().finally(() => {
+      if (stopped) return;
+      timer = setTimeout(loop, interval);
+      timer.unref();
+    });
+  };
+  if (interval > 0) loop();
+
+  return {
+    syncOnce,
+    errors,
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
