@@ -126,6 +126,18 @@ export const STEPS: DemoStep[] = [
       await ctx.sh('mc --context west check --wait 10s', { allowFailure: true });
     },
   },
+  {
+    title: 'East goes down: the check of west names what fails, and still checks the rest',
+    async run(ctx) {
+      ctx.note('(simulated: east\'s API server stops answering)');
+      ctx.east.faults.down = true;
+      try {
+        await ctx.sh('mc --context west check --wait 2s --timeout 2s', { allowFailure: true });
+      } finally {
+        ctx.east.faults.down = false;
+      }
+    },
+  },
   // ---- later steps go here (keep them fast: the whole demo stays well under a minute)
 ];
 
