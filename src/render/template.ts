@@ -132,9 +132,22 @@ async function loadCached(file: string): Promise<Record<string, Spec> | undefine
   }
 }
 
+/** mkdir -p without fs' recursive mode (which can loop forever on special file systems such as /proc). */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let cur = dir;
+  while (!existsSync(cur) && missing.length < 64) {
+    missing.push(cur);
+    const up = dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
 function writeCache(file: string, specs: Record<string, string>): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirs(dirname(file));
     const body = `export default {\n${Object.entries(specs)
       .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
       .join(',\n')}\n};\n`;
