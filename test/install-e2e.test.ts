@@ -118,9 +118,10 @@ test('mc install | kubectl apply, then mc uninstall | kubectl delete', async (t)
   assert.match(dup.stderr, /--ignore-cluster/);
   const forced = await mc(['allow', '--service-account-name', 'linkerd-service-mirror-remote-access-default', '--ignore-cluster']);
   assert.equal(forced.code, 0, forced.stderr);
-  const allow = await mc(['allow', '--service-account-name', 'west-mirror']);
+  // -o json: one JSON document per line, which kubectl apply reads as well.
+  const allow = await mc(['allow', '--service-account-name', 'west-mirror', '-o', 'json']);
   assert.equal(allow.code, 0, allow.stderr);
-  const allowDocs = docsOf(allow.stdout);
+  const allowDocs = allow.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Doc);
   assert.deepEqual(allowDocs.map((d) => `${d.kind}/${d.metadata.name}`).sort(), ['ClusterRole/west-mirror', 'ClusterRoleBinding/west-mirror', 'Namespace/linkerd-multicluster', 'Secret/west-mirror-token', 'ServiceAccount/west-mirror']);
   if (HAS_KUBECTL) {
     const applied = await kubectl(env, 'east', ['apply', '--validate=false', '-f', '-'], allow.stdout);
