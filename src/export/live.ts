@@ -58,7 +58,7 @@ async function exportOne(client: KubeClient, ns: string, name: string, first: Ku
         return { line: `${where(ns, name)} skipped: it is a mirror of a remote service (label mirror.linkerd.io/mirrored-service)` };
       }
       if (outcome.unchanged) return { line: `${where(ns, name)} already ${verb}` };
-      const patch = mergePatchOf(outcome.changes, current.metadata.resourceVersion);
+      const patch = mergePatchOf(outcome.changes, current.metadata.resourceVersion, current);
       if (dryRun) {
         const line = JSON.stringify({ apiVersion: 'v1', kind: 'Service', namespace: ns, name, patchType: 'merge', patch });
         return { line: `${where(ns, name)} ${verb} (dry run)`, patch: line };

@@ -145,11 +145,20 @@ export function applyChanges<T extends MetaLike>(obj: T, changes: ServiceChanges
   return { ...obj, metadata: meta };
 }
 
-/** The JSON merge patch (RFC 7386) of the changes: metadata only, null removes. */
-export function mergePatchOf(changes: ServiceChanges, resourceVersion?: string): { metadata: Record<string, unknown> } {
+/**
+ * The JSON merge patch (RFC 7386) of the changes: metadata only, null
+ * removes. Given the current object, a map the changes would empty is removed
+ * whole (as offline).
+ */
+export function mergePatchOf(changes: ServiceChanges, resourceVersion?: string, current?: MetaLike): { metadata: Record<string, unknown> } {
   const metadata: Record<string, unknown> = {};
-  if (Object.keys(changes.labels).length) metadata.labels = { ...changes.labels };
-  if (Object.keys(changes.annotations).length) metadata.annotations = { ...changes.annotations };
+  for (const field of ['labels', 'annotations'] as const) {
+    const ch = changes[field];
+    if (!Object.keys(ch).length) continue;
+    const cur = current?.metadata?.[field];
+    const emptied = isMap(cur) && Object.keys(cur).length > 0 && Object.keys(cur).every((k) => ch[k] === null) && Object.values(ch).every((v) => v === null);
+    metadata[field] = emptied ? null : { ...ch };
+  }
   if (resourceVersion) metadata.resourceVersion = resourceVersion;
   return { metadata };
 }

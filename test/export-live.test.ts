@@ -1,0 +1,201 @@
+/**
+ * `mc export-service` live, against the test API server (real HTTPS, real
+ * kubeconfig, real RBAC): patches, selectors, dry run, not found, forbidden,
+ * conflicts; and the offline output applied with real kubectl.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, beforeEach, test } from 'node:test';
+import jsyaml from 'js-yaml';
+import { runMc } from './helpers.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+
+let env: TestEnv;
+let east: TestCluster;
+
+const EXPORTED = 'mirror.linkerd.io/exported';
+
+function svc(namespace: string, name: string, labels: Record<string, string> = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels: { app: name, ...labels } },
+    spec: { ports: [{ name: 'http', port: 9898, protocol: 'TCP', targetPort: 9898 }], selector: { app: name } },
+  };
+}
+
+const get = (ns: string, name: string) => east.get('v1', 'Service', ns, name);
+
+before(async () => {
+  env = await startTestClusters(['east']);
+  east = env.cluster('east');
+});
+after(() => env.stop());
+
+beforeEach(() => {
+  for (const s of east.list('v1', 'Service')) if (s.metadata.name !== 'kubernetes') east.remove('v1', 'Service', s.metadata.namespace, s.metadata.name);
+  east.put(svc('test', 'podinfo'));
+  east.put(svc('test', 'web', { tier: 'front' }));
+  east.put(svc('test', 'podinfo-west', { 'mirror.linkerd.io/mirrored-service': 'true' }));
+  east.put(svc('other', 'api', { tier: 'front' }));
+  east.faults.latencyMs = 0;
+  east.faults.errorStatus = undefined;
+});
+
+const mc = (...args: string[]) => runMc(['--kubeconfig', env.kubeconfigPath, ...args]);
+
+test('svc/NAME -n NS: a merge patch of the labels only; a second run sends nothing', async () => {
+  const before = get('test', 'podinfo');
+  east.resetRequests();
+  const r = await mc('export-service', 'svc/podinfo', '-n', 'test');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, 'service "podinfo" in namespace "test" exported\n');
+  const now = get('test', 'podinfo');
+  assert.deepEqual(now.metadata.labels, { app: 'podinfo', [EXPORTED]: 'true' });
+  assert.deepEqual(now.spec, before.spec);
+  assert.notEqual(now.metadata.resourceVersion, before.metadata.resourceVersion);
+  assert.equal(east.requests, 2, 'one get, one patch');
+
+  east.resetRequests();
+  const again = await mc('export-service', 'service/podinfo', '--namespace', 'test');
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stderr, 'service "podinfo" in namespace "test" already exported\n');
+  assert.equal(east.requests, 1, 'only the get');
+});
+
+test('-l and --all (-A): every match is patched, mirrors are skipped; --unexport removes the marks', async () => {
+  const r = await mc('export-service', '-l', 'tier=front', '-A', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /service "api" in namespace "other" exported/);
+  assert.match(r.stderr, /service "web" in namespace "test" exported/);
+  assert.equal(get('other', 'api').metadata.annotations['mirror.linkerd.io/gateway-name'], 'ambassador');
+  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], undefined, 'not selected');
+
+  const all = await mc('export-service', '--all', '-n', 'test', '--remote-discovery');
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stderr, /service "podinfo-west" in namespace "test" skipped: it is a mirror/);
+  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], 'remote-discovery');
+  assert.equal(get('test', 'web').metadata.labels[EXPORTED], 'remote-discovery');
+  assert.equal(get('test', 'podinfo-west').metadata.labels[EXPORTED], undefined);
+
+  const un = await mc('export-service', '--all', '-A', '--unexport');
+  assert.equal(un.code, 0, un.stderr);
+  assert.deepEqual(get('test', 'web').metadata.labels, { app: 'web', tier: 'front' });
+  assert.equal(get('other', 'api').metadata.annotations, undefined);
+  assert.match(un.stderr, /service "kubernetes" in namespace "default" already unexported/);
+});
+
+test('--dry-run prints the patches (JSON lines) and changes nothing', async () => {
+  const rv = get('test', 'podinfo').metadata.resourceVersion;
+  const r = await mc('export-service', 'svc/podinfo', 'svc/web', '-n', 'test', '--federated', '--dry-run');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines[0], {
+    apiVersion: 'v1',
+    kind: 'Service',
+    namespace: 'test',
+    name: 'podinfo',
+    patchType: 'merge',
+    patch: { metadata: { labels: { 'mirror.linkerd.io/federated': 'member' }, resourceVersion: rv } },
+  });
+  assert.equal(lines[1].name, 'web');
+  assert.match(r.stderr, /service "podinfo" in namespace "test" exported \(dry run\)/);
+  assert.equal(get('test', 'podinfo').metadata.resourceVersion, rv);
+});
+
+test('not found: reported, the other services are still exported, exit 1', async () => {
+  const r = await mc('export-service', 'svc/nope', 'svc/podinfo', '-n', 'test');
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /Error: not found: services "nope" in namespace "test" in context "east"/);
+  assert.match(r.stderr, /service "podinfo" in namespace "test" exported/);
+  assert.match(r.stderr, /1 of 2 services failed/);
+  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], 'true');
+});
+
+test('the namespace defaults to the context namespace', async () => {
+  const kc = jsyaml.load(readFileSync(env.kubeconfigPath, 'utf8')) as any;
+  kc.contexts[0].context.namespace = 'other';
+  const path = join(env.dir, 'kubeconfig-ns');
+  writeFileSync(path, jsyaml.dump(kc), { mode: 0o600 });
+  const r = await runMc(['--kubeconfig', path, 'export-service', 'svc/api']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(get('other', 'api').metadata.labels[EXPORTED], 'true');
+});
+
+test('forbidden: a service account that may only get services; the error names verb, resource and namespace', async () => {
+  east.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: 'test' } });
+  east.put({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'svc-get', namespace: 'test' }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['get'] }] });
+  east.put({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'reader-svc-get', namespace: 'test' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'svc-get' },
+    subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'test' }],
+  });
+  east.put({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'reader-token', namespace: 'test', annotations: { 'kubernetes.io/service-account.name': 'reader' } } });
+  const secret = east.get('v1', 'Secret', 'test', 'reader-token');
+  const token = Buffer.from(secret.data.token, 'base64').toString('utf8');
+  const path = join(env.dir, 'kubeconfig-reader');
+  writeFileSync(path, east.kubeconfigFor(token, 'east'), { mode: 0o600 });
+
+  const r = await runMc(['--kubeconfig', path, 'export-service', 'svc/podinfo', 'svc/web', '-n', 'test']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /Error: forbidden: cannot patch services "podinfo" in namespace "test" in context "east"/);
+  assert.match(r.stderr, /Grant the identity of this context the "patch" verb on services in namespace "test"/);
+  assert.match(r.stderr, /forbidden: cannot patch services "web"/, 'the second service was tried too');
+  assert.match(r.stderr, /2 of 2 services failed/);
+  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], undefined);
+  assert.ok(!r.stderr.includes(token), 'the token never shows');
+
+  const list = await runMc(['--kubeconfig', path, 'export-service', '--all', '-n', 'test']);
+  assert.equal(list.code, 1);
+  assert.match(list.stderr, /forbidden: cannot list services in namespace "test"/);
+});
+
+test('a conflict (the service changed between read and patch) is retried on fresh data', { timeout: 60_000 }, async () => {
+  east.faults.latencyMs = 600;
+  east.resetRequests();
+  let done = false;
+  const run = mc('export-service', 'svc/podinfo', '-n', 'test').finally(() => (done = true));
+  // The get arrives, waits 600 ms, then reads; the patch arrives after it and waits 600 ms too.
+  // Change the service in between: the patch then carries a stale resourceVersion.
+  while (east.requests < 1 && !done) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 900));
+  const cur = get('test', 'podinfo');
+  east.put({ ...cur, metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, team: 'blue' } } });
+  const r = await run;
+  east.faults.latencyMs = 0;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(east.requests, 4, 'get, conflicting patch, get, patch');
+  assert.deepEqual(get('test', 'podinfo').metadata.labels, { app: 'podinfo', team: 'blue', [EXPORTED]: 'true' });
+});
+
+test('a conflict that persists is a clear error', async () => {
+  east.faults.errorStatus = 409;
+  const r = await mc('export-service', 'svc/podinfo', '-n', 'test');
+  east.faults.errorStatus = undefined;
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /conflict: service "podinfo" in namespace "test" in context "east" kept changing while mc patched it \(3 attempts\)/);
+});
+
+test('offline output goes into real kubectl apply', async (t) => {
+  if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) return t.skip('kubectl not installed');
+  const manifest = jsyaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'fromfile', namespace: 'test' }, spec: { ports: [{ port: 80 }] } });
+  const exported = await runMc(['export-service', '-', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador'], { input: manifest });
+  assert.equal(exported.code, 0, exported.stderr);
+  const code = await new Promise<number>((resolve, reject) => {
+    const k = spawn('kubectl', ['--kubeconfig', env.kubeconfigPath, '--context', 'east', 'apply', '-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    k.on('error', reject);
+    k.on('close', (c) => resolve(c ?? -1));
+    k.stdin.end(exported.stdout);
+  });
+  assert.equal(code, 0);
+  const s = get('test', 'fromfile');
+  assert.equal(s.metadata.labels[EXPORTED], 'true');
+  assert.equal(s.metadata.annotations['mirror.linkerd.io/gateway-ns'], 'ambassador');
+});
