@@ -226,6 +226,14 @@ test('an exported service without its mirror, and a stale mirror', async (t) => 
   assert.match(b, /\* east: mirror gone-east\.test is stale: gone\.test no longer exists in east/);
 });
 
+test('an exported service whose namespace does not exist here says so', async (t) => {
+  putExportedService(east, 'ledger', 'payments');
+  t.after(() => east.remove('v1', 'Service', 'payments', 'ledger'));
+  const r = await check();
+  assert.equal(r.code, 1);
+  assert.match(block(r.stdout, 'all exported services are mirrored'), /\* east: exported service ledger\.payments has no mirror ledger-east\.payments in west \(namespace payments does not exist in west: create it\)/);
+});
+
 test('a Link gateway address that no longer matches the remote gateway', async (t) => {
   const gw = east.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
   east.put({ ...gw, status: { loadBalancer: { ingress: [{ ip: '172.18.0.99' }] } } });

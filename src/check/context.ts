@@ -173,6 +173,11 @@ export class CheckEnv {
     return this.once('local:mc-namespaces', () => this.l.list({ apiVersion: 'v1', resource: 'namespaces' }, { labelSelector: `${EXTENSION_LABEL}=multicluster` }));
   }
 
+  /** Names of every namespace here. */
+  namespaceNames(): Promise<Set<string>> {
+    return this.once('local:namespaces', async () => new Set((await this.l.list({ apiVersion: 'v1', resource: 'namespaces' })).map((n) => n.metadata.name ?? '')));
+  }
+
   /** Discovery of multicluster.linkerd.io/v1alpha3: the kinds it serves. */
   linkApiResources(): Promise<Array<{ kind: string; name: string }>> {
     return this.once('local:link-discovery', async () => {

@@ -56,6 +56,17 @@ function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * Why a linked cluster could not be read, for the checks upstream lacks: a
+ * short note when the cluster is unreachable (the connectivity check above
+ * already gave the details), else the error itself.
+ */
+function remoteReadProblem(cluster: string, what: string, err: unknown): string {
+  if (err instanceof KubeApiError && err.code === 0) return `* ${cluster}: not checked, ${cluster} is unreachable (${err.reason === 'Timeout' ? 'timed out' : 'connection failed'})`;
+  if (err instanceof CredentialsError) return `* ${cluster}: not checked, its credentials are unusable: ${err.message}`;
+  return `* ${cluster}: unable to ${what}: ${errText(err)}`;
+}
+
 function labelsOf(o: KubeObject): Record<string, string> {
   return o.metadata.labels ?? {};
 }
@@ -478,7 +489,7 @@ export class MulticlusterChecks {
         try {
           return await this.lifetimes(c.name, await c.material);
         } catch (err) {
-          return { errors: [`* ${c.name}: unable to fetch the certificates: ${errText(err)}`], warnings: [], detail: '' };
+          return { errors: [remoteReadProblem(c.name, 'fetch the certificates', err)], warnings: [], detail: '' };
         }
       }),
     );
@@ -500,7 +511,7 @@ export class MulticlusterChecks {
       try {
         remote = await this.env.remoteServices(link);
       } catch (err) {
-        return { errors: [`* ${t}: unable to list the services of ${t}: ${errText(err)}`], stale, count: 0 };
+        return { errors: [remoteReadProblem(t, `list the services of ${t}`, err)], stale, count: 0 };
       }
       const selectors = [link.spec.selector, link.spec.remoteDiscoverySelector].filter((s) => !isEmptySelector(s));
       const exported = remote.filter((s) => selectors.some((sel) => matchesSelector(sel!, labelsOf(s))));
@@ -512,9 +523,13 @@ export class MulticlusterChecks {
         return !(MIRRORED_GATEWAY_LABEL in l) && (MIRRORED_SERVICE_LABEL in l || REMOTE_DISCOVERY_LABEL in l) && !a[LOCAL_DISCOVERY_ANNOTATION];
       });
       const mirrorKeys = new Set(mirrors.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
-      for (const s of exported) {
-        const want = `${s.metadata.namespace}/${s.metadata.name}-${t}`;
-        if (!mirrorKeys.has(want)) errors.push(`* ${t}: exported service ${s.metadata.name}.${s.metadata.namespace} has no mirror ${s.metadata.name}-${t}.${s.metadata.namespace} in ${this.env.localName}`);
+      const unmirrored = exported.filter((s) => !mirrorKeys.has(`${s.metadata.namespace}/${s.metadata.name}-${t}`));
+      const namespaces = unmirrored.length > 0 ? await this.env.namespaceNames().catch(() => undefined) : undefined;
+      for (const s of unmirrored) {
+        const ns = s.metadata.namespace ?? '';
+        // The service mirror only mirrors into namespaces that exist (unless namespace creation is on).
+        const why = namespaces && !namespaces.has(ns) ? ` (namespace ${ns} does not exist in ${this.env.localName}: create it)` : '';
+        errors.push(`* ${t}: exported service ${s.metadata.name}.${ns} has no mirror ${s.metadata.name}-${t}.${ns} in ${this.env.localName}${why}`);
       }
       for (const m of mirrors) {
         const original = originalOf(m, t);
@@ -540,7 +555,7 @@ export class MulticlusterChecks {
       try {
         remote = await this.env.remoteServices(link);
       } catch (err) {
-        return { error: `* ${t}: unable to list the services of ${t}: ${errText(err)}` };
+        return { error: remoteReadProblem(t, `list the services of ${t}`, err) };
       }
       const gateways = remote.filter((s) => (s.spec?.ports ?? []).some((p) => p.name === 'mc-gateway'));
       const byIdentity = gateways.filter((s) => link.spec.gatewayIdentity && s.metadata.annotations?.[GATEWAY_IDENTITY_ANNOTATION] === link.spec.gatewayIdentity);

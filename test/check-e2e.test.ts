@@ -1,0 +1,100 @@
+/**
+ * `mc check` after the real commands: `mc install` in both clusters, `mc link`
+ * (--apply-to) from east to west through Ambassador, `mc export-service`, and
+ * the simulated service mirror. Guards that check and link agree on names,
+ * labels and fields; then a Link whose mirror has stopped, and a fatal
+ * failure (no Link CRD) that stops the run.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { runMc, type RunResult } from './helpers.js';
+import { makePki } from './check-fixture.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
+
+let env: TestEnv;
+let west: TestCluster;
+let mirror: ServiceMirrorSimulation;
+
+async function mc(args: string[]): Promise<RunResult> {
+  return runMc(['--kubeconfig', env.kubeconfigPath, ...args]);
+}
+
+/** Put what `mc ARGS -o json` prints into a cluster (CRDs first). */
+async function putFrom(c: TestCluster, args: string[]): Promise<void> {
+  const r = await mc([...args, '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const objs = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  objs.sort((a, b) => Number(b.kind === 'CustomResourceDefinition') - Number(a.kind === 'CustomResourceDefinition'));
+  for (const o of objs) c.put(o);
+}
+
+before(async () => {
+  env = await startTestClusters(['west', 'east']);
+  west = env.cluster('west');
+  const east = env.cluster('east');
+  const pki = await makePki();
+  installSimulatedLinkerd(west, pki);
+  installSimulatedLinkerd(east, pki);
+  addAmbassadorGateway(east, { address: '203.0.113.10' });
+  addPodinfo(east);
+  // Mirrors go into existing namespaces only (as upstream without namespace creation).
+  west.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'test' } });
+  await putFrom(east, ['--context', 'east', 'install', '--gateway=false']);
+  await putFrom(west, ['--context', 'west', 'install']);
+  const link = await mc(['--context', 'east', 'link', '--cluster-name', 'east', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador', '--apply-to', 'west']);
+  assert.equal(link.code, 0, link.stderr);
+  const exp = await mc(['--context', 'east', 'export-service', 'svc/podinfo', '-n', 'test']);
+  assert.equal(exp.code, 0, exp.stderr);
+  mirror = startServiceMirrorSimulation(env, 'west', { intervalMs: 60_000 });
+  await mirror.syncOnce();
+  assert.deepEqual([...mirror.errors], []);
+});
+
+after(async () => {
+  mirror?.stop();
+  await env?.stop();
+});
+
+function check(...args: string[]): Promise<RunResult> {
+  return mc(['--context', 'west', 'check', '--wait', '1s', '--timeout', '2s', ...args]);
+}
+
+test('after mc install, mc link and mc export-service, every check passes', async () => {
+  const r = await check();
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /[×‼]/);
+  assert.match(r.stdout, /^√ probe services able to communicate with all gateway mirrors\n\t\* east$/m);
+  assert.match(r.stdout, /^√ all mirror services have endpoints$/m);
+  assert.match(r.stdout, /\t\* east: 1 exported, all mirrored/);
+  assert.match(r.stdout, /\t\* east: 203\.0\.113\.10:4143 \(ambassador\/ambassador\)/);
+  assert.ok(r.stdout.endsWith('Status check results are √\n'));
+});
+
+test('a service exported after the mirror stopped: × until the mirror catches up', async () => {
+  addPodinfo(env.cluster('east'), { name: 'backend', exported: true });
+  const r = await check('-o', 'short');
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /× all exported services are mirrored and all mirrors are still exported\n {4}\* east: exported service backend\.test has no mirror backend-east\.test in west/);
+  await mirror.syncOnce();
+  const again = await check('-o', 'short');
+  assert.equal(again.code, 0, again.stdout);
+  assert.equal(again.stdout, 'Status check results are √\n');
+});
+
+test('without the Link CRD the fatal check stops the run', async (t) => {
+  const crd = west.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'links.multicluster.linkerd.io');
+  const links = west.list('multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster');
+  west.remove('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'links.multicluster.linkerd.io');
+  t.after(() => {
+    west.put(crd);
+    for (const l of links) west.put(l);
+  });
+  const r = await check();
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^× Link CRD exists\n {4}multicluster\.linkerd\.io\/Link CRD is missing: Link CRD not found\n {4}see https:\/\/linkerd\.io\/2\/checks\/#l5d-multicluster-link-crd-exists for hints\n\nStatus check results are ×\n$/m);
+  assert.doesNotMatch(r.stdout, /Link resources are valid/);
+});
