@@ -4,6 +4,7 @@
  * chain to an anchor, signatures checked). Go duration parsing too.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,6 +126,30 @@ describe('mc certs inspect', () => {
     const r = await runMc(['certs', 'inspect', path.join(A, 'east', 'issuer.crt')]);
     assert.equal(r.code, 0);
     assert.match(r.stderr, /chain not checked: no trust anchor among the files/);
+  });
+
+  test('an anchor Linkerd would refuse (ECDSA P-384): ‼ in inspect, refused by certs issuer', async (t) => {
+    if (spawnSync('openssl', ['version']).status !== 0) return t.skip('openssl not installed');
+    const crt = path.join(work, 'p384.crt');
+    const key = path.join(work, 'p384.key');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp384r1', '-nodes', '-keyout', key, '-out', crt,
+      '-subj', '/CN=root.linkerd.cluster.local', '-days', '365', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const i = await runMc(['certs', 'inspect', crt]);
+    assert.equal(i.code, 0, i.stderr);
+    assert.match(i.stderr, /‼ Linkerd accepts only ECDSA P-256 or RSA 2048\/4096 trust anchors, not ECDSA P-384/);
+    const out = path.join(work, 'p384-issuer');
+    const g = await runMc(['certs', 'issuer', '--ca-cert', crt, '--ca-key', key, '--dir', out]);
+    assert.equal(g.code, 1);
+    assert.match(g.stderr, /ECDSA key on curve secp384r1; Linkerd needs P-256/);
+  });
+
+  test('mc --help lists certs; each certs command has examples', async () => {
+    const top = await runMc(['--help']);
+    assert.match(top.stdout, /certs +make and inspect the trust anchor/);
+    const sub = await runMc(['certs', 'inspect', '--help']);
+    assert.equal(sub.code, 0);
+    assert.match(sub.stdout, /Examples:\n  # Anchor and issuers together/);
   });
 
   test('a key file or a missing file is an error', async () => {

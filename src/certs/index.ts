@@ -12,6 +12,7 @@ export {
   describePemCertificates,
   EXPIRY_WARNING_DAYS,
   inspectCertificates,
+  linkerdAlgorithmProblem,
   verifyChain,
   type CertificateInfo,
   type ChainResult,

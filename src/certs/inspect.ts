@@ -241,6 +241,21 @@ export async function verifyChain(
   return result ?? { ok: false, path: [leaf], problem: lastProblem };
 }
 
+/**
+ * Why Linkerd would refuse this certificate in the given role, if it would:
+ * trust anchors must be ECDSA P-256 or RSA 2048/4096; issuers ECDSA P-256,
+ * signed with SHA-256.
+ */
+export function linkerdAlgorithmProblem(info: CertificateInfo, role: 'trust anchor' | 'issuer'): string | undefined {
+  if (role === 'trust anchor') {
+    const ok = (info.keyAlgorithm === 'ECDSA' && info.curve === 'P-256') || (info.keyAlgorithm === 'RSA' && (info.keyBits === 2048 || info.keyBits === 4096));
+    return ok ? undefined : `Linkerd accepts only ECDSA P-256 or RSA 2048/4096 trust anchors, not ${info.keyDescription}`;
+  }
+  if (info.keyAlgorithm !== 'ECDSA' || info.curve !== 'P-256') return `Linkerd accepts only ECDSA P-256 issuers, not ${info.keyDescription}`;
+  if (!/-SHA-256$/.test(info.signatureAlgorithm)) return `Linkerd needs issuers signed with SHA-256, not ${info.signatureAlgorithm}`;
+  return undefined;
+}
+
 // ---- `mc certs inspect`: a report over several files -----------------------
 
 export type Role = 'trust anchor' | 'intermediate CA' | 'leaf';
@@ -295,6 +310,8 @@ export async function inspectCertificates(
     else if (c.notYetValid) problems.push(`not valid before ${isoSeconds(c.notBefore)}`);
     else if (c.daysLeft < warnDays) warnings.push(`expires in ${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'} (${isoSeconds(c.notAfter)})`);
     if (badRoots.has(c)) problems.push('its self-signature does not verify');
+    const algo = role === 'leaf' ? undefined : linkerdAlgorithmProblem(c, role === 'trust anchor' ? 'trust anchor' : 'issuer');
+    if (algo) warnings.push(algo);
     let chain: ChainResult | undefined;
     if (!isAnchor && !badRoots.has(c)) {
       if (anchors.length === 0) {

@@ -96,6 +96,12 @@ export async function loadPrivateKey(pem: string, where: string): Promise<Loaded
     return { keyObject, cryptoKey, algorithms: ECDSA_P256, description: 'ECDSA P-256' };
   }
   if (keyObject.asymmetricKeyType === 'rsa') {
+    if (details.modulusLength !== 2048 && details.modulusLength !== 4096) {
+      throw new McError(
+        `${where} is an RSA ${details.modulusLength ?? '?'} key; Linkerd accepts only RSA 2048 or 4096 (or ECDSA P-256) trust anchors`,
+        'Make a new trust anchor with `mc certs generate`.',
+      );
+    }
     const algorithms = rsaAlgorithms();
     const cryptoKey = await webcrypto.subtle.importKey('pkcs8', der, algorithms.key, false, ['sign']);
     return { keyObject, cryptoKey, algorithms, description: `RSA ${details.modulusLength ?? '?'}` };
