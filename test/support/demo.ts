@@ -181,6 +181,7 @@ function makeContext(env: TestEnv, dir: string, binDir: string, out: (s: string)
           if (result.code !== 0 && !options.allowFailure) reject(new Error(`command failed (exit ${result.code}): ${line}`));
           else resolve(result);
         });
+        child.stdin.on('error', () => {}); // a command that exits early closes its stdin
         child.stdin.end(options.input ?? '');
       });
     },

@@ -132,21 +132,44 @@ export class TestApiServer {
     this.sockets.clear();
   }
 
+  /** Pending re-listen after `faults.down = false` (listen() binds a tick later). */
+  private relisten: Promise<void> | undefined;
+
   private setDown(v: boolean): void {
     if (v === this.isDown || this.stopped) return;
     this.isDown = v;
     if (v) {
-      this.server.close();
+      if (this.server.listening) this.server.close();
+      else if (this.relisten) void this.relisten.then(() => this.isDown && this.server.listening && this.server.close());
       this.dropConnections();
     } else {
+      const p = new Promise<void>((resolve) => {
+        const done = () => {
+          this.server.off('listening', done);
+          this.server.off('error', done);
+          resolve();
+        };
+        this.server.on('listening', done);
+        this.server.on('error', done);
+      });
+      this.relisten = p;
+      void p.then(() => {
+        if (this.relisten === p) this.relisten = undefined;
+      });
       this.server.listen(this.port, '127.0.0.1');
     }
+  }
+
+  /** Resolves once the server accepts connections again after `faults.down = false`. */
+  async ready(): Promise<void> {
+    await this.relisten;
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.store.close();
+    await this.relisten;
     const closed = new Promise<void>((r) => (this.server.listening ? this.server.close(() => r()) : r()));
     this.dropConnections();
     await closed;

@@ -516,6 +516,10 @@ export class ClusterStore {
     if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor') {
       return this.serverSideApply(t, version, ns, name, old, body, opts);
     }
+    const known = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'];
+    if (!known.includes(type)) {
+      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${t.custom ? '' : ', application/strategic-merge-patch+json'}`);
+    }
     if (!old) throw notFound(t, name);
     let patchDoc: any;
     try {
