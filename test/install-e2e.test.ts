@@ -8,7 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runMc } from './helpers.js';
+import { createTrustAnchor } from '../src/certs/anchor.js';
+import { createIssuer } from '../src/certs/issuer.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { installSimulatedLinkerd } from './support/linkerd-sim.js';
 
 const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 const NS = 'linkerd-multicluster';
@@ -72,9 +75,14 @@ let east: TestCluster;
 const mc = (args: string[]) => runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'east', ...args]);
 
 before(async () => {
-  env = await startTestClusters(['east', 'bare']);
+  env = await startTestClusters(['east', 'bare', 'sim']);
   east = env.cluster('east');
   simulateLinkerd(east);
+  // The shared simulation of `linkerd install` (its linkerd-config as upstream writes it), with real certificates.
+  const day = 24 * 3600 * 1000;
+  const anchor = await createTrustAnchor({ trustDomain: 'sim.example', lifetimeMs: 30 * day });
+  const issuer = await createIssuer({ anchor, trustDomain: 'sim.example', lifetimeMs: 7 * day });
+  installSimulatedLinkerd(env.cluster('sim'), { trustAnchorsPem: anchor.certPem, issuerCertPem: issuer.certPem, issuerKeyPem: issuer.keyPem }, { trustDomain: 'sim.example' });
 });
 after(async () => env?.stop());
 
@@ -83,6 +91,17 @@ test('install reads linkerd-config: the gateway identity carries the cluster\'s 
   assert.equal(r.code, 0, r.stderr);
   const svc = docsOf(r.stdout).find((d) => d.kind === 'Service' && d.metadata.name === 'linkerd-gateway') as Doc & { metadata: { annotations: Record<string, string> } };
   assert.equal(svc.metadata.annotations['mirror.linkerd.io/gateway-identity'], `linkerd-gateway.${NS}.serviceaccount.identity.linkerd.${TRUST_DOMAIN}`);
+});
+
+test('install reads the linkerd-config of the shared simulated control plane', async () => {
+  const r = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'sim', 'install', '--gateway=false', '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const docs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Doc & { metadata: { labels?: Record<string, string> } });
+  assert.ok(!docs.some((d) => d.kind === 'Deployment' && d.metadata.name === 'linkerd-gateway'));
+  const ns = docs.find((d) => d.kind === 'Namespace')!;
+  assert.match(ns.metadata.labels!['pod-security.kubernetes.io/enforce']!, /^(privileged|restricted)$/);
+  const withGateway = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'sim', 'install']);
+  assert.match(withGateway.stdout, /mirror\.linkerd\.io\/gateway-identity: linkerd-gateway\.linkerd-multicluster\.serviceaccount\.identity\.linkerd\.sim\.example/);
 });
 
 test('install without Linkerd in the cluster: an error that suggests linkerd install or --ignore-cluster', async () => {
