@@ -29,23 +29,12 @@ export function register(program: Command): void {
     .usage('[options] (FILE|DIR|URL|-)... | svc/NAME... | -l SELECTOR | --all')
     .argument('[inputs...]', 'manifests (FILE, DIR, http(s) URL, - for stdin) or live services (svc/NAME)')
     .description(
-      'Marks Services so that linked clusters mirror them. By default it sets the label\n' +
-        'mirror.linkerd.io/exported=true; --remote-discovery sets it to "remote-discovery" (mirrored\n' +
-        'without a gateway); --federated sets mirror.linkerd.io/federated=member instead;\n' +
-        '--gateway-name/--gateway-namespace also set the Linkerd 2.8 annotations\n' +
-        'mirror.linkerd.io/gateway-name and mirror.linkerd.io/gateway-ns. --unexport removes every\n' +
-        'export mark (with --federated: only the federation label). Services that are themselves\n' +
-        'mirrors (label mirror.linkerd.io/mirrored-service) are never exported.\n\n' +
-        'Offline or live:\n' +
-        '  - Arguments svc/NAME (also service/NAME, services/NAME), or -l/--all, act on the cluster of\n' +
-        '    the --context: each Service gets a merge patch of its metadata. Namespace: -n, else the\n' +
-        '    context\'s namespace, else "default". One failure does not stop the others; the exit code\n' +
-        '    is 1 if any failed. --dry-run prints the patches (JSON lines) instead of sending them.\n' +
-        '  - Any other argument is a manifest: a file, a folder (read recursively: .yaml, .yml, .json),\n' +
-        '    an http(s) URL, or - for standard input. Multi-document YAML, JSON and List objects are\n' +
-        '    read; the result goes to stdout (for kubectl apply -f -), the report to stderr. In YAML\n' +
-        '    only the changed lines change: comments, key order and other documents stay as they were.\n' +
-        '    To read a path that looks like svc/NAME, write it as ./svc/NAME.',
+      'Marks Services so that linked clusters mirror them. By default it sets the label mirror.linkerd.io/exported=true; ' +
+        '--remote-discovery sets it to "remote-discovery" (mirrored without a gateway); --federated sets ' +
+        'mirror.linkerd.io/federated=member instead; --gateway-name/--gateway-namespace also set the Linkerd 2.8 ' +
+        'annotations mirror.linkerd.io/gateway-name and mirror.linkerd.io/gateway-ns. --unexport removes every export ' +
+        'mark (with --federated: only the federation label). Services that are themselves mirrors (label ' +
+        'mirror.linkerd.io/mirrored-service) are never exported.',
     )
     .option('-n, --namespace <ns>', 'live: namespace of the services')
     .option('-l, --selector <selector>', 'live: export the services matching this label selector')
@@ -59,7 +48,22 @@ export function register(program: Command): void {
   booleanFlag(cmd, 'dry-run', 'live: print the patches instead of sending them', false);
   cmd.addHelpText(
     'after',
-    examples(`
+    `
+Offline or live:
+  Arguments svc/NAME (also service/NAME, services/NAME), -l or --all act on
+  the cluster of the --context: each Service gets a merge patch of its
+  metadata. Namespace: -n, else the context's namespace, else "default". One
+  failure does not stop the others; the exit code is 1 if any failed.
+  --dry-run prints the patches (JSON lines) instead of sending them.
+
+  Any other argument is a manifest: a file, a folder (read recursively:
+  .yaml, .yml, .json), an http(s) URL, or - for standard input. Multi-document
+  YAML, JSON and List objects are read; the result goes to stdout (for
+  kubectl apply -f -), the report to stderr. In YAML only the changed lines
+  change: comments, key order and other documents stay as they were. To read
+  a path that looks like svc/NAME, write it as ./svc/NAME.
+` +
+      examples(`
 # Export the services of a manifest and apply the result
 mc export-service podinfo.yaml | kubectl apply -f -
 
