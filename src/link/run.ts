@@ -121,7 +121,7 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
     log(`linkerd-config: trust domain ${facts.trustDomain}, cluster domain ${facts.clusterDomain}`);
 
     const secrets = settled(secretsR);
-    const allowHint = `Create it in the cluster being linked: \`mc --context ${ctx} allow --service-account-name ${f.serviceAccountName} | kubectl --context ${ctx} apply -f -\` (\`mc install\` creates the default one), or pass --service-account-name.`;
+    const allowHint = `Create it in the cluster being linked: \`mc --context ${ctx} allow --service-account-name ${f.serviceAccountName}${f.namespace !== 'linkerd-multicluster' ? ` --namespace ${f.namespace}` : ''} | kubectl --context ${ctx} apply -f -\` (\`mc install\` creates the default one), or pass --service-account-name.`;
     let token: string;
     try {
       token = findServiceAccountToken(secrets, f.serviceAccountName, where(f.namespace), allowHint);
