@@ -41,6 +41,11 @@ export async function buildProgram(): Promise<Command> {
 
 /** Run mc with the given arguments; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // A reader that goes away (`mc --help | head`) ends us quietly, as SIGPIPE ends kubectl.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     const program = await buildProgram();
