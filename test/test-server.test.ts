@@ -477,6 +477,26 @@ test('watch=true streams ADDED, MODIFIED and DELETED events for matching objects
   ]);
 });
 
+test('watch from a resourceVersion answers at once (headers flushed) and replays later events', async () => {
+  const rv = (await req(east, 'GET', '/api/v1/namespaces/default/configmaps')).body.metadata.resourceVersion;
+  const got = await new Promise<{ type: string; name: string }>((resolve, reject) => {
+    const r = https.request(new URL(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`, east.server), { headers: { Authorization: `Bearer ${east.adminToken}` }, ca: east.caPem, agent: false }, (res) => {
+      assert.equal(res.statusCode, 200);
+      // only now, once the client saw the headers, does something happen
+      east.put(cm('late-event', 'default'));
+      res.once('data', (d) => {
+        const ev = JSON.parse(String(d).split('\n')[0]!);
+        res.destroy();
+        resolve({ type: ev.type, name: ev.object.metadata.name });
+      });
+      res.on('error', () => {});
+    });
+    r.on('error', reject);
+    r.end();
+  });
+  assert.deepEqual(got, { type: 'ADDED', name: 'late-event' });
+});
+
 test('faults: latency, 500s, slow bodies and a cluster that is down; request counters', async () => {
   const west = env.cluster('west');
   west.resetRequests();

@@ -69,6 +69,16 @@ function stringMap(f: Fields, n: number): Record<string, string> | undefined {
   return Object.fromEntries(entries.map((e) => [str(e, 1) ?? '', str(e, 2) ?? '']));
 }
 
+/** map<string, bytes> as JSON has it: base64 values. */
+function bytesMap(f: Fields, n: number): Record<string, string> | undefined {
+  const entries = (f.get(n) ?? []).filter(Buffer.isBuffer).map((b) => fields(b as Buffer));
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(entries.map((e) => {
+    const v = e.get(2)?.[0];
+    return [str(e, 1) ?? '', Buffer.isBuffer(v) ? v.toString('base64') : ''];
+  }));
+}
+
 function clean<T extends Record<string, unknown>>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined || o[k] === '') delete o[k];
   return o;
@@ -109,6 +119,21 @@ const DECODERS: Record<string, (f: Fields) => Record<string, unknown>> = {
     return { spec: clean({ token: str(spec, 1), audiences: strs(spec, 2) }) };
   },
   Namespace: (f) => ({ metadata: objectMeta(msg(f, 1)) }),
+  ConfigMap: (f) =>
+    clean({
+      metadata: objectMeta(msg(f, 1)),
+      data: stringMap(f, 2),
+      binaryData: bytesMap(f, 3),
+      immutable: num(f, 4) === undefined ? undefined : num(f, 4) === 1,
+    } as Record<string, unknown>),
+  Secret: (f) =>
+    clean({
+      metadata: objectMeta(msg(f, 1)),
+      data: bytesMap(f, 2),
+      type: str(f, 3),
+      stringData: stringMap(f, 4),
+      immutable: num(f, 5) === undefined ? undefined : num(f, 5) === 1,
+    } as Record<string, unknown>),
   ServiceAccount: (f) => ({ metadata: objectMeta(msg(f, 1)) }),
 };
 

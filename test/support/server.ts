@@ -12,7 +12,7 @@ import { ApiError, badRequest, ClusterStore, notFound, statusObject, type StoreE
 import { apiVersionOf, SUBRESOURCE_KINDS, type ResourceType } from './types.js';
 import { authorize, authorizeNonResource, forbiddenMessage, rulesFor, ruleAllows, nonResourceAllows, isSuperUser, type Attributes, type UserInfo } from './rbac.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { clone } from './patch.js';
+import { clone, jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
 
 export interface Faults {
@@ -411,6 +411,18 @@ export class TestApiServer {
       }
       case 'patch': {
         const ct = req.headers['content-type'] ?? '';
+        if (subresource === 'scale') {
+          const current = scaleOf(view(s.get(type, namespace, name!)));
+          const ctype = ct.split(';')[0]!.trim();
+          let doc: any;
+          try {
+            doc = JSON.parse(body);
+          } catch (err) {
+            throw badRequest(`error decoding patch: ${(err as Error).message}`);
+          }
+          const next = ctype === 'application/json-patch+json' ? jsonPatch(current, doc) : ctype === 'application/strategic-merge-patch+json' ? strategicMerge(current, doc) : mergePatch(current, doc);
+          return { code: 200, body: this.setScale(type, version, namespace, name!, next) };
+        }
         const force = q.get('force') === 'true';
         const existed = ct.startsWith('application/apply-patch') ? s.objects(type, namespace).some((o) => o.metadata.name === name) : true;
         const out = view(s.patch(type, version, namespace, name!, ct, body, { dryRun, fieldManager, force, subresource }));
@@ -526,6 +538,7 @@ export class TestApiServer {
       o && (!type.namespaced || !namespace || o.metadata.namespace === namespace) && (!name || o.metadata.name === name) && labels(o.metadata.labels) && fields(o);
     const view = (o: any) => this.store.asVersion(type, version, o);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders(); // clients wait for the headers before they read events
     this.watches.add(res);
     const write = (type: string, object: any) => {
       if (!res.destroyed) res.write(JSON.stringify({ type, object }) + '\n');
