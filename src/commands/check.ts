@@ -56,7 +56,8 @@ mc --context west check -o json --timeout 3s`),
       const stream = Boolean(process.stdout.isTTY) && output !== 'json';
       let buffered = '';
       let spinner: { text: string; start(): unknown; stop(): unknown; clear(): unknown; render(): unknown } | undefined;
-      if (process.stderr.isTTY && !g.verbose) {
+      // A terminal without a size (some CI ptys) would make the spinner redraw forever.
+      if (process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !g.verbose) {
         const { default: ora } = await import('ora');
         spinner = ora({ stream: process.stderr, text: 'running multicluster checks' }).start();
       }
@@ -74,7 +75,12 @@ mc --context west check -o json --timeout 3s`),
       let summary;
       try {
         summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs }, (r) => {
-          if (spinner) spinner.text = r.retry ? `${r.description}: ${r.error ?? ''}` : 'running multicluster checks';
+          if (spinner) {
+            // One line: the retrying check and its current problem, cut to the terminal width.
+            const text = r.retry ? `${r.description}: ${(r.error ?? '').trim().replace(/\s+/g, ' ')}` : 'running multicluster checks';
+            const width = Math.max(20, (process.stderr.columns ?? 80) - 4);
+            spinner.text = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+          }
           emit(renderer.result(r));
         });
       } finally {
