@@ -328,7 +328,20 @@ export class CheckEnv {
   }
 
   remoteCan(link: Link, verb: string, group: string, resource: string): Promise<{ allowed: boolean; reason?: string }> {
-    return this.once(`remote:${linkKey(link)}:can:${verb}:${group}:${resource}`, async () => accessReview(await this.remote(link), verb, group, resource, ''));
+    return this.once(`remote:${linkKey(link)}:can:${verb}:${group}:${resource}`, async () => {
+      if (verb === 'list' && group === '' && resource === 'services') {
+        // The cluster-wide list of services that other checks need answers this one too.
+        try {
+          await this.remoteServices(link);
+          return { allowed: true };
+        } catch (err) {
+          if (err instanceof KubeApiError && err.code === 403) return { allowed: false };
+          if (!(err instanceof KubeApiError) || err.code === 0 || err.code === 401) throw err;
+          // Other answers (500...): ask the authorizer.
+        }
+      }
+      return accessReview(await this.remote(link), verb, group, resource, '');
+    });
   }
 
   /** Trust anchors (linkerd-config) and, when readable, the issuer of the target cluster. */
@@ -359,9 +372,10 @@ export class CheckEnv {
   /** Start every remote read of every link at once; checks then await what they need. */
   prefetchRemotes(links: Link[]): void {
     for (const link of links) {
+      // In this order on the link's one connection: what the access check needs first.
+      void this.remoteServices(link).catch(() => undefined);
       for (const verb of ['get', 'list', 'watch']) void this.remoteCan(link, verb, '', 'services').catch(() => undefined);
       void this.remoteIdentity(link).catch(() => undefined);
-      void this.remoteServices(link).catch(() => undefined);
     }
   }
 
