@@ -13,6 +13,7 @@
  *
  * Usage: node dist/bench/check.js [--runs N] [--latency MS] [--services N]
  */
+import { loadavg } from 'node:os';
 import { runMc } from '../test/helpers.js';
 import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints } from '../test/check-fixture.js';
 import { startTestClusters } from '../test/support/index.js';
@@ -79,7 +80,8 @@ try {
   for (const [k, n] of SIZES.entries()) await runOnce(n, k, false);
   for (let round = 0; round < RUNS; round++) for (const [k, n] of SIZES.entries()) await runOnce(n, k, true);
 
-  console.log(`check: median of ${RUNS} interleaved runs; ${SERVICES} exported + mirrored services per link; ${LATENCY_MS} ms added latency per request; node ${process.version}`);
+  console.log(`check: median of ${RUNS} interleaved runs; ${SERVICES} exported + mirrored services per link; ${LATENCY_MS} ms added latency per request; node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('(the servers of all test clusters run in this process: their CPU time counts in the wall time, as load on a shared machine does)');
   console.log(`${'links'.padEnd(8)}${'wall time'.padStart(12)}${'min'.padStart(10)}${'max'.padStart(10)}${'requests'.padStart(10)}${'vs N=1'.padStart(9)}`);
   const base = median(times.get(SIZES[0]!)!);
   for (const n of SIZES) {
