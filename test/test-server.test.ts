@@ -378,8 +378,26 @@ test('CRDs: discovery shows them once created, CRUD works with their scope, dele
       scope: 'Namespaced',
       names: { kind: 'Widget', plural: 'widgets', singular: 'widget', shortNames: ['wg'] },
       versions: [
-        { name: 'v1alpha1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object' } } },
-        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } }, subresources: { status: {} } },
+        { name: 'v1alpha1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  required: ['size'],
+                  properties: { size: { type: 'integer' }, port: { type: 'string' }, mode: { type: 'string', enum: ['fast', 'slow'], default: 'fast' } },
+                },
+                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
       ],
     },
   };
@@ -400,6 +418,21 @@ test('CRDs: discovery shows them once created, CRUD works with their scope, dele
   const w = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } } });
   assert.equal(w.status, 201, w.text);
   assert.equal(w.body.metadata.generation, 1);
+  assert.equal(w.body.spec.mode, 'fast', 'schema defaults are applied');
+  // the schema: unknown fields pruned with a warning, refused with fieldValidation=Strict; types, required, enums checked
+  const extra = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 1, colour: 'red' } };
+  let v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets?fieldValidation=Strict', { body: extra });
+  assert.equal(v.status, 400);
+  assert.match(v.body.message, /strict decoding error: unknown field "spec.colour"/);
+  v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: extra });
+  assert.equal(v.status, 201);
+  assert.deepEqual(v.body.spec, { size: 1, mode: 'fast' });
+  v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: { ...extra, metadata: { name: 'w3' }, spec: { size: 1, port: 4143 } } });
+  assert.equal(v.status, 422);
+  assert.match(v.body.message, /spec.port in body must be of type string: "integer"/);
+  v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: { ...extra, metadata: { name: 'w3' }, spec: { mode: 'medium' } } });
+  assert.equal(v.status, 422);
+  assert.deepEqual(v.body.details.causes.map((c: any) => c.field).sort(), ['spec.mode', 'spec.size']);
   const old = await req(east, 'GET', '/apis/example.com/v1alpha1/namespaces/default/widgets/w1');
   assert.equal(old.body.apiVersion, 'example.com/v1alpha1', 'served in every version');
   const list = await req(east, 'GET', '/apis/example.com/v1/widgets');

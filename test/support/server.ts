@@ -63,6 +63,8 @@ export class TestApiServer {
   private stopped = false;
   requests = 0;
   readonly faults: Faults;
+  /** Warnings of the request being dispatched (dispatch is synchronous). */
+  private warnings: string[] = [];
 
   constructor(private readonly opts: ServerOptions) {
     this.store = new ClusterStore(opts.name, opts.caPem);
@@ -346,7 +348,9 @@ export class TestApiServer {
     }
     if (watch) return this.watch(req, res, r, q);
     if (type.virtual) return this.review(res, r, user, body);
+    this.warnings = [];
     const out = this.dispatch(req, r, q, verb, body, user);
+    if (this.warnings.length > 0) res.setHeader('Warning', this.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     const accept = req.headers.accept ?? '';
     if (verb === 'list' || (verb === 'get' && accept.includes('as=Table'))) {
       if (accept.includes('as=Table')) return this.send(res, 200, this.table(r, verb === 'list' ? out.items ?? [] : [out.obj], out.meta));
@@ -369,6 +373,8 @@ export class TestApiServer {
     const s = this.store;
     const dryRun = q.getAll('dryRun').includes('All');
     const fieldManager = q.get('fieldManager') ?? undefined;
+    const fieldValidation = q.get('fieldValidation') ?? undefined;
+    const warnings = this.warnings;
     const view = (o: any) => s.asVersion(type, version, o);
     if (type.namespaced && type.resource !== 'namespaces' && verb !== 'list' && verb !== 'deletecollection' && !namespace) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -401,13 +407,13 @@ export class TestApiServer {
         const obj = this.parseBody(body);
         if (subresource === 'token') return { code: 201, body: this.tokenRequest(type, namespace!, name!, obj) };
         if (subresource) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-        const created = s.create(type, version, namespace, obj, { dryRun, fieldManager });
+        const created = s.create(type, version, namespace, obj, { dryRun, fieldManager, fieldValidation, warnings });
         return { code: 201, body: view(created) };
       }
       case 'update': {
         const obj = this.parseBody(body);
         if (subresource === 'scale') return { code: 200, body: this.setScale(type, version, namespace, name!, obj) };
-        return { code: 200, body: view(s.update(type, version, namespace, name!, obj, { dryRun, fieldManager, subresource })) };
+        return { code: 200, body: view(s.update(type, version, namespace, name!, obj, { dryRun, fieldManager, subresource, fieldValidation, warnings })) };
       }
       case 'patch': {
         const ct = req.headers['content-type'] ?? '';
@@ -425,7 +431,7 @@ export class TestApiServer {
         }
         const force = q.get('force') === 'true';
         const existed = ct.startsWith('application/apply-patch') ? s.objects(type, namespace).some((o) => o.metadata.name === name) : true;
-        const out = view(s.patch(type, version, namespace, name!, ct, body, { dryRun, fieldManager, force, subresource }));
+        const out = view(s.patch(type, version, namespace, name!, ct, body, { dryRun, fieldManager, force, subresource, fieldValidation, warnings }));
         return { code: existed ? 200 : 201, body: out };
       }
       case 'delete': {

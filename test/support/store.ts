@@ -9,6 +9,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { builtinTypes, splitApiVersion, apiVersionOf, type ResourceType } from './types.js';
 import { applyConflicts, applyMerge, clone, fieldsV1, jsonPatch, mergePatch, PatchError, strategicMerge } from './patch.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
+import { applySchema } from './schema.js';
 import type { UserInfo } from './rbac.js';
 
 // ---------------------------------------------------------------- Status errors
@@ -170,6 +171,12 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   subresource?: string;
+  /** Version of the request (custom resources are checked against its schema). */
+  version?: string;
+  /** fieldValidation query parameter: Ignore, Warn (default) or Strict. */
+  fieldValidation?: string;
+  /** Warnings for the client (Warning headers), e.g. pruned unknown fields. */
+  warnings?: string[];
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -430,7 +437,7 @@ export class ClusterStore {
 
   create(t: ResourceType, version: string, ns: string | undefined, body: any, opts: WriteOptions = {}): any {
     this.requireNamespace(t, ns);
-    const obj = this.checkBody(t, version, ns, body);
+    let obj = this.checkBody(t, version, ns, body);
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomBytes(3).toString('hex').slice(0, 5);
     validateMeta(t, obj);
     validateKind(t, obj);
@@ -438,6 +445,7 @@ export class ClusterStore {
       throw new ApiError(409, 'AlreadyExists', `${qualified(t)} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, group: t.group || undefined, kind: t.resource });
     }
     if (t.subresources.includes('status')) obj.status = defaultStatus(t);
+    if (t.custom) obj = { ...this.checkSchema(t, version, obj, opts), metadata: obj.metadata };
     this.prepare(t, obj, undefined);
     if (opts.fieldManager) this.addManagedFields(obj, opts.fieldManager, 'Update', obj);
     if (opts.dryRun) return obj;
@@ -452,7 +460,23 @@ export class ClusterStore {
     if (!old) throw notFound(t, name);
     const obj = this.checkBody(t, version, ns, body);
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-    return this.replaceWith(t, old, obj, opts);
+    return this.replaceWith(t, old, obj, { ...opts, version });
+  }
+
+  /** Defaulting, pruning (or Strict refusal) and validation from the CRD's schema. */
+  private checkSchema(t: ResourceType, version: string, obj: any, opts: WriteOptions): any {
+    const schema = t.schemas?.[version];
+    if (!schema) return obj;
+    const r = applySchema(schema, obj);
+    const name = obj.metadata?.name ?? '';
+    if (r.errors.length > 0) throw invalid(t, name, r.errors);
+    if (r.unknown.length > 0) {
+      const mode = opts.fieldValidation ?? 'Warn';
+      const list = r.unknown.map((u) => `unknown field "${u.replace(/^\./, '')}"`);
+      if (mode === 'Strict') throw badRequest(`${t.kind} in version "${version}" cannot be handled as a ${t.kind}: strict decoding error: ${list.join(', ')}`);
+      if (mode === 'Warn') opts.warnings?.push(...list);
+    }
+    return r.object;
   }
 
   private replaceWith(t: ResourceType, old: any, obj: any, opts: WriteOptions): any {
@@ -476,6 +500,7 @@ export class ClusterStore {
       return this.commit(t, old, next, opts);
     }
     if (t.subresources.includes('status')) obj.status = clone(old.status);
+    if (t.custom) obj = { ...this.checkSchema(t, opts.version ?? t.versions[0]!, obj, opts), metadata: obj.metadata };
     this.checkImmutable(t, old, obj);
     if (old.metadata.generation !== undefined) obj.metadata.generation = old.metadata.generation + (specChanged(old, obj) ? 1 : 0);
     this.prepare(t, obj, old);
@@ -553,7 +578,7 @@ export class ClusterStore {
     if (!patchedRv && next.metadata) next.metadata.resourceVersion = old.metadata.resourceVersion;
     const obj = this.checkBody(t, version, ns, next);
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-    return this.replaceWith(t, old, obj, opts);
+    return this.replaceWith(t, old, obj, { ...opts, version });
   }
 
   private serverSideApply(t: ResourceType, version: string, ns: string | undefined, name: string, old: any, body: string, opts: WriteOptions & { force?: boolean }): any {
@@ -571,7 +596,7 @@ export class ClusterStore {
     const key = `${t.group}/${t.resource}/${this.key(t.namespaced ? ns : undefined, name)}`;
     if (!old) {
       const obj = { ...clone(applied), metadata: { ...(applied.metadata ?? {}), name } };
-      const created = this.create(t, version, ns, obj, { dryRun: opts.dryRun });
+      const created = this.create(t, version, ns, obj, { dryRun: opts.dryRun, fieldValidation: opts.fieldValidation, warnings: opts.warnings });
       if (opts.dryRun) return created;
       this.applied.set(key, new Map([[manager, clone(applied)]]));
       const stored = this.raw(t, ns, name);
@@ -598,7 +623,7 @@ export class ClusterStore {
     next.metadata = { ...next.metadata, name, resourceVersion: applied.metadata?.resourceVersion ?? old.metadata.resourceVersion };
     const obj = this.checkBody(t, version, ns, next);
     const statusOnly = opts.subresource === 'status';
-    const result = this.replaceWith(t, old, obj, { dryRun: opts.dryRun, subresource: statusOnly ? 'status' : undefined });
+    const result = this.replaceWith(t, old, obj, { dryRun: opts.dryRun, subresource: statusOnly ? 'status' : undefined, version, fieldValidation: opts.fieldValidation, warnings: opts.warnings });
     if (!opts.dryRun) {
       managers.set(manager, clone(applied));
       this.applied.set(key, managers);
@@ -799,6 +824,7 @@ export class ClusterStore {
       subresources: [...(storage.subresources?.status ? ['status'] : []), ...(storage.subresources?.scale ? ['scale'] : [])],
       custom: true,
       printerColumns: storage.additionalPrinterColumns,
+      schemas: Object.fromEntries((s.versions ?? []).map((v: any) => [v.name, v.schema?.openAPIV3Schema])),
     };
     this.addType(t);
     const conditions = [

@@ -20,6 +20,8 @@ export interface ResourceType {
   /** Defined by a CRD (items in lists keep apiVersion/kind). */
   custom?: boolean;
   /** additionalPrinterColumns of a CRD version (for tables). */
+  /** openAPIV3Schema per served version (CRDs). */
+  schemas?: Record<string, any>;
   printerColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string; priority?: number }>;
 }
 
