@@ -11,3 +11,34 @@ test('the demo runs every step, printing each command as typed', async () => {
   assert.match(out, /^\$ mc --context east link /m);
   assert.match(out, /^# demo finished in/m);
 });
+
+test('without kubectl, the demo stand-in applies multi-document files and prints tables', async () => {
+  const { startTestClusters } = await import('./support/index.js');
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const lite = fileURLToPath(new URL('./support/kubectl-lite.js', import.meta.url));
+  const env = await startTestClusters(['east']);
+  const run = (args: string[], input = '') =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const c = spawn(process.execPath, [lite, '--kubeconfig', env.kubeconfigPath, ...args]);
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.stderr.on('data', (d) => (out += d));
+      c.on('close', (code) => resolve({ code: code ?? -1, out }));
+      c.stdin.on('error', () => {});
+      c.stdin.end(input);
+    });
+  try {
+    const docs = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: lite}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: lite}\ndata: {a: "1"}\n';
+    let r = await run(['--context', 'east', 'apply', '-f', '-'], docs);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out, 'namespace/lite created\nconfigmap/c created\n');
+    r = await run(['--context', 'east', 'apply', '-f', '-'], docs);
+    assert.equal(r.out, 'namespace/lite unchanged\nconfigmap/c unchanged\n');
+    r = await run(['get', 'cm', '-n', 'lite']);
+    assert.match(r.out, /^NAME\s+DATA\s+AGE\n/);
+    assert.match(r.out, /\nc\s+1\s+\d+s\n/);
+  } finally {
+    await env.stop();
+  }
+});

@@ -20,6 +20,7 @@ import { startTestClusters, type TestCluster, type TestEnv } from './index.js';
 import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './linkerd-sim.js';
 
 const MC_BIN = fileURLToPath(new URL('../../../bin/mc.js', import.meta.url));
+const KUBECTL_LITE = fileURLToPath(new URL('./kubectl-lite.js', import.meta.url));
 
 export interface ShResult {
   code: number;
@@ -197,8 +198,18 @@ export async function runDemo(out: (s: string) => void = (s) => process.stdout.w
   mkdirSync(binDir);
   writeFileSync(join(binDir, 'mc'), `#!/bin/sh\nexec "${process.execPath}" "${MC_BIN}" "$@"\n`);
   chmodSync(join(binDir, 'mc'), 0o755);
+  // no kubectl (or MC_DEMO_KUBECTL_LITE=1): a small stand-in that can `apply -f` and `get`
+  const lite = process.env.MC_DEMO_KUBECTL_LITE === '1' || !hasKubectl();
+  if (lite) {
+    writeFileSync(join(binDir, 'kubectl'), `#!/bin/sh\nexec "${process.execPath}" "${KUBECTL_LITE}" "$@"\n`);
+    chmodSync(join(binDir, 'kubectl'), 0o755);
+  }
   const env = await startTestClusters(['east', 'west']);
   const ctx = makeContext(env, dir, binDir, out);
+  if (lite) {
+    ctx.hasKubectl = true;
+    out('# kubectl is not installed: `kubectl` below is a small stand-in (test/support/kubectl-lite.ts) that applies with server-side apply\n');
+  }
   out(`# Two test clusters: east (${ctx.east.server}) and west (${ctx.west.server})\n`);
   out(`# export KUBECONFIG=${env.kubeconfigPath}\n\n`);
   let failed = 0;
