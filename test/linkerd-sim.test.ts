@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { linkerdSettings } from '../src/render/linkerd-config.js';
 import { createCa } from './support/pki.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, startServiceMirrorSimulation, type LinkerdCerts } from './support/linkerd-sim.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, settleWorkloads, startServiceMirrorSimulation, type LinkerdCerts } from './support/linkerd-sim.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
@@ -182,4 +182,18 @@ test('the simulation runs on its own until stopped', async () => {
   await new Promise((r) => setTimeout(r, 60));
   sim.stop();
   await sim.syncOnce();
+});
+
+test('settleWorkloads: Deployments applied over HTTP get ready Pods, Services get Endpoints', () => {
+  east.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'settle' } });
+  east.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gw', namespace: 'settle' }, spec: { replicas: 2, selector: { matchLabels: { app: 'gw' } }, template: { metadata: { labels: { app: 'gw' }, annotations: { 'linkerd.io/inject': 'enabled' } }, spec: { containers: [{ name: 'gw', image: 'x' }] } } } });
+  east.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'gw', namespace: 'settle' }, spec: { selector: { app: 'gw' }, ports: [{ name: 'mc-gateway', port: 4143 }] } });
+  settleWorkloads(east, 'settle');
+  assert.equal(east.get('apps/v1', 'Deployment', 'settle', 'gw').status.availableReplicas, 2);
+  const pods = east.list('v1', 'Pod', 'settle');
+  assert.equal(pods.length, 2);
+  assert.ok(pods.every((p) => p.spec.containers[0].name === 'linkerd-proxy'), 'meshed: the template asks for injection');
+  assert.equal(east.get('v1', 'Endpoints', 'settle', 'gw').subsets[0].addresses.length, 2);
+  settleWorkloads(east, 'settle');
+  assert.equal(east.list('v1', 'Pod', 'settle').length, 2, 'idempotent');
 });

@@ -83,7 +83,11 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
     labels['linkerd.io/proxy-deployment'] = name;
     labels['linkerd.io/workload-ns'] = namespace;
   }
-  const existing = cluster.list('v1', 'Pod', namespace).filter((p) => p.metadata.labels?.['pod-template-hash'] === podHash && p.metadata.name.startsWith(`${name}-`));
+  const owned = cluster.list('v1', 'Pod', namespace).filter((p) => p.metadata.ownerReferences?.some((o: any) => o.uid === d.metadata.uid));
+  // a new template replaces the Pods of the old one, as a finished rollout does
+  for (const p of owned) if (p.metadata.labels?.['pod-template-hash'] !== podHash) cluster.remove('v1', 'Pod', namespace, p.metadata.name);
+  const existing = owned.filter((p) => p.metadata.labels?.['pod-template-hash'] === podHash);
+  for (const p of existing.slice(replicas)) cluster.remove('v1', 'Pod', namespace, p.metadata.name);
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   for (let i = existing.length; i < replicas; i++) {
     const containers = [...(tmpl.spec?.containers ?? [])];
@@ -155,6 +159,20 @@ export function syncEndpoints(cluster: TestCluster, namespace: string, service: 
     endpoints: addresses.map((a) => ({ addresses: [a.ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: a.nodeName, targetRef: a.targetRef })),
     ports,
   });
+}
+
+/**
+ * What the deployment and endpoints controllers and the kubelet would do for
+ * objects applied over HTTP (e.g. `mc install | kubectl apply -f -`): every
+ * Deployment of the namespace (or of all namespaces) gets ready Pods, every
+ * Service with a selector gets Endpoints/EndpointSlices.
+ */
+export function settleWorkloads(cluster: TestCluster, namespace?: string, options: ReadyOptions = {}): void {
+  const namespaces = namespace ? [namespace] : cluster.list('v1', 'Namespace').map((n) => n.metadata.name as string);
+  for (const ns of namespaces) {
+    markDeploymentsReady(cluster, ns, options);
+    for (const svc of cluster.list('v1', 'Service', ns)) if (svc.spec?.selector) syncEndpoints(cluster, ns, svc.metadata.name);
+  }
 }
 
 // ------------------------------------------------------------------ control plane
