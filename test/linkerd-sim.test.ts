@@ -197,3 +197,47 @@ test('settleWorkloads: Deployments applied over HTTP get ready Pods, Services ge
   settleWorkloads(east, 'settle');
   assert.equal(east.list('v1', 'Pod', 'settle').length, 2, 'idempotent');
 });
+
+test('federated services: NAME-federated with remote-discovery and local-discovery members', async () => {
+  east.put({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'remote' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'remote' }, subjects: [{ kind: 'ServiceAccount', name: 'remote', namespace: 'linkerd-multicluster' }] });
+  west.put({
+    apiVersion: 'multicluster.linkerd.io/v1alpha3',
+    kind: 'Link',
+    metadata: { name: 'east', namespace: 'linkerd-multicluster' },
+    spec: {
+      targetClusterName: 'east',
+      clusterCredentialsSecret: 'cluster-credentials-east',
+      gatewayAddress: '203.0.113.7',
+      gatewayPort: '4143',
+      selector: { matchLabels: { [MirrorLabels.exported]: 'true' } },
+      federatedServiceSelector: { matchLabels: { 'mirror.linkerd.io/federated': 'member' } },
+    },
+  });
+  for (const c of [east, west]) {
+    const svc = c.get('v1', 'Service', 'test', 'podinfo');
+    svc.metadata.labels = { app: 'podinfo', 'mirror.linkerd.io/federated': 'member' };
+    c.put(svc);
+  }
+  const sim = startServiceMirrorSimulation(env, 'west', { intervalMs: 0 });
+  try {
+    await sim.syncOnce();
+    assert.deepEqual([...sim.errors], []);
+    const fed = west.get('v1', 'Service', 'test', 'podinfo-federated');
+    assert.ok(fed, 'podinfo-federated exists');
+    assert.equal(fed.metadata.labels[MirrorLabels.mirroredService], 'true');
+    assert.equal(fed.metadata.annotations['multicluster.linkerd.io/remote-discovery'], 'podinfo@east');
+    assert.equal(fed.metadata.annotations['multicluster.linkerd.io/local-discovery'], 'podinfo');
+    assert.equal(west.get('v1', 'Endpoints', 'test', 'podinfo-federated'), undefined, 'no endpoints for a federated service');
+    assert.equal(west.get('v1', 'Service', 'test', 'podinfo-east'), undefined, 'federation alone does not mirror');
+    // east leaves the federation, and so does west: the federated service goes
+    for (const c of [east, west]) {
+      const svc = c.get('v1', 'Service', 'test', 'podinfo');
+      svc.metadata.labels = { app: 'podinfo' };
+      c.put(svc);
+    }
+    await sim.syncOnce();
+    assert.equal(west.get('v1', 'Service', 'test', 'podinfo-federated'), undefined);
+  } finally {
+    sim.stop();
+  }
+});

@@ -40,6 +40,11 @@ export const MirrorLabels = {
   probePeriod: `${MIRROR}/probe-period`,
 } as const;
 
+/** Federation (upstream: multicluster.linkerd.io annotations on NAME-federated Services). */
+const FEDERATED = `${MIRROR}/federated`;
+const REMOTE_DISCOVERY_ANN = 'multicluster.linkerd.io/remote-discovery';
+const LOCAL_DISCOVERY_ANN = 'multicluster.linkerd.io/local-discovery';
+
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 const fromB64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'base64').toString('utf8'));
 
@@ -564,7 +569,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
 
-  const reconcileLink = async (link: any): Promise<void> => {
+  const reconcileLink = async (link: any): Promise<any[]> => {
     const ns: string = link.metadata.namespace;
     const spec = link.spec ?? {};
     const target: string = spec.targetClusterName;
@@ -598,6 +603,8 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     const domain: string = spec.targetClusterDomain ?? 'cluster.local';
     const exported = selectorMatcher(spec.selector);
     const remoteDiscovery = selectorMatcher(spec.remoteDiscoverySelector);
+    const federated = selectorMatcher(spec.federatedServiceSelector);
+    const members = services.filter((svc) => federated(svc.metadata.labels) && svc.spec?.clusterIP !== 'None' && local.get('v1', 'Namespace', undefined, svc.metadata.namespace));
     const baseLabels = { [MirrorLabels.mirroredService]: 'true', [MirrorLabels.clusterName]: target };
 
     const wanted = new Set<string>();
@@ -658,21 +665,79 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
         subsets: [{ addresses: gatewayIps, ports: [{ name: 'mc-probe', port: probePort, protocol: 'TCP' }] }],
       });
     }
+    return members;
+  };
+
+  /** NAME-federated Services: members of every Link (remote-discovery) and of this cluster (local-discovery). */
+  const reconcileFederated = (remote: Map<string, { svc: any; targets: Set<string> }>, keepTargets: Set<string>): void => {
+    const desired = new Map<string, { svc: any; remote: string[]; local?: string }>();
+    for (const [key, m] of remote) desired.set(key, { svc: m.svc, remote: [...m.targets].map((t) => `${m.svc.metadata.name}@${t}`) });
+    for (const svc of local.list('v1', 'Service')) {
+      if (svc.metadata.labels?.[FEDERATED] !== 'member' || svc.metadata.labels?.[MirrorLabels.mirroredService]) continue;
+      const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
+      const d = desired.get(key) ?? { svc, remote: [] };
+      d.local = svc.metadata.name;
+      desired.set(key, d);
+    }
+    // members of Links that could not be read this round stay as they were
+    for (const svc of local.list('v1', 'Service')) {
+      const ann = svc.metadata.annotations?.[REMOTE_DISCOVERY_ANN];
+      if (!ann || !svc.metadata.name.endsWith('-federated')) continue;
+      const base = svc.metadata.name.slice(0, -'-federated'.length);
+      for (const id of String(ann).split(',').filter(Boolean)) {
+        const target = id.slice(id.indexOf('@') + 1);
+        if (!keepTargets.has(target)) continue;
+        const key = `${svc.metadata.namespace}/${base}`;
+        const d = desired.get(key) ?? { svc: { metadata: { name: base, namespace: svc.metadata.namespace, labels: {}, annotations: {} }, spec: svc.spec }, remote: [] };
+        if (!d.remote.includes(id)) d.remote.push(id);
+        desired.set(key, d);
+      }
+    }
+    const names = new Set<string>();
+    for (const [, d] of desired) {
+      const name = `${d.svc.metadata.name}-federated`;
+      const ns = d.svc.metadata.namespace;
+      names.add(`${ns}/${name}`);
+      const labels = Object.fromEntries(Object.entries((d.svc.metadata.labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith(`${MIRROR}/`)));
+      labels[MirrorLabels.mirroredService] = 'true';
+      const annotations: Record<string, string> = Object.fromEntries(
+        Object.entries((d.svc.metadata.annotations ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith('multicluster.linkerd.io/') && k !== 'service.kubernetes.io/topology-mode'),
+      );
+      if (d.remote.length > 0) annotations[REMOTE_DISCOVERY_ANN] = d.remote.sort().join(',');
+      if (d.local) annotations[LOCAL_DISCOVERY_ANN] = d.local;
+      const ports = (d.svc.spec?.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP', port: p.port, targetPort: p.targetPort ?? p.port }));
+      putIfChanged(local, { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels, annotations }, spec: { ports } });
+    }
+    for (const svc of local.list('v1', 'Service')) {
+      const a = svc.metadata.annotations ?? {};
+      if (svc.metadata.labels?.[MirrorLabels.mirroredService] !== 'true' || !(a[REMOTE_DISCOVERY_ANN] || a[LOCAL_DISCOVERY_ANN])) continue;
+      if (!names.has(`${svc.metadata.namespace}/${svc.metadata.name}`)) local.remove('v1', 'Service', svc.metadata.namespace, svc.metadata.name);
+    }
   };
 
   const round = async (): Promise<void> => {
     const links = listLinks(local);
     const targets = new Set<string>();
+    const failedTargets = new Set<string>();
+    const federatedMembers = new Map<string, { svc: any; targets: Set<string> }>();
     for (const link of links) {
       const key = `${link.metadata.namespace}/${link.metadata.name}`;
-      if (link.spec?.targetClusterName) targets.add(link.spec.targetClusterName);
+      const target: string = link.spec?.targetClusterName;
+      if (target) targets.add(target);
       try {
-        await reconcileLink(link);
+        for (const svc of await reconcileLink(link)) {
+          const k = `${svc.metadata.namespace}/${svc.metadata.name}`;
+          const m = federatedMembers.get(k) ?? { svc, targets: new Set<string>() };
+          m.targets.add(target);
+          federatedMembers.set(k, m);
+        }
         errors.delete(key);
       } catch (err) {
         errors.set(key, (err as Error).message);
+        if (target) failedTargets.add(target);
       }
     }
+    reconcileFederated(federatedMembers, failedTargets);
     for (const k of [...errors.keys()]) if (!links.some((l) => `${l.metadata.namespace}/${l.metadata.name}` === k)) errors.delete(k);
     // a removed Link takes its mirrors with it (upstream: ClusterUnregistered)
     for (const svc of local.list('v1', 'Service')) {
