@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { collect, examples, globalOptions, printResult, say } from '../../cli-kit.js';
 import { UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
-import { isDnsName, isoSeconds } from '../../certs/common.js';
+import { isDnsName, isoSeconds } from '../../certs/names.js';
 
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

@@ -5,7 +5,7 @@ import { examples, printResult, say } from '../../cli-kit.js';
 import { McError } from '../../errors.js';
 import type { InspectedCertificate, InspectReport } from '../../certs/inspect.js';
 import { jsonOutput } from './shared.js';
-import { isoSeconds } from '../../certs/common.js';
+import { isoSeconds } from '../../certs/names.js';
 
 interface Flags {
   output?: string;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { examples, globalOptions, printResult, say } from '../../cli-kit.js';
 import { McError, UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
-import { isDnsName, isoSeconds } from '../../certs/common.js';
+import { isDnsName, isoSeconds } from '../../certs/names.js';
 
 interface Flags {
   caCert: string;

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { outputFormat } from '../../cli-kit.js';
 import { formatDuration, parseGoDuration } from '../../certs/duration.js';
 import type { CertificateInfo } from '../../certs/inspect.js';
-import { isoSeconds } from '../../certs/common.js';
+import { isoSeconds } from '../../certs/names.js';
 
 /** A positive Go-style duration flag, in ms. */
 export function lifetimeFlag(flag: string, value: string): number {

@@ -1,0 +1,23 @@
+/** Names and formats for certificates: pure, no imports (command files load this eagerly). */
+
+export const ANCHOR_CN_PREFIX = 'root.linkerd.';
+
+/** CN of the trust anchor for a trust domain. */
+export function anchorCommonName(trustDomain: string): string {
+  return `${ANCHOR_CN_PREFIX}${trustDomain}`;
+}
+
+/** CN (and DNS SAN) of an issuer: identity.<control-plane namespace>.<trust domain>. */
+export function issuerCommonName(trustDomain: string, linkerdNamespace = 'linkerd'): string {
+  return `identity.${linkerdNamespace}.${trustDomain}`;
+}
+
+/** A DNS name (trust domains: "cluster.local", "example.org"). */
+export function isDnsName(s: string): boolean {
+  return s.length <= 253 && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/.test(s);
+}
+
+/** ISO 8601 in UTC without milliseconds (certificates have none): 2036-11-23T03:26:22Z. */
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
