@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -283,25 +283,4 @@ test('schema: every built-in document is valid for its Kubernetes kind; the Link
   const crd = get(variants[0]!, 'CustomResourceDefinition//links.multicluster.linkerd.io');
   assert.deepEqual(crd.spec.versions.map((v: { name: string; storage: boolean }) => [v.name, v.storage]), [['v1alpha1', false], ['v1alpha2', false], ['v1alpha3', true]]);
   assert.equal(crd.spec.names.kind, 'Link');
-});
-
-test('template cache: the first run precompiles and caches, later runs (and a corrupt cache) give the same output', async () => {
-  const cache = mkdtempSync(join(tmpdir(), 'mc-cache-'));
-  const run = () => runMc(['install', '--ignore-cluster', '--set', 'commonLabels.x=y'], { env: { MC_CACHE_DIR: cache } });
-  const cold = await run();
-  assert.equal(cold.code, 0, cold.stderr);
-  const files = readdirSync(cache).filter((f) => f.endsWith('.mjs'));
-  assert.equal(files.length, 1, 'one precompiled module for the chart');
-  const warm = await run();
-  assert.equal(warm.stdout, cold.stdout);
-  writeFileSync(join(cache, files[0]!), 'export default {"namespace.yaml.hbs": {not a template');
-  const corrupt = await run();
-  assert.equal(corrupt.code, 0, corrupt.stderr);
-  assert.equal(corrupt.stdout, cold.stdout);
-  // A cache directory that cannot be created (its parent is a file): rendering goes on.
-  const unwritable = await runMc(['install', '--ignore-cluster', '--set', 'commonLabels.x=y'], { env: { MC_CACHE_DIR: join(cache, files[0]!, 'sub') } });
-  assert.equal(unwritable.stdout, cold.stdout);
-  // fs.mkdirSync's recursive mode can spin forever under /proc; the cache must not.
-  const proc = await runMc(['install', '--ignore-cluster', '--set', 'commonLabels.x=y'], { env: { MC_CACHE_DIR: '/proc/mc-cannot-write-here/x' } });
-  assert.equal(proc.stdout, cold.stdout);
 });

@@ -3,12 +3,14 @@
  * schema hints), `values.yaml` (defaults, the keys users know from Helm),
  * optionally `values-ha.yaml`, `_*.hbs` partials and the `*.yaml.hbs`
  * templates. Rendering gives parsed documents; nothing is printed here.
+ * `npm run build` precompiles each chart's templates into
+ * dist/templates/<chart>.js (see template.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import { buildSchema, validateLayer, type SchemaHints, type ValuesSchema } from './schema.js';
-import { compileTemplates } from './template.js';
+import { compileTemplates, type Template } from './template.js';
 import { coalesce, mergeMaps, parseValuesFile, userOverrides, type ValueOptions, type Values } from './values.js';
 
 export interface KubeDoc {
@@ -41,10 +43,15 @@ export interface Chart {
   schema: ValuesSchema;
   /** Render with final values; `context` adds top-level template data besides Values and Release. */
   render(values: Values, release: { namespace: string }, context?: Record<string, unknown>): Promise<RenderedDoc[]>;
+  /** Where the templates came from: the build's precompiled module, or compiled in memory (it was missing or stale). */
+  templatesFrom(): Promise<'precompiled' | 'compiled'>;
 }
 
 /** templates/ of the installed package (…/dist/src/render → …/templates). */
 export const TEMPLATES_DIR = new URL('../../../templates/', import.meta.url);
+
+/** Precompiled templates made by `npm run build` (…/dist/src/render → …/dist/templates/<chart>.js). */
+export const PRECOMPILED_DIR = new URL('../../templates/', import.meta.url);
 
 const cache = new Map<string, Chart>();
 
@@ -52,9 +59,32 @@ function read(dir: URL, file: string): string {
   return readFileSync(new URL(file, dir), 'utf8');
 }
 
-/** Load templates/<name>/ (once per process). */
-export function loadChart(name: string, root: URL = TEMPLATES_DIR): Chart {
-  const key = `${root.href}${name}`;
+/** A chart's templates (the ones chart.yaml lists, by file name) and partials (`_name.hbs`, by name). */
+export interface TemplateSources {
+  templates: Record<string, string>;
+  partials: Record<string, string>;
+}
+
+function readSources(dir: URL, meta: ChartFile, files: string[]): TemplateSources {
+  return {
+    templates: Object.fromEntries(meta.templates.map((t) => [t, read(dir, t)])),
+    partials: Object.fromEntries(files.filter((f) => f.startsWith('_') && f.endsWith('.hbs')).map((f) => [f.slice(1, -4), read(dir, f)])),
+  };
+}
+
+/** The template sources of templates/<name>/, as loadChart reads them (the build precompiles these). */
+export function chartTemplateSources(name: string, root: URL = TEMPLATES_DIR): TemplateSources {
+  const dir = new URL(`${name}/`, root);
+  return readSources(dir, yaml.load(read(dir, 'chart.yaml')) as ChartFile, readdirSync(dir));
+}
+
+/**
+ * Load templates/<name>/ (once per process). Templates come from
+ * `precompiled`/<name>.js when it was built from the same sources
+ * (null: always compile in memory).
+ */
+export function loadChart(name: string, root: URL = TEMPLATES_DIR, precompiled: URL | null = PRECOMPILED_DIR): Chart {
+  const key = `${root.href}\0${precompiled?.href ?? ''}\0${name}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const dir = new URL(`${name}/`, root);
@@ -64,12 +94,12 @@ export function loadChart(name: string, root: URL = TEMPLATES_DIR): Chart {
   const files = readdirSync(dir);
   if (files.includes('values-ha.yaml')) haValues = parseValuesFile(read(dir, 'values-ha.yaml'), `${name}/values-ha.yaml`);
   const schema = buildSchema(defaults, meta);
-  let compiled: Promise<Record<string, (ctx: unknown) => string>> | undefined;
+  let compiled: ReturnType<typeof compileTemplates> | undefined;
   const compile = () => {
-    compiled ??= compileTemplates(
-      Object.fromEntries(meta.templates.map((t) => [t, read(dir, t)])),
-      Object.fromEntries(files.filter((f) => f.startsWith('_') && f.endsWith('.hbs')).map((f) => [f.slice(1, -4), read(dir, f)])),
-    );
+    if (!compiled) {
+      const { templates, partials } = readSources(dir, meta, files);
+      compiled = compileTemplates(templates, partials, precompiled ? new URL(`${name}.js`, precompiled) : undefined);
+    }
     return compiled;
   };
   const chart: Chart = {
@@ -77,8 +107,11 @@ export function loadChart(name: string, root: URL = TEMPLATES_DIR): Chart {
     defaults,
     haValues,
     schema,
+    async templatesFrom() {
+      return (await compile()).from;
+    },
     async render(values, release, context = {}) {
-      const templates = await compile();
+      const templates: Record<string, Template> = (await compile()).templates;
       const ctx = { ...context, Values: values, Release: { Namespace: release.namespace, Service: 'CLI' } };
       const docs: RenderedDoc[] = [];
       for (const t of meta.templates) {

@@ -15,18 +15,10 @@
  *   {{#when v}}…{{else}}…{{/when}}   Helm's `if`: empty maps, lists, "" and 0 are false
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
 
 type HB = typeof import('handlebars');
-type Template = (ctx: unknown) => string;
-
-/** Bumped when helpers change in a way that precompiled templates depend on. */
-const HANDLEBARS_CACHE_VERSION = 'hb-4.7-v1';
+export type Template = (ctx: unknown) => string;
 
 /** Helm/Go template truthiness. */
 export function truthy(v: unknown): boolean {
@@ -79,12 +71,12 @@ function registerHelpers(hb: HB): void {
 }
 
 /**
- * Handlebars' runtime (a fraction of the full library) is enough when the
- * templates were precompiled on an earlier run: precompiled specs are cached
- * as an ES module under $MC_CACHE_DIR (default $XDG_CACHE_HOME/mc or
- * ~/.cache/mc), keyed by a hash of the template texts and the Handlebars
- * version. A miss compiles with the full library (once per run) and writes
- * the cache; any cache problem just means compiling again.
+ * `npm run build` precompiles every chart's templates into an ES module
+ * (dist/templates/<chart>.js, written by precompile-templates.ts), so a run
+ * loads only Handlebars' runtime. The module carries a hash of the sources it
+ * was made from; when it is missing, from other sources (a template edited
+ * without rebuilding) or unusable, the templates are compiled in memory with
+ * the full library. Nothing is written at run time.
  */
 let runtime: Promise<HB> | undefined;
 let full: Promise<HB> | undefined;
@@ -108,83 +100,83 @@ async function runtimeHandlebars(): Promise<HB> {
   return withHelpers(await runtime);
 }
 
-function handlebarsVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('handlebars/package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
+/** Compiler options, the same at build time and in memory (a fresh object each time: Handlebars adds to it). */
+const compileOptions = () => ({ noEscape: true, preventIndent: true });
 
-function cacheDir(): string {
-  if (process.env.MC_CACHE_DIR) return process.env.MC_CACHE_DIR;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mc');
-}
+/** Bump when the generated module's shape or the compiler options change. */
+const FORMAT = 'mc-precompiled-v1';
 
-type Spec = { [k: string]: unknown };
-
-async function loadCached(file: string): Promise<Record<string, Spec> | undefined> {
-  try {
-    if (!existsSync(file)) return undefined;
-    return ((await import(pathToFileURL(file).href)) as { default: Record<string, Spec> }).default;
-  } catch {
-    return undefined;
-  }
-}
-
-/** mkdir -p without fs' recursive mode (which can loop forever on special file systems such as /proc). */
-function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  let cur = dir;
-  while (!existsSync(cur) && missing.length < 64) {
-    missing.push(cur);
-    const up = dirname(cur);
-    if (up === cur) break;
-    cur = up;
-  }
-  for (const d of missing.reverse()) mkdirSync(d);
-}
-
-function writeCache(file: string, specs: Record<string, string>): void {
-  try {
-    makeDirs(dirname(file));
-    const body = `export default {\n${Object.entries(specs)
-      .map(([k, v]) => `${JSON.stringify(k)}: ${v}`)
-      .join(',\n')}\n};\n`;
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, body);
-    renameSync(tmp, file);
-  } catch {
-    // An unwritable cache only costs speed.
-  }
-}
-
-/** Compile a set of templates and partials; precompiled specs come from the cache when they can. */
-export async function compileTemplates(sources: Record<string, string>, partials: Record<string, string> = {}): Promise<Record<string, Template>> {
-  const all: Record<string, string> = { ...Object.fromEntries(Object.entries(partials).map(([k, v]) => [`partial:${k}`, v])), ...sources };
+/** Identifies a set of template sources (names and texts) for a precompiled module. */
+export function sourcesHash(sources: Record<string, string>, partials: Record<string, string>): string {
   const hash = createHash('sha256');
-  hash.update(`${HANDLEBARS_CACHE_VERSION}/${handlebarsVersion()}`);
-  for (const [k, v] of Object.entries(all)) hash.update(`${k}\0${v}\0`);
-  const file = join(cacheDir(), `templates-${hash.digest('hex').slice(0, 24)}.mjs`);
-  const options = { noEscape: true, preventIndent: true };
+  hash.update(`${FORMAT}\0${JSON.stringify(compileOptions())}\0`);
+  for (const [k, v] of Object.entries(sources)) hash.update(`t\0${k}\0${v}\0`);
+  for (const [k, v] of Object.entries(partials)) hash.update(`p\0${k}\0${v}\0`);
+  return hash.digest('hex');
+}
 
-  const cached = await loadCached(file);
-  if (cached && Object.keys(all).every((k) => k in cached)) {
-    try {
-      const hb = await runtimeHandlebars();
-      for (const k of Object.keys(partials)) hb.registerPartial(k, hb.template(cached[`partial:${k}`] as never));
-      return Object.fromEntries(Object.keys(sources).map((k) => [k, hb.template(cached[k] as never) as unknown as Template]));
-    } catch {
-      // A spec from another compiler revision: compile afresh below.
+type Spec = Record<string, unknown>;
+
+/** What precompile-templates.ts writes, as an ES module. */
+export interface PrecompiledModule {
+  hash: string;
+  /** Handlebars version of the compiler. */
+  handlebars: string;
+  templates: Record<string, Spec>;
+  partials: Record<string, Spec>;
+}
+
+/** The text of a precompiled module for these sources (build time: loads the full Handlebars). */
+export async function precompileModule(sources: Record<string, string>, partials: Record<string, string>): Promise<string> {
+  const hb = await fullHandlebars();
+  const specs = (m: Record<string, string>) =>
+    `{\n${Object.entries(m)
+      .map(([k, v]) => `  ${JSON.stringify(k)}: ${hb.precompile(v, compileOptions()) as unknown as string}`)
+      .join(',\n')}\n}`;
+  return [
+    '// Generated by `npm run build` (src/render/precompile-templates.ts) from templates/: do not edit.',
+    `export const hash = ${JSON.stringify(sourcesHash(sources, partials))};`,
+    `export const handlebars = ${JSON.stringify(hb.VERSION)};`,
+    `export const templates = ${specs(sources)};`,
+    `export const partials = ${specs(partials)};`,
+    '',
+  ].join('\n');
+}
+
+async function loadPrecompiled(url: URL): Promise<PrecompiledModule | undefined> {
+  try {
+    return (await import(url.href)) as PrecompiledModule;
+  } catch {
+    return undefined; // missing (not built) or unreadable
+  }
+}
+
+export interface CompiledTemplates {
+  templates: Record<string, Template>;
+  /** "precompiled": from the build's module with Handlebars' runtime; "compiled": in memory with the full library. */
+  from: 'precompiled' | 'compiled';
+}
+
+/**
+ * Templates and partials ready to render: from the precompiled module at
+ * `precompiled` when it was made from exactly these sources, else compiled
+ * in memory.
+ */
+export async function compileTemplates(sources: Record<string, string>, partials: Record<string, string> = {}, precompiled?: URL): Promise<CompiledTemplates> {
+  if (precompiled) {
+    const [mod, hb] = await Promise.all([loadPrecompiled(precompiled), runtimeHandlebars()]);
+    if (mod && mod.hash === sourcesHash(sources, partials) && mod.handlebars === hb.VERSION) {
+      try {
+        for (const k of Object.keys(partials)) hb.registerPartial(k, hb.template(mod.partials[k] as never));
+        const templates = Object.fromEntries(Object.keys(sources).map((k) => [k, hb.template(mod.templates[k] as never) as unknown as Template]));
+        return { templates, from: 'precompiled' };
+      } catch {
+        // A spec this runtime cannot use: compile below.
+      }
     }
   }
-
   const hb = await fullHandlebars();
-  const specs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) specs[k] = hb.precompile(v, options) as unknown as string;
-  writeCache(file, specs);
-  // The precompiled spec is JavaScript source; turn it into a template without compiling twice.
-  const load = (k: string) => hb.template(new Function(`return ${specs[k]};`)() as never) as unknown as Template;
-  for (const k of Object.keys(partials)) hb.registerPartial(k, load(`partial:${k}`) as never);
-  return Object.fromEntries(Object.keys(sources).map((k) => [k, load(k)]));
+  for (const [k, v] of Object.entries(partials)) hb.registerPartial(k, hb.compile(v, compileOptions()));
+  const templates = Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, hb.compile(v, compileOptions()) as unknown as Template]));
+  return { templates, from: 'compiled' };
 }
