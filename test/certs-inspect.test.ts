@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTrustAnchor } from '../src/certs/anchor.js';
-import { parseGoDuration } from '../src/certs/duration.js';
+import { parseGoDuration } from '../src/duration.js';
 import { describePemCertificates, inspectCertificates, verifyChain } from '../src/certs/inspect.js';
 import { createIssuer } from '../src/certs/issuer.js';
 import { runMc } from './helpers.js';

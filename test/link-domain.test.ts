@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { McError, UsageError } from '../src/errors.js';
 import { findServiceAccountToken, linkerdFacts } from '../src/link/cluster-facts.js';
 import { checkClusterName, suggestClusterName } from '../src/link/cluster-name.js';
-import { secondsToGoDuration } from '../src/link/duration.js';
+import { secondsToGoDuration } from '../src/duration.js';
 import { gatewaySpec, type GatewayService } from '../src/link/gateway.js';
 import { buildLinkObjects } from '../src/link/link.js';
 import { buildRemoteKubeconfig } from '../src/link/remote-kubeconfig.js';

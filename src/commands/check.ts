@@ -1,23 +1,7 @@
 import type { Command } from 'commander';
 import { examples, globalOptions, printResult } from '../cli-kit.js';
+import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go-style durations as upstream's flags take them: "300ms", "10s", "5m", "1m30s". */
-function parseDurationFlag(flag: string, value: string): number {
-  let rest = value.trim();
-  let total = 0;
-  if (rest === '0') return 0;
-  if (rest === '') throw new UsageError(`invalid duration "${value}" for ${flag}`, 'Use a duration like 30s, 5m or 1m30s.');
-  while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h)/.exec(rest);
-    if (!m) throw new UsageError(`invalid duration "${value}" for ${flag}`, 'Use a duration like 30s, 5m or 1m30s.');
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    rest = rest.slice(m[0].length);
-  }
-  return total;
-}
 
 export function register(program: Command): void {
   program
@@ -44,8 +28,8 @@ mc --context west check -o json --timeout 3s`),
         throw new UsageError(`Invalid output type '${opts.output}'. Supported output types are: basic, short, json`);
       }
       const output = opts.output as (typeof CHECK_OUTPUTS)[number];
-      const waitMs = parseDurationFlag('--wait', opts.wait);
-      const timeoutMs = parseDurationFlag('--timeout', opts.timeout);
+      const waitMs = durationFlag('--wait', opts.wait);
+      const timeoutMs = durationFlag('--timeout', opts.timeout);
       if (timeoutMs <= 0) throw new UsageError('--timeout must be greater than 0');
       const g = globalOptions(cmd);
 

@@ -7,7 +7,7 @@
  * each with its fix.
  */
 import { McError } from '../errors.js';
-import { isGoDuration, secondsToGoDuration } from './duration.js';
+import { isGoDuration, secondsToGoDuration } from '../duration.js';
 import {
   GATEWAY_IDENTITY_ANNOTATION,
   GATEWAY_PORT_NAME,

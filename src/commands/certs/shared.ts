@@ -1,16 +1,13 @@
 /** Bits shared by the `mc certs` sub-commands (no heavy imports). */
 import { UsageError } from '../../errors.js';
 import { outputFormat } from '../../cli-kit.js';
-import { formatDuration, parseGoDuration } from '../../certs/duration.js';
+import { durationFlag, formatDuration } from '../../duration.js';
 import type { CertificateInfo } from '../../certs/inspect.js';
 import { isoSeconds } from '../../certs/names.js';
 
 /** A positive Go-style duration flag, in ms. */
 export function lifetimeFlag(flag: string, value: string): number {
-  const ms = parseGoDuration(value);
-  if (ms === undefined) {
-    throw new UsageError(`invalid duration "${value}" for --${flag}`, 'Use Go duration syntax, e.g. 87600h (10 years), 8760h (1 year), 720h, 90m.');
-  }
+  const ms = durationFlag(`--${flag}`, value, '87600h (10 years), 8760h (1 year), 720h, 90m');
   if (ms < 1000) throw new UsageError(`--${flag} must be at least 1s, got "${value}"`, 'Use e.g. 8760h for one year.');
   return ms;
 }

@@ -1,8 +1,9 @@
 /**
- * Go duration syntax (time.ParseDuration), as upstream Linkerd and step use it
- * for lifetimes: "87600h", "1h30m", "1.5h", "90m", "30s", "500ms".
+ * Go duration syntax (time.ParseDuration), as upstream Linkerd's flags and the
+ * Link CRD use it: "87600h", "1h30m", "1.5h", "90m", "30s", "500ms".
  * Pure; no heavy imports.
  */
+import { UsageError } from './errors.js';
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -49,4 +50,30 @@ export function formatDuration(ms: number): string {
   if (m) parts.push(`${m}m`);
   if (sec || parts.length === 0) parts.push(`${sec}s`);
   return parts.join('');
+}
+
+/** Whether text is a Go duration (what the Link CRD's probe period expects). */
+export function isGoDuration(text: string): boolean {
+  return parseGoDuration(text) !== undefined;
+}
+
+/** Whole seconds as Go's Duration.String() prints them: "3s", "1m30s", "1h0m0s". */
+export function secondsToGoDuration(seconds: number): string {
+  if (seconds === 0) return '0s';
+  const sign = seconds < 0 ? '-' : '';
+  let s = Math.abs(seconds);
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (h > 0) return `${sign}${h}h${m}m${s}s`;
+  if (m > 0) return `${sign}${m}m${s}s`;
+  return `${sign}${s}s`;
+}
+
+/** A duration flag's value in ms; anything else is a usage error naming the flag. */
+export function durationFlag(flag: string, value: string, example = '30s, 5m or 1m30s'): number {
+  const ms = parseGoDuration(value);
+  if (ms === undefined || ms < 0) throw new UsageError(`invalid duration "${value}" for ${flag}`, `Use Go duration syntax, e.g. ${example}.`);
+  return ms;
 }
