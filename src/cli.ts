@@ -10,7 +10,30 @@ import { LINKERD_VERSION, mcVersion } from './version.js';
 
 type CommandModule = { register(program: Command): void };
 
-export async function buildProgram(): Promise<Command> {
+/** Global options that take a value, so the value is not taken for a command name. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--kubeconfig', '--context', '-L', '--linkerd-namespace']);
+
+/** The first word of argv that is not an option: the command the user asked for. */
+function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_VALUE_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * The command files to load: only the one asked for when it exists (a command
+ * never pays for the others' imports), else all of them (help, unknown names).
+ */
+function commandFiles(dir: URL, argv: string[]): string[] {
+  const all = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.js')).sort() : [];
+  const wanted = `${commandName(argv)}.js`;
+  return all.includes(wanted) ? [wanted] : all;
+}
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('mc')
     .description('Linkerd multicluster: trust anchors, install manifests, links, exports and health checks.')
     .version(`mc ${mcVersion()} (Linkerd ${LINKERD_VERSION})`, '--version', 'print the version of mc and of the Linkerd release it targets')
@@ -23,8 +46,7 @@ export async function buildProgram(): Promise<Command> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   const dir = new URL('./commands/', import.meta.url);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.js')).sort() : [];
-  for (const file of files) {
+  for (const file of commandFiles(dir, argv)) {
     const mod = (await import(new URL(file, dir).href)) as CommandModule;
     mod.register(program);
   }
@@ -48,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     const args = normalizeBooleanArgs(argv, booleanFlagNames(program));
     await program.parseAsync(args, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

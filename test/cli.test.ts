@@ -34,3 +34,19 @@ test('--flag=false becomes --no-flag for boolean flags only', () => {
   ]);
   assert.throws(() => normalizeBooleanArgs(['--gateway=maybe'], booleans), UsageError);
 });
+
+test('global options before the command do not hide it (only that command file is loaded)', async () => {
+  const r = await runMc(['--kubeconfig', '/nonexistent', '-L', 'linkerd', 'install', '--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: mc install/);
+  const help = await runMc(['help', 'link']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: mc link/);
+});
+
+test('--help lists every command', async () => {
+  const r = await runMc(['--help']);
+  for (const name of ['certs', 'install', 'allow', 'link', 'unlink', 'export-service', 'check', 'uninstall']) {
+    assert.match(r.stdout, new RegExp(`^  ${name}\\b`, 'm'), name);
+  }
+});
