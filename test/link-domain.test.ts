@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import yaml from 'js-yaml';
 import { McError, UsageError } from '../src/errors.js';
-import { findServiceAccountToken, linkerdFacts } from '../src/link/cluster-facts.js';
+import { findServiceAccountToken } from '../src/link/cluster-facts.js';
+import { linkerdSettings } from '../src/linkerd-config.js';
 import { checkClusterName, suggestClusterName } from '../src/link/cluster-name.js';
 import { secondsToGoDuration } from '../src/duration.js';
 import { gatewaySpec, type GatewayService } from '../src/link/gateway.js';
@@ -143,8 +144,15 @@ test('token: found by the service-account annotation, decoded; a missing one is 
 });
 
 test('linkerd-config values give the trust and cluster domains', () => {
-  assert.deepEqual(linkerdFacts({ data: { values: 'identityTrustDomain: example.org\nclusterDomain: east.local\n' } }, 'x'), { trustDomain: 'example.org', clusterDomain: 'east.local' });
-  assert.deepEqual(linkerdFacts({ data: {} }, 'x'), { trustDomain: 'cluster.local', clusterDomain: 'cluster.local' });
+  // As link reads them: a trust domain that is not set is cluster.local.
+  const facts = (values: string) => {
+    const s = linkerdSettings({ data: { values } }, 'x', { defaultTrustDomain: 'cluster.local' });
+    return { trustDomain: s.identityTrustDomain, clusterDomain: s.clusterDomain };
+  };
+  assert.deepEqual(facts('identityTrustDomain: example.org\nclusterDomain: east.local\n'), { trustDomain: 'example.org', clusterDomain: 'east.local' });
+  assert.deepEqual(facts('cniEnabled: false\n'), { trustDomain: 'cluster.local', clusterDomain: 'cluster.local' });
+  // No values key (Linkerd before 2.10): an error, as upstream's link ("Linkerd values not found in ConfigMap").
+  assert.throws(() => linkerdSettings({ data: {} }, 'x', { defaultTrustDomain: 'cluster.local' }), /x has no "values" key/);
 });
 
 test('Link and credentials Secrets carry upstream names, labels, annotations and every spec field', () => {

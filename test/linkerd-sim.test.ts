@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { linkerdSettings } from '../src/render/linkerd-config.js';
+import { linkerdSettings } from '../src/linkerd-config.js';
 import { createCa } from './support/pki.js';
 import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, settleWorkloads, startServiceMirrorSimulation, type LinkerdCerts } from './support/linkerd-sim.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';

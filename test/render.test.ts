@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import yaml from 'js-yaml';
 import { UsageError } from '../src/errors.js';
 import { loadChart, resolveValues } from '../src/render/chart.js';
-import { linkerdSettings } from '../src/render/linkerd-config.js';
+import { linkerdConfig, linkerdSettings } from '../src/linkerd-config.js';
 import { registryOverride, renderInstall } from '../src/render/multicluster.js';
 import { toJsonStream } from '../src/render/output.js';
 import { buildSchema, validateLayer } from '../src/render/schema.js';
@@ -165,6 +165,13 @@ test('linkerd-config: trust domain, outbound port, CNI, old "global" layout', ()
   assert.equal(old.identityTrustDomain, 'old.org');
   assert.equal(old.proxyOutboundPort, 4140);
   assert.throws(() => linkerdSettings({ data: {} }, 'the ConfigMap'), /the ConfigMap has no "values" key/);
+  assert.throws(() => linkerdSettings({ data: { values: 'clusterDomain: c.local\n' } }, 'cm'), /have no identityTrustDomain/);
+  assert.throws(() => linkerdSettings({ data: { values: 'a: [\n' } }, 'cm'), /not valid YAML/);
+  assert.throws(() => linkerdConfig({ data: { values: 'just text' } }, 'cm', { optional: true }), /not a YAML map/);
+  // check reads what there is: no values key is empty values, not an error.
+  assert.deepEqual(linkerdConfig({ data: {} }, 'cm', { optional: true }).values, {});
+  const pems = linkerdConfig({ data: { values: 'global:\n  identityTrustAnchorsPEM: ANCHORS\nidentity:\n  issuer:\n    tls:\n      crtPEM: ISSUER\n' } }, 'cm');
+  assert.deepEqual([pems.trustAnchorsPem, pems.issuerCertPem], ['ANCHORS', 'ISSUER']);
 });
 
 test('any string in a label, annotation or image reaches the documents unchanged (no YAML injection)', async () => {

@@ -7,9 +7,9 @@
  * with the kubeconfig of its Link's credentials Secret, with a per-request
  * timeout, so a dead cluster fails its own link quickly.
  */
-import yaml from 'js-yaml';
 import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../kube/client.js';
 import type { ResourceRef } from '../kube/resources.js';
+import { linkerdConfig } from '../linkerd-config.js';
 import type { LabelSelector } from './selectors.js';
 
 export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
@@ -105,19 +105,6 @@ export interface CheckEnvOptions {
   remoteConcurrency?: number;
 }
 
-/** Values of linkerd-config (`data.values`), the parts we use. */
-interface LinkerdValues {
-  identityTrustAnchorsPEM?: string;
-  identity?: { issuer?: { tls?: { crtPEM?: string } } };
-}
-
-export function parseLinkerdValues(cm: ConfigMapObject): LinkerdValues {
-  const raw = cm.data?.values;
-  if (!raw) return {};
-  const parsed = yaml.load(raw) as LinkerdValues | undefined;
-  return parsed && typeof parsed === 'object' ? parsed : {};
-}
-
 function decode(b64: string | undefined): string | undefined {
   return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
 }
@@ -204,8 +191,8 @@ export class CheckEnv {
         this.l.getIfExists<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-identity-trust-roots' }).catch(() => undefined),
         this.l.getIfExists<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: 'linkerd-identity-issuer' }).catch((err: Error) => err),
       ]);
-      const values = parseLinkerdValues(cm);
-      const m: IdentityMaterial = { anchorsPem: values.identityTrustAnchorsPEM, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
+      const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config`, { optional: true });
+      const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
       if (!m.anchorsPem?.trim() && roots?.data?.['ca-bundle.crt']) {
         m.anchorsPem = roots.data['ca-bundle.crt'];
         m.anchorsSource = `ConfigMap ${ns}/linkerd-identity-trust-roots`;
@@ -352,10 +339,10 @@ export class CheckEnv {
       // The remote-access role may read linkerd-config only (not the issuer Secret):
       // the issuer is checked when linkerd-config carries it.
       const cm = await c.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' });
-      const values = parseLinkerdValues(cm);
-      const m: IdentityMaterial = { anchorsPem: values.identityTrustAnchorsPEM, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
-      if (values.identity?.issuer?.tls?.crtPEM?.trim()) {
-        m.issuerPem = values.identity.issuer.tls.crtPEM;
+      const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config of cluster "${link.spec.targetClusterName}"`, { optional: true });
+      const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
+      if (config.issuerCertPem) {
+        m.issuerPem = config.issuerCertPem;
         m.issuerSource = `ConfigMap ${ns}/linkerd-config (identity.issuer.tls.crtPEM)`;
       } else {
         m.issuerUnavailable = `the Link's credentials may read linkerd-config only, which does not hold it`;

@@ -1,39 +1,10 @@
 /**
  * What link reads from the cluster being linked, turned into plain facts:
- * the trust and cluster domains from linkerd-config, and the remote-access
- * service account's token from its token Secret.
+ * the remote-access service account's token from its token Secret (the
+ * trust and cluster domains come from src/linkerd-config.ts).
  */
-import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import { SA_NAME_ANNOTATION, TOKEN_KEY } from './names.js';
-
-export interface LinkerdFacts {
-  trustDomain: string;
-  clusterDomain: string;
-}
-
-export interface ConfigMapLike {
-  metadata?: { name?: string; namespace?: string };
-  data?: Record<string, string>;
-}
-
-/** linkerd-config's `values` key (Helm values of the control plane). */
-export function linkerdFacts(cm: ConfigMapLike, where: string): LinkerdFacts {
-  const text = cm.data?.values;
-  let values: Record<string, unknown> = {};
-  if (text !== undefined) {
-    try {
-      values = (yaml.load(text) ?? {}) as Record<string, unknown>;
-    } catch {
-      throw new McError(`the "values" of ConfigMap linkerd-config in ${where} is not valid YAML`, 'Re-install or upgrade Linkerd (`linkerd upgrade`).');
-    }
-  }
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  return {
-    trustDomain: str(values.identityTrustDomain) ?? 'cluster.local',
-    clusterDomain: str(values.clusterDomain) ?? 'cluster.local',
-  };
-}
 
 export interface SecretLike {
   metadata: { name?: string; annotations?: Record<string, string> };

@@ -3,7 +3,6 @@
  * facts read in the cluster being linked and the flags. Pure.
  */
 import type { KubeObject } from '../kube/client.js';
-import type { LinkerdFacts } from './cluster-facts.js';
 import type { GatewaySpec } from './gateway.js';
 import {
   CLUSTER_DOMAIN_ANNOTATION,
@@ -16,6 +15,12 @@ import {
   credentialsSecretName,
 } from './names.js';
 import type { LabelSelector } from './selector.js';
+
+/** The domains of the cluster being linked (from its linkerd-config). */
+export interface LinkerdFacts {
+  trustDomain: string;
+  clusterDomain: string;
+}
 
 export interface LinkSpecInput {
   clusterName: string;

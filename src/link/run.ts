@@ -9,7 +9,8 @@ import { McError, UsageError } from '../errors.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import type { LinkFlags } from '../commands/link.js';
 import { checkClusterName, suggestClusterName } from './cluster-name.js';
-import { findServiceAccountToken, linkerdFacts, TokenNotFound, type ConfigMapLike, type SecretLike } from './cluster-facts.js';
+import { linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
+import { findServiceAccountToken, TokenNotFound, type SecretLike } from './cluster-facts.js';
 import { gatewaySpec, type GatewayService } from './gateway.js';
 import { buildLinkObjects } from './link.js';
 import { DEFAULT_REGISTRY, DEFAULT_SELECTOR, REGISTRY_ENV, SA_TOKEN_TYPE } from './names.js';
@@ -117,7 +118,8 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
       }
       throw err;
     }
-    const facts = linkerdFacts(cm, where(g.linkerdNamespace));
+    const settings = linkerdSettings(cm, `ConfigMap linkerd-config in ${where(g.linkerdNamespace)}`, { defaultTrustDomain: 'cluster.local' });
+    const facts = { trustDomain: settings.identityTrustDomain, clusterDomain: settings.clusterDomain };
     log(`linkerd-config: trust domain ${facts.trustDomain}, cluster domain ${facts.clusterDomain}`);
 
     const secrets = settled(secretsR);

@@ -14,5 +14,4 @@ export { formatDocuments, toJsonStream, toYamlStream } from './output.js';
 export { buildSchema, validateLayer, type SchemaHints, type ValuesSchema } from './schema.js';
 export { parseSetInto, typedValue } from './strvals.js';
 export { coalesce, getPath, isMap, mergeMaps, parseValuesFile, setPath, userOverrides, type ValueOptions, type Values } from './values.js';
-export { linkerdSettings, type LinkerdSettings } from './linkerd-config.js';
 export { truthy, yamlBlock, yamlScalar } from './template.js';

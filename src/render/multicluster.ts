@@ -6,7 +6,7 @@
 import { UsageError } from '../errors.js';
 import { loadChart, resolveValues, type RenderedDoc } from './chart.js';
 import { validateLayer } from './schema.js';
-import type { LinkerdSettings } from './linkerd-config.js';
+import type { LinkerdSettings } from '../linkerd-config.js';
 import { isMap, mergeMaps, setPath, type ValueOptions, type Values } from './values.js';
 
 /** Namespace the extension lives in (upstream's CLI has no flag for it). */
