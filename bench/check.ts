@@ -13,27 +13,15 @@
  *
  * Usage: node dist/bench/check.js [--runs N] [--latency MS] [--services N]
  */
-import { loadavg } from 'node:os';
-import { runMc } from '../test/helpers.js';
 import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints } from '../test/check-fixture.js';
 import { startTestClusters } from '../test/support/index.js';
+import { loadAverage, MC, median, numberArg, runsArg, timeNode } from './lib.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const RUNS = Number(arg('--runs') ?? process.env.BENCH_RUNS ?? 3);
-const LATENCY_MS = Number(arg('--latency') ?? 20);
-const SERVICES = Number(arg('--services') ?? 100);
+const RUNS = runsArg(3);
+const LATENCY_MS = numberArg('latency', 20);
+const SERVICES = numberArg('services', 100);
 const SIZES = [1, 10, 50];
 const BUDGET_RATIO = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const maxN = Math.max(...SIZES);
 const remoteNames = Array.from({ length: maxN }, (_, i) => `east-${i + 1}`);
@@ -67,10 +55,9 @@ try {
   const requests = new Map<number, number[]>(SIZES.map((n) => [n, []]));
   const runOnce = async (n: number, k: number, record: boolean) => {
     for (const c of env.clusters) c.resetRequests();
-    const t0 = process.hrtime.bigint();
-    const r = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', localNames[k]!, 'check', '--wait', '0s', '-o', 'short']);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.code !== 0) throw new Error(`mc check for N=${n} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
+    const r = await timeNode([MC, '--kubeconfig', env.kubeconfigPath, '--context', localNames[k]!, 'check', '--wait', '0s', '-o', 'short'], { allowFailure: true });
+    const ms = r.ms;
+    if (r.code !== 0) throw new Error(`mc check for N=${n} failed (exit ${r.code}):\n${r.stdoutTail}${r.stderrTail}`);
     if (record) {
       times.get(n)!.push(ms);
       requests.get(n)!.push(env.clusters.reduce((sum, c) => sum + c.requests, 0));
@@ -80,7 +67,7 @@ try {
   for (const [k, n] of SIZES.entries()) await runOnce(n, k, false);
   for (let round = 0; round < RUNS; round++) for (const [k, n] of SIZES.entries()) await runOnce(n, k, true);
 
-  console.log(`check: median of ${RUNS} interleaved runs; ${SERVICES} exported + mirrored services per link; ${LATENCY_MS} ms added latency per request; node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`check: median of ${RUNS} interleaved runs; ${SERVICES} exported + mirrored services per link; ${LATENCY_MS} ms added latency per request; node ${process.version}; load average ${loadAverage(1)}`);
   console.log('(the servers of all test clusters run in this process: their CPU time counts in the wall time, as load on a shared machine does)');
   console.log(`${'links'.padEnd(8)}${'wall time'.padStart(12)}${'min'.padStart(10)}${'max'.padStart(10)}${'requests'.padStart(10)}${'vs N=1'.padStart(9)}`);
   const base = median(times.get(SIZES[0]!)!);

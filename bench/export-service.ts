@@ -9,14 +9,13 @@
  *
  *   node dist/bench/export-service.js [--services N] [--runs N]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
-
-const MC_BIN = fileURLToPath(new URL('../../bin/mc.js', import.meta.url));
+import { loadAverage, MC as MC_BIN, median, numberArg, runsArg, timeProcess, type ProcessRun } from './lib.js';
 
 function hex(n: number, len: number): string {
   return (n >>> 0).toString(16).padStart(len, '0').slice(-len);
@@ -80,46 +79,21 @@ export function benchStream(n: number): string {
   return yaml.dump(list, { sortKeys: true, noArrayIndent: true, lineWidth: -1 });
 }
 
-interface Run {
-  ms: number;
+interface Run extends ProcessRun {
   maxRssKb?: number;
-  code: number;
-  stdoutBytes: number;
 }
 
-/** Run a command, discarding its stdout (counted), timing it from spawn to exit. */
-function timed(cmd: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let bytes = 0;
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (bytes += d.length));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const m = /MC_BENCH_MAXRSS_KB=(\d+)/.exec(err);
-      if (code !== 0) process.stderr.write(`  ${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-500)}\n`);
-      resolve({ ms, code: code ?? -1, stdoutBytes: bytes, maxRssKb: m ? Number(m[1]) : undefined });
-    });
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+/** Run a command, discarding its stdout (counted), timing it from spawn to exit; a failure is reported, not thrown. */
+async function timed(cmd: string, args: string[]): Promise<Run> {
+  const r = await timeProcess(cmd, args, { allowFailure: true });
+  if (r.code !== 0) process.stderr.write(`  ${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderrTail.slice(-500)}\n`);
+  const m = /MC_BENCH_MAXRSS_KB=(\d+)/.exec(r.stderrTail);
+  return { ...r, maxRssKb: m ? Number(m[1]) : undefined };
 }
 
 async function main(): Promise<void> {
-  const n = arg('services', 10_000);
-  const runs = arg('runs', 5);
+  const n = numberArg('services', 10_000);
+  const runs = runsArg(5);
   const dir = mkdtempSync(join(tmpdir(), 'mc-bench-export-'));
   try {
     const file = join(dir, 'services.yaml');
@@ -133,7 +107,7 @@ async function main(): Promise<void> {
         `process.argv = [process.argv[0], ${JSON.stringify(MC_BIN)}, ...process.argv.slice(2)];\n` +
         `await import(${JSON.stringify(pathToFileURL(MC_BIN).href)});\n`,
     );
-    console.log(`export-service bench: ${n} Services, ${(text.length / 1e6).toFixed(1)} MB of YAML, ${runs} interleaved runs each`);
+    console.log(`export-service bench: ${n} Services, ${(text.length / 1e6).toFixed(1)} MB of YAML, ${runs} interleaved runs each; load average ${loadAverage()}`);
 
     const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
     if (!hasKubectl) console.log('kubectl: SKIPPED (kubectl not installed)');

@@ -12,31 +12,17 @@
  *
  * Usage: node dist/bench/install.js [--runs N]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAverage, MC, median, runsArg, timeNode } from './lib.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MC = path.join(ROOT, 'bin', 'mc.js');
 const BUDGET_MS = 250;
+const runs = runsArg(15);
 
-const i = process.argv.indexOf('--runs');
-const runs = Number(i >= 0 ? process.argv[i + 1] : (process.env.BENCH_RUNS ?? 15));
-
-function timeOnce(args: string[], env: NodeJS.ProcessEnv = {}): { ms: number; bytes: number } {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${r.status}: ${r.stderr?.toString().slice(0, 500)}`);
-  return { ms, bytes: r.stdout.length };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+async function timeOnce(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ ms: number; bytes: number }> {
+  const r = await timeNode(args, { env });
+  return { ms: r.ms, bytes: r.stdoutBytes };
 }
 
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'mc-bench-cache-'));
@@ -46,10 +32,10 @@ const cases = [
   { label: 'mc install --ignore-cluster', run: () => timeOnce([MC, 'install', '--ignore-cluster'], { MC_CACHE_DIR: cacheDir }), times: [] as number[], bytes: 0 },
   {
     label: 'mc install --ignore-cluster (cold template cache)',
-    run: () => {
+    run: async () => {
       const fresh = mkdtempSync(path.join(tmpdir(), 'mc-bench-cold-'));
       try {
-        return timeOnce([MC, 'install', '--ignore-cluster'], { MC_CACHE_DIR: fresh });
+        return await timeOnce([MC, 'install', '--ignore-cluster'], { MC_CACHE_DIR: fresh });
       } finally {
         rmSync(fresh, { recursive: true, force: true });
       }
@@ -61,10 +47,10 @@ const cases = [
 
 try {
   // Warm-up: fills the template cache and the OS file cache.
-  for (const c of cases) c.run();
+  for (const c of cases) await c.run();
   for (let r = 0; r < runs; r++) {
     for (const c of cases) {
-      const { ms, bytes } = c.run();
+      const { ms, bytes } = await c.run();
       c.times.push(ms);
       c.bytes = bytes;
     }
@@ -74,7 +60,7 @@ try {
 }
 
 const floor = median(cases[0]!.times);
-console.log(`install benchmark: medians over ${runs} interleaved rounds`);
+console.log(`install benchmark: medians over ${runs} interleaved rounds; load average ${loadAverage()}`);
 for (const c of cases) {
   const m = median(c.times);
   const extra = c === cases[0] ? '' : `  (+${(m - floor).toFixed(0)} ms over node -e 0, ${(m / floor).toFixed(2)}x; ${c.bytes} bytes out)`;

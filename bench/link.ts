@@ -12,40 +12,13 @@
  *
  * Usage: node dist/bench/link.js [--runs N]
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startTestClusters, type TestCluster } from '../test/support/index.js';
+import { loadAverage, MC, median, runsArg, timeNode } from './lib.js';
 
-const MC = fileURLToPath(new URL('../../bin/mc.js', import.meta.url));
 const LATENCY_MS = 20;
+const runs = runsArg(9);
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const runs = Number(arg('--runs') ?? process.env.BENCH_RUNS ?? 9);
-
-/** Async spawn: the API server lives in this process and must keep answering. */
-function timeOnce(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(0, 500)}`));
-      else resolve(ms);
-    });
-  });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+const timeOnce = async (args: string[]): Promise<number> => (await timeNode(args)).ms;
 
 function setupEast(c: TestCluster): void {
   const sa = 'linkerd-service-mirror-remote-access-default';
@@ -126,7 +99,7 @@ const rows: Array<[string, number[]]> = [
   ['mc link (0 ms latency)', times.link0],
   [`mc link (${LATENCY_MS} ms latency per request)`, times.link20],
 ];
-console.log(`link: median of ${runs} interleaved runs, node ${process.version}, ${process.platform}/${process.arch}`);
+console.log(`link: median of ${runs} interleaved runs, node ${process.version}, ${process.platform}/${process.arch}, load average ${loadAverage()}`);
 const width = Math.max(...rows.map(([l]) => l.length)) + 2;
 console.log(`${''.padEnd(width)}${'median'.padStart(11)}${'min'.padStart(11)}${'max'.padStart(11)}`);
 for (const [label, xs] of rows) console.log(`${label.padEnd(width)}${fmt(median(xs)).padStart(11)}${fmt(Math.min(...xs)).padStart(11)}${fmt(Math.max(...xs)).padStart(11)}`);

@@ -13,57 +13,22 @@
  *   --diagnose  also time the import of each command module (done
  *               automatically when --help is over budget)
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAverage, MC, mean, median, ROOT, runsArg, timeNode } from './lib.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MC = path.join(ROOT, 'bin', 'mc.js');
 const HELP_BUDGET_OVER_NODE_MS = 80;
 const GENERATE_BUDGET_MS = 300;
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const runs = Number(arg('--runs') ?? process.env.BENCH_RUNS ?? 15);
+const runs = runsArg(15);
 const diagnose = process.argv.includes('--diagnose');
 
-/**
- * CPU time (user + sys, ms) of the children this process has waited for, from
- * /proc/self/stat (Linux; clock ticks of 10 ms). Less sensitive than wall time
- * to other processes on the machine. Undefined where /proc is missing.
- */
-function childrenCpuMs(): number | undefined {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    // After "pid (comm) ": state is field 3, cutime 16 and cstime 17 (1-based).
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 let lastCpu = 0;
-function timeOnce(args: string[], env: NodeJS.ProcessEnv = {}): number {
-  const c0 = childrenCpuMs();
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) {
-    throw new Error(`node ${args.join(' ')} exited with ${r.status}: ${r.stderr?.toString().slice(0, 500)}`);
-  }
-  const c1 = childrenCpuMs();
-  lastCpu = c0 !== undefined && c1 !== undefined ? c1 - c0 : NaN;
-  return ms;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+async function timeOnce(args: string[]): Promise<number> {
+  const r = await timeNode(args);
+  lastCpu = r.cpuMs;
+  return r.ms;
 }
 
 interface Case {
@@ -73,7 +38,7 @@ interface Case {
   cpu: number[];
 }
 
-const loadAtStart = loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadAtStart = loadAverage();
 const work = mkdtempSync(path.join(tmpdir(), 'mc-bench-'));
 let n = 0;
 const cases: Case[] = [
@@ -89,10 +54,10 @@ const cases: Case[] = [
 
 try {
   // One warm-up round (file cache), not counted.
-  for (const c of cases) timeOnce(c.args());
+  for (const c of cases) await timeOnce(c.args());
   for (let i = 0; i < runs; i++) {
     for (const c of cases) {
-      c.times.push(timeOnce(c.args()));
+      c.times.push(await timeOnce(c.args()));
       c.cpu.push(lastCpu);
     }
   }
@@ -101,12 +66,11 @@ try {
 }
 
 const base = median(cases[0]!.times);
-const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = loadAverage();
 const fmt = (x: number) => `${x.toFixed(1)} ms`;
 const width = Math.max(...cases.map((c) => c.label.length)) + 2;
 console.log(`startup: median of ${runs} interleaved runs, node ${process.version}, ${process.platform}/${process.arch}`);
 console.log(`load average at start ${loadAtStart}, at end ${load} (other processes slow every row alike; compare with node -e 0)`);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`${''.padEnd(width)}${'median'.padStart(11)}${'min'.padStart(11)}${'max'.padStart(11)}${'vs node -e 0'.padStart(15)}${'CPU (mean)'.padStart(13)}`);
 for (const c of cases) {
   const m = median(c.times);
@@ -131,12 +95,14 @@ if (!helpOk || diagnose) {
   const importRuns = Math.max(3, Math.min(runs, 5));
   console.log('');
   console.log(`import cost of each command module (median of ${importRuns}, minus node -e 0; commander and cli-kit are shared):`);
-  const rows = modules.map((f) => {
+  const rows: Array<{ f: string; t: number }> = [];
+  for (const f of modules) {
     const url = new URL(`file://${path.join(dir, f)}`).href;
     // Interleaved pairs: the import, and node -e 0 right after it.
-    const diffs = Array.from({ length: importRuns }, () => timeOnce(['--input-type=module', '-e', `await import(${JSON.stringify(url)})`]) - timeOnce(['-e', '0']));
-    return { f, t: median(diffs) };
-  });
+    const diffs: number[] = [];
+    for (let i = 0; i < importRuns; i++) diffs.push((await timeOnce(['--input-type=module', '-e', `await import(${JSON.stringify(url)})`])) - (await timeOnce(['-e', '0'])));
+    rows.push({ f, t: median(diffs) });
+  }
   for (const r of rows.sort((a, b) => b.t - a.t)) console.log(`  ${r.f.padEnd(28)} ${r.t >= 0 ? '+' : ''}${r.t.toFixed(1)} ms`);
 }
 
