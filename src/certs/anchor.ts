@@ -41,13 +41,29 @@ export async function createTrustAnchor(opts: TrustAnchorOptions): Promise<Gener
     notAfter: wholeSeconds(new Date(now.getTime() + opts.lifetimeMs)),
     keys,
     signingAlgorithm: algorithms.sign as Algorithm,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(CA_KEY_USAGES, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as CryptoKey),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: cn }]),
-    ],
+    extensions: await caExtensions(keys.publicKey, cn, undefined),
   });
+  return generatedCA(certificate, keys, algorithms);
+}
+
+/**
+ * The extensions of a CA certificate named `cn` (anchor or issuer): critical
+ * basicConstraints (CA, `pathLength`, none = no limit), critical keyUsage
+ * keyCertSign + cRLSign, the subject key identifier of its key, the
+ * authority key identifier when signed by another CA, and the CN as DNS SAN.
+ */
+export async function caExtensions(publicKey: webcrypto.CryptoKey, cn: string, pathLength: number | undefined, authorityKeyId?: InstanceType<typeof x509.Extension>): Promise<Array<InstanceType<typeof x509.Extension>>> {
+  return [
+    new x509.BasicConstraintsExtension(true, pathLength, true),
+    new x509.KeyUsagesExtension(CA_KEY_USAGES, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey as CryptoKey),
+    ...(authorityKeyId ? [authorityKeyId] : []),
+    new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: cn }]),
+  ];
+}
+
+/** A new CA as the commands use it: certificate, signing key and both as PEM. */
+export async function generatedCA(certificate: X509Certificate, keys: webcrypto.CryptoKeyPair, algorithms: SigningAlgorithms): Promise<GeneratedCA> {
   return {
     certificate,
     signingKey: keys.privateKey,

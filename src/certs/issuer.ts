@@ -6,9 +6,9 @@
  */
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { McError } from '../errors.js';
-import { type GeneratedCA, type SigningCA, CA_KEY_USAGES } from './anchor.js';
+import { type GeneratedCA, type SigningCA, caExtensions, generatedCA } from './anchor.js';
 import { ANCHOR_CN_PREFIX, CLOCK_SKEW_MS, issuerCommonName, randomSerial, wholeSeconds } from './common.js';
-import { generateKeyPair, loadPrivateKey, privateKeyToPem, publicKeyInfoOf } from './keys.js';
+import { generateKeyPair, loadPrivateKey, publicKeyInfoOf } from './keys.js';
 import { x509, type X509Certificate } from './x509.js';
 
 export interface IssuerOptions {
@@ -50,22 +50,9 @@ export async function createIssuer(opts: IssuerOptions): Promise<GeneratedIssuer
     publicKey: keys.publicKey as CryptoKey,
     signingKey: opts.anchor.signingKey as CryptoKey,
     signingAlgorithm: opts.anchor.algorithms.sign as Algorithm,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(CA_KEY_USAGES, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as CryptoKey),
-      aki,
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: cn }]),
-    ],
+    extensions: await caExtensions(keys.publicKey, cn, 0, aki),
   });
-  return {
-    certificate,
-    signingKey: keys.privateKey,
-    algorithms,
-    certPem: `${certificate.toString('pem')}\n`,
-    keyPem: await privateKeyToPem(keys.privateKey),
-    clamped,
-  };
+  return { ...(await generatedCA(certificate, keys, algorithms)), clamped };
 }
 
 export interface LoadedAnchor extends SigningCA {
