@@ -4,12 +4,11 @@
  * conflicts; and the offline output applied with real kubectl.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import jsyaml from 'js-yaml';
-import { runMc } from './helpers.js';
+import { hasKubectl, runKubectl, runMc } from './helpers.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
@@ -184,17 +183,12 @@ test('a conflict that persists is a clear error', async () => {
 });
 
 test('offline output goes into real kubectl apply', async (t) => {
-  if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) return t.skip('kubectl not installed');
+  if (!hasKubectl()) return t.skip('kubectl not installed');
   const manifest = jsyaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'fromfile', namespace: 'test' }, spec: { ports: [{ port: 80 }] } });
   const exported = await runMc(['export-service', '-', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador'], { input: manifest });
   assert.equal(exported.code, 0, exported.stderr);
-  const code = await new Promise<number>((resolve, reject) => {
-    const k = spawn('kubectl', ['--kubeconfig', env.kubeconfigPath, '--context', 'east', 'apply', '-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
-    k.on('error', reject);
-    k.on('close', (c) => resolve(c ?? -1));
-    k.stdin.end(exported.stdout);
-  });
-  assert.equal(code, 0);
+  const applied = await runKubectl(env.kubeconfigPath, 'east', ['apply', '-f', '-'], exported.stdout);
+  assert.equal(applied.code, 0, applied.stderr);
   const s = get('test', 'fromfile');
   assert.equal(s.metadata.labels[EXPORTED], 'true');
   assert.equal(s.metadata.annotations['mirror.linkerd.io/gateway-ns'], 'ambassador');

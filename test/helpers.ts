@@ -1,6 +1,7 @@
-/** Shared test helpers: run the built CLI as a user would. */
-import { spawn } from 'node:child_process';
+/** Shared test helpers: run the built CLI (and kubectl) as a user would. */
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ServiceMirrorInput } from '../src/link/service-mirror.js';
 
 export const MC_BIN = fileURLToPath(new URL('../../bin/mc.js', import.meta.url));
 export const REFERENCE_DIR = fileURLToPath(new URL('../../../shared/reference/linkerd-edge-26.8/', import.meta.url));
@@ -11,11 +12,17 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Run `mc ARGS` in a child process; never throws on a non-zero exit. */
-export function runMc(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<RunResult> {
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  cwd?: string;
+}
+
+/** Run a program in a child process with `input` on stdin; never throws on a non-zero exit. */
+export function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MC_BIN, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -28,3 +35,34 @@ export function runMc(args: string[], options: { env?: NodeJS.ProcessEnv; input?
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** Run `mc ARGS` in a child process; never throws on a non-zero exit. */
+export function runMc(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runCommand(process.execPath, [MC_BIN, ...args], { ...options, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+}
+
+let kubectlInstalled: boolean | undefined;
+/** Whether a real kubectl is on PATH (tests that need it skip visibly when not). */
+export function hasKubectl(): boolean {
+  kubectlInstalled ??= spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+  return kubectlInstalled;
+}
+
+/** Run the real `kubectl --kubeconfig KUBECONFIG --context CONTEXT ARGS` with `input` on stdin. */
+export function runKubectl(kubeconfig: string, context: string, args: string[], input = ''): Promise<RunResult> {
+  return runCommand('kubectl', ['--kubeconfig', kubeconfig, '--context', context, ...args], { input });
+}
+
+/** The input of upstream's service-mirror golden: `link --namespace test --cluster-name test-cluster`. */
+export const GOLDEN_LINK_INPUT: Readonly<ServiceMirrorInput> = {
+  clusterName: 'test-cluster',
+  namespace: 'test',
+  version: 'dev-undefined',
+  registry: 'cr.l5d.io/linkerd',
+  logLevel: 'info',
+  logFormat: 'plain',
+  retryLimit: 3,
+  gateway: true,
+  ha: false,
+  valueOptions: {},
+};

@@ -4,16 +4,15 @@
  * `values`, the policy CRDs), real kubectl apply/delete where kubectl exists.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { runMc } from './helpers.js';
+import { hasKubectl, runKubectl, runMc } from './helpers.js';
 import { createTrustAnchor } from '../src/certs/anchor.js';
 import { createIssuer } from '../src/certs/issuer.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { installSimulatedLinkerd } from './support/linkerd-sim.js';
 
-const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const HAS_KUBECTL = hasKubectl();
 const NS = 'linkerd-multicluster';
 const TRUST_DOMAIN = 'east.example.org';
 
@@ -55,18 +54,7 @@ function simulateLinkerd(c: TestCluster): void {
   }
 }
 
-function kubectl(env: TestEnv, context: string, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', env.kubeconfigPath, '--context', context, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const kubectl = (env: TestEnv, context: string, args: string[], input: string) => runKubectl(env.kubeconfigPath, context, args, input);
 
 const docsOf = (text: string) => (yaml.loadAll(text) as Doc[]).filter(Boolean);
 

@@ -5,33 +5,22 @@
  * token never shows on stderr.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
-import { REFERENCE_DIR, runMc } from './helpers.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { hasKubectl, REFERENCE_DIR, runKubectl, runMc } from './helpers.js';
+import { putFromMc, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const SA = 'linkerd-service-mirror-remote-access-default';
 const MC_NS = 'linkerd-multicluster';
-const HAS_KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const HAS_KUBECTL = hasKubectl();
 
 /** A service account and its token Secret (the token controller of the test server fills it). */
 function addAccount(c: TestCluster, namespace: string): void {
   c.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SA, namespace } });
   c.put({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: `${SA}-token`, namespace, annotations: { 'kubernetes.io/service-account.name': SA } } });
-}
-
-/** Put every object `mc ARGS -o json` prints into a cluster's store. */
-async function putFromMc(c: TestCluster, args: string[], keep: (o: any) => boolean = () => true): Promise<void> {
-  const r = await runMc([...args, '-o', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  for (const line of r.stdout.trim().split('\n')) {
-    const o = JSON.parse(line);
-    if (keep(o)) c.put(o);
-  }
 }
 
 function ambassador(annotations: Record<string, string> = {}, withIngress = true): object {
@@ -94,18 +83,7 @@ after(async () => {
   await env?.stop();
 });
 
-function kubectlApply(input: string, ctx: string): Promise<{ code: number; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', env.kubeconfigPath, '--context', ctx, 'apply', '--validate=false', '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const kubectlApply = (input: string, ctx: string) => runKubectl(env.kubeconfigPath, ctx, ['apply', '--validate=false', '-f', '-'], input);
 
 test('link east: credentials Secrets, Link from the Ambassador gateway, service mirror; no token on stderr', async () => {
   const r = await mc('east', LINK_ARGS);

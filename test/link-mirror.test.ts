@@ -9,18 +9,9 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runMc } from './helpers.js';
 import { createCa } from './support/pki.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, putFromMc, startServiceMirrorSimulation, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
-
-async function putFromMc(c: TestCluster, args: string[], keep: (o: any) => boolean = () => true): Promise<void> {
-  const r = await runMc([...args, '-o', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  for (const line of r.stdout.trim().split('\n')) {
-    const o = JSON.parse(line);
-    if (keep(o)) c.put(o);
-  }
-}
 
 before(async () => {
   env = await startTestClusters(['east', 'west']);

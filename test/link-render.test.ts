@@ -5,25 +5,13 @@ import { test } from 'node:test';
 import yaml from 'js-yaml';
 import { UsageError } from '../src/errors.js';
 import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } from '../src/link/service-mirror.js';
-import { REFERENCE_DIR } from './helpers.js';
+import { GOLDEN_LINK_INPUT, REFERENCE_DIR } from './helpers.js';
 
 const golden = (file: string) => yaml.loadAll(readFileSync(join(REFERENCE_DIR, file), 'utf8')).filter((d) => d) as any[];
 const key = (d: any) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`;
 const byKey = (docs: any[]) => Object.fromEntries(docs.map((d) => [key(d), d]));
 
-const input = (over: Partial<ServiceMirrorInput> = {}): ServiceMirrorInput => ({
-  clusterName: 'test-cluster',
-  namespace: 'test',
-  version: 'dev-undefined',
-  registry: 'cr.l5d.io/linkerd',
-  logLevel: 'info',
-  logFormat: 'plain',
-  retryLimit: 3,
-  gateway: true,
-  ha: false,
-  valueOptions: {},
-  ...over,
-});
+const input = (over: Partial<ServiceMirrorInput> = {}): ServiceMirrorInput => ({ ...GOLDEN_LINK_INPUT, valueOptions: {}, ...over });
 
 async function render(over: Partial<ServiceMirrorInput> = {}): Promise<any[]> {
   return (await renderServiceMirror(input(over))).map((d) => d.object);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { linkerdSettings } from '../src/linkerd-config.js';
 import { createCa } from './support/pki.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, settleWorkloads, startServiceMirrorSimulation, type LinkerdCerts } from './support/linkerd-sim.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, settleWorkloads, startServiceMirrorSimulation, type LinkerdCerts, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
@@ -28,6 +28,18 @@ after(async () => {
 });
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** A manual-sync simulated service mirror in west, after a first sync without errors; stopped once `body` is done. */
+async function withSyncedMirror(body: (sim: ServiceMirrorSimulation) => Promise<void>): Promise<void> {
+  const sim = startServiceMirrorSimulation(env, 'west', { intervalMs: 0 });
+  try {
+    await sim.syncOnce();
+    assert.deepEqual([...sim.errors], []);
+    await body(sim);
+  } finally {
+    sim.stop();
+  }
+}
 
 test('installSimulatedLinkerd: linkerd-config as upstream writes it, trust roots, issuer, policy CRDs, ready meshed control plane', () => {
   installSimulatedLinkerd(east, certs, { trustDomain: 'example.org' });
@@ -119,10 +131,7 @@ test('the simulated service mirror reads east with the Link credentials and keep
     spec: { selector: { matchLabels: { component: 'linkerd-service-mirror' } }, template: { metadata: { labels: { component: 'linkerd-service-mirror' }, annotations: { 'linkerd.io/inject': 'enabled' } }, spec: { containers: [{ name: 'service-mirror', image: 'x' }] } } },
   });
 
-  const sim = startServiceMirrorSimulation(env, 'west', { intervalMs: 0 });
-  try {
-    await sim.syncOnce();
-    assert.deepEqual([...sim.errors], []);
+  await withSyncedMirror(async (sim) => {
     const mirror = west.get('v1', 'Service', 'test', 'podinfo-east');
     assert.ok(mirror, 'podinfo-east mirrored');
     assert.equal(mirror.metadata.labels[MirrorLabels.mirroredService], 'true');
@@ -172,9 +181,7 @@ test('the simulated service mirror reads east with the Link credentials and keep
     await sim.syncOnce();
     assert.equal(west.get('v1', 'Service', 'test', 'podinfo-east'), undefined);
     assert.equal(sim.errors.size, 0);
-  } finally {
-    sim.stop();
-  }
+  });
 });
 
 test('the simulation runs on its own until stopped', async () => {
@@ -218,10 +225,7 @@ test('federated services: NAME-federated with remote-discovery and local-discove
     svc.metadata.labels = { app: 'podinfo', 'mirror.linkerd.io/federated': 'member' };
     c.put(svc);
   }
-  const sim = startServiceMirrorSimulation(env, 'west', { intervalMs: 0 });
-  try {
-    await sim.syncOnce();
-    assert.deepEqual([...sim.errors], []);
+  await withSyncedMirror(async (sim) => {
     const fed = west.get('v1', 'Service', 'test', 'podinfo-federated');
     assert.ok(fed, 'podinfo-federated exists');
     assert.equal(fed.metadata.labels[MirrorLabels.mirroredService], 'true');
@@ -237,7 +241,5 @@ test('federated services: NAME-federated with remote-discovery and local-discove
     }
     await sim.syncOnce();
     assert.equal(west.get('v1', 'Service', 'test', 'podinfo-federated'), undefined);
-  } finally {
-    sim.stop();
-  }
+  });
 });

@@ -15,7 +15,7 @@ import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } fro
 import { chartTemplateSources, loadChart, PRECOMPILED_DIR, TEMPLATES_DIR, type Chart } from '../src/render/chart.js';
 import { installContext, installValues } from '../src/render/multicluster.js';
 import { sourcesHash, type PrecompiledModule } from '../src/render/template.js';
-import { REFERENCE_DIR, runMc } from './helpers.js';
+import { GOLDEN_LINK_INPUT, REFERENCE_DIR, runMc } from './helpers.js';
 
 type Doc = { kind: string; metadata: { name: string; namespace?: string } };
 const key = (d: Doc) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`;
@@ -32,18 +32,7 @@ async function renderInstallWith(chart: Chart): Promise<string[]> {
 const goldenInstall = () => byKey((yaml.loadAll(readFileSync(join(REFERENCE_DIR, 'install_default.golden'), 'utf8')) as Doc[]).filter(Boolean));
 const parsed = (texts: string[]) => byKey(texts.map((t) => yaml.load(t) as Doc));
 
-const linkInput: ServiceMirrorInput = {
-  clusterName: 'test-cluster',
-  namespace: 'test',
-  version: 'dev-undefined',
-  registry: 'cr.l5d.io/linkerd',
-  logLevel: 'info',
-  logFormat: 'plain',
-  retryLimit: 3,
-  gateway: true,
-  ha: false,
-  valueOptions: {},
-};
+const linkInput: ServiceMirrorInput = { ...GOLDEN_LINK_INPUT, valueOptions: {} };
 
 /** A copy of templates/ whose <chart> sources differ from the build's only by a Handlebars comment (same output). */
 function editedTemplates(chart: string): URL {

@@ -4,7 +4,7 @@
  * watch, faults, and real kubectl against it.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
+import { hasKubectl } from './helpers.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
@@ -565,7 +566,7 @@ test('faults: latency, 500s, slow bodies and a cluster that is down; request cou
 });
 
 test('kubectl: apply, get and delete a multi-document file', async (t) => {
-  if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) {
+  if (!hasKubectl()) {
     t.skip('kubectl not installed');
     return;
   }
