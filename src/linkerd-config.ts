@@ -13,7 +13,13 @@
  */
 import yaml from 'js-yaml';
 import { McError } from './errors.js';
+import { configMapRef, type ResourceRef } from './kube/resources.js';
 import { isMap, type Values } from './render/values.js';
+
+/** ConfigMap linkerd-config of the control plane in `linkerdNamespace`. */
+export function linkerdConfigRef(linkerdNamespace: string): ResourceRef {
+  return configMapRef(linkerdNamespace, 'linkerd-config');
+}
 
 export interface ConfigMapLike {
   metadata?: { name?: string; namespace?: string };

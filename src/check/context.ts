@@ -8,8 +8,8 @@
  * timeout, so a dead cluster fails its own link quickly.
  */
 import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../kube/client.js';
-import type { ResourceRef } from '../kube/resources.js';
-import { linkerdConfig } from '../linkerd-config.js';
+import { configMapRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
+import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import type { LabelSelector } from './selectors.js';
 
 export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
@@ -105,10 +105,6 @@ export interface CheckEnvOptions {
   remoteConcurrency?: number;
 }
 
-function decode(b64: string | undefined): string | undefined {
-  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
-}
-
 /** A promise that may reject without an "unhandled rejection" until someone awaits it. */
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
@@ -187,9 +183,9 @@ export class CheckEnv {
     return this.once('local:identity', async () => {
       const ns = this.options.linkerdNamespace;
       const [cm, roots, issuer] = await Promise.all([
-        this.l.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' }),
-        this.l.getIfExists<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-identity-trust-roots' }).catch(() => undefined),
-        this.l.getIfExists<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name: 'linkerd-identity-issuer' }).catch((err: Error) => err),
+        this.l.get<ConfigMapObject>(linkerdConfigRef(ns)),
+        this.l.getIfExists<ConfigMapObject>(configMapRef(ns, 'linkerd-identity-trust-roots')).catch(() => undefined),
+        this.l.getIfExists<SecretObject>(secretRef(ns, 'linkerd-identity-issuer')).catch((err: Error) => err),
       ]);
       const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config`, { optional: true });
       const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
@@ -200,7 +196,7 @@ export class CheckEnv {
       if (issuer instanceof Error) {
         m.issuerUnavailable = issuer.message;
       } else if (issuer) {
-        m.issuerPem = decode(issuer.data?.['crt.pem'] ?? issuer.data?.['tls.crt']);
+        m.issuerPem = secretText(issuer.data?.['crt.pem'] ?? issuer.data?.['tls.crt']);
         m.issuerSource = `Secret ${ns}/linkerd-identity-issuer`;
         if (!m.issuerPem) m.issuerUnavailable = `Secret ${ns}/linkerd-identity-issuer has neither crt.pem nor tls.crt`;
       } else {
@@ -276,7 +272,7 @@ export class CheckEnv {
   private secretsIn(namespace: string): Promise<Map<string, SecretObject> | undefined> {
     return this.once(`local:secrets:${namespace}`, async () => {
       try {
-        const items = await this.l.list<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace });
+        const items = await this.l.list<SecretObject>(secretRef(namespace));
         return new Map(items.map((i) => [i.metadata.name ?? '', i]));
       } catch (err) {
         if (err instanceof KubeApiError && err.code === 403) return undefined;
@@ -293,7 +289,7 @@ export class CheckEnv {
       const hit = all?.get(name);
       if (hit) return hit;
       // Not listed (or listing refused): a single read gives the precise error.
-      return this.l.get<SecretObject>({ apiVersion: 'v1', resource: 'secrets', namespace: ns, name });
+      return this.l.get<SecretObject>(secretRef(ns, name));
     });
   }
 
@@ -301,7 +297,7 @@ export class CheckEnv {
   remote(link: Link): Promise<LimitedClient> {
     return this.once(`remote:${linkKey(link)}:client`, async () => {
       const secret = await this.credentialsSecret(link);
-      const text = decode(secret.data?.kubeconfig);
+      const text = secretText(secret.data?.kubeconfig);
       if (!text) throw new CredentialsError('secret should contain remote kubeconfig under kubeconfig key');
       let client: KubeClient;
       try {
@@ -338,7 +334,7 @@ export class CheckEnv {
       const ns = link.spec.targetClusterLinkerdNamespace || 'linkerd';
       // The remote-access role may read linkerd-config only (not the issuer Secret):
       // the issuer is checked when linkerd-config carries it.
-      const cm = await c.get<ConfigMapObject>({ apiVersion: 'v1', resource: 'configmaps', namespace: ns, name: 'linkerd-config' });
+      const cm = await c.get<ConfigMapObject>(linkerdConfigRef(ns));
       const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config of cluster "${link.spec.targetClusterName}"`, { optional: true });
       const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
       if (config.issuerCertPem) {

@@ -114,13 +114,12 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
 /** linkerd-config of the context's control plane; no Linkerd is an McError saying what to do. */
 export async function readLinkerdSettings(globals: { kubeconfig?: string; context?: string; linkerdNamespace: string }) {
   const { KubeClient, KubeApiError } = await import('../kube/client.js');
-  const { linkerdSettings } = await import('../linkerd-config.js');
+  const { linkerdConfigRef, linkerdSettings } = await import('../linkerd-config.js');
   const client = await KubeClient.connect(globals);
   try {
-    const ref = { apiVersion: 'v1', resource: 'configmaps', namespace: globals.linkerdNamespace, name: 'linkerd-config' };
     let cm;
     try {
-      cm = await client.get<{ data?: Record<string, string> }>(ref);
+      cm = await client.get<{ data?: Record<string, string> }>(linkerdConfigRef(globals.linkerdNamespace));
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) {
         throw new McError(

@@ -12,6 +12,21 @@ export interface ResourceRef {
   subresource?: string;
 }
 
+/** A ConfigMap in `namespace` (all of them there without a name). */
+export function configMapRef(namespace: string, name?: string): ResourceRef {
+  return { apiVersion: 'v1', resource: 'configmaps', namespace, ...(name === undefined ? {} : { name }) };
+}
+
+/** A Secret in `namespace` (all of them there without a name). */
+export function secretRef(namespace: string, name?: string): ResourceRef {
+  return { apiVersion: 'v1', resource: 'secrets', namespace, ...(name === undefined ? {} : { name }) };
+}
+
+/** A value of a Secret's `data` (base64), as text; undefined stays undefined. */
+export function secretText(b64: string | undefined): string | undefined {
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+}
+
 interface KindInfo {
   resource: string;
   namespaced: boolean;

@@ -4,6 +4,7 @@
  * trust and cluster domains come from src/linkerd-config.ts).
  */
 import { McError } from '../errors.js';
+import { secretText } from '../kube/resources.js';
 import { SA_NAME_ANNOTATION, TOKEN_KEY } from './names.js';
 
 export interface SecretLike {
@@ -27,5 +28,5 @@ export function findServiceAccountToken(secrets: SecretLike[], account: string, 
       'Kubernetes fills it in a moment after the Secret is created; run link again, and check that the token controller is running.',
     );
   }
-  return Buffer.from(b64, 'base64').toString('utf8');
+  return secretText(b64)!;
 }

@@ -9,7 +9,8 @@ import { McError, UsageError } from '../errors.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import type { LinkFlags } from '../commands/link.js';
 import { checkClusterName, suggestClusterName } from './cluster-name.js';
-import { linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
+import { secretRef } from '../kube/resources.js';
+import { linkerdConfigRef, linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
 import { findServiceAccountToken, TokenNotFound, type SecretLike } from './cluster-facts.js';
 import { gatewaySpec, type GatewayService } from './gateway.js';
 import { buildLinkObjects } from './link.js';
@@ -104,8 +105,8 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
 
     log(`reading ConfigMap ${g.linkerdNamespace}/linkerd-config, ${SA_TOKEN_TYPE} Secrets in ${f.namespace}${f.gateway ? `, Service ${f.gatewayNamespace}/${f.gatewayName}` : ''} from ${client.server}`);
     const [cmR, secretsR, gwR] = await Promise.allSettled([
-      client.get<ConfigMapLike>({ apiVersion: 'v1', resource: 'configmaps', namespace: g.linkerdNamespace, name: 'linkerd-config' }),
-      client.list<SecretLike>({ apiVersion: 'v1', resource: 'secrets', namespace: f.namespace }, { fieldSelector: `type=${SA_TOKEN_TYPE}` }),
+      client.get<ConfigMapLike>(linkerdConfigRef(g.linkerdNamespace)),
+      client.list<SecretLike>(secretRef(f.namespace), { fieldSelector: `type=${SA_TOKEN_TYPE}` }),
       f.gateway ? client.get<GatewayService>({ apiVersion: 'v1', resource: 'services', namespace: f.gatewayNamespace, name: f.gatewayName }) : Promise.resolve(undefined),
     ]);
 
