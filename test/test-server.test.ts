@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
 import { hasKubectl } from './helpers.js';
+import { httpsRequest, type HttpsReply } from './support/https-request.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
@@ -31,36 +32,12 @@ after(async () => {
   await env?.stop();
 });
 
-interface Reply {
-  status: number;
-  body: any;
-  text: string;
-}
+type Reply = HttpsReply;
 
 /** A raw HTTPS request to a test cluster (admin token unless `token` is given; token null = anonymous). */
 function req(c: TestCluster, method: string, path: string, opts: { token?: string | null; body?: unknown; contentType?: string; accept?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
-    const token = opts.token === undefined ? c.adminToken : opts.token;
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
-    const r = https.request(new URL(path, c.server), { method, headers, ca: c.caPem, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let body: any;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body, text });
-      });
-    });
-    r.on('error', reject);
-    r.end(payload);
-  });
+  const token = opts.token === undefined ? c.adminToken : opts.token;
+  return httpsRequest({ server: c.server, ca: c.caPem, token: token ?? undefined }, method, path, opts);
 }
 
 const cm = (name: string, ns: string, labels: Record<string, string> = {}, data: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data });

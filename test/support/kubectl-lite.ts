@@ -7,8 +7,8 @@
  * Output imitates kubectl's. Never used when the real kubectl is on PATH.
  */
 import { readFileSync } from 'node:fs';
-import https from 'node:https';
 import yaml from 'js-yaml';
+import { httpsRequest } from './https-request.js';
 
 interface Conn {
   server: string;
@@ -30,28 +30,10 @@ function connection(kubeconfig: string, context?: string): Conn {
   return { server: cluster.server, ca: dec(cluster['certificate-authority-data']), cert: dec(user['client-certificate-data']), key: dec(user['client-key-data']), token: user.token, namespace: ctx.namespace };
 }
 
-function call(c: Conn, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { Accept: accept };
-    if (c.token) headers.Authorization = `Bearer ${c.token}`;
-    if (payload !== undefined) headers['Content-Type'] = contentType;
-    const r = https.request(new URL(path, c.server), { method, headers, ca: c.ca, cert: c.cert, key: c.key, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        let parsed: any;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = text;
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    r.on('error', reject);
-    r.end(payload);
-  });
+async function call(c: Conn, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<{ status: number; body: any }> {
+  // Always JSON (valid YAML too, for apply patches).
+  const r = await httpsRequest(c, method, path, { body: body === undefined ? undefined : JSON.stringify(body), contentType, accept });
+  return { status: r.status, body: r.body !== undefined ? r.body : r.text };
 }
 
 interface ApiResource {

@@ -83,26 +83,11 @@ export class TestApiServer {
     });
     this.server.on('tlsClientError', () => {});
     const self = this;
-    const state = { latencyMs: 0, errorStatus: undefined as number | undefined, slowBodyMs: 0 };
+    // Plain fields, except `down`, which starts and stops refusing connections.
     this.faults = {
-      get latencyMs() {
-        return state.latencyMs;
-      },
-      set latencyMs(v: number) {
-        state.latencyMs = v;
-      },
-      get errorStatus() {
-        return state.errorStatus;
-      },
-      set errorStatus(v: number | undefined) {
-        state.errorStatus = v;
-      },
-      get slowBodyMs() {
-        return state.slowBodyMs;
-      },
-      set slowBodyMs(v: number) {
-        state.slowBodyMs = v;
-      },
+      latencyMs: 0,
+      errorStatus: undefined,
+      slowBodyMs: 0,
       get down() {
         return self.isDown;
       },
