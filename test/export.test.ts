@@ -226,6 +226,14 @@ test('invalid YAML: the error names the file, the document and the line; nothing
   assert.equal(json.code, 1);
   assert.equal(json.stdout, '');
   assert.match(json.stderr, /Error: invalid JSON in standard input/);
+
+  // a folder without manifests is most likely a wrong path, as kubectl apply -f DIR says
+  const empty = join(dir, 'empty');
+  file('empty/notes.txt', 'not a manifest');
+  const none = await runMc(['export-service', good, empty]);
+  assert.equal(none.code, 1);
+  assert.equal(none.stdout, '');
+  assert.match(none.stderr, /Error: no manifests in folder .*empty: no \.yaml, \.yml or \.json files/);
 });
 
 test('usage errors: exit 2, nothing on stdout', async () => {

@@ -103,8 +103,11 @@ export async function readSources(args: string[], options: { stdin?: () => Promi
         throw fsError(arg, err);
       }
       const files: string[] = [];
-      if (s.isDirectory()) await walk(arg, files).catch((err: unknown) => Promise.reject(fsError(arg, err)));
-      else files.push(arg);
+      if (s.isDirectory()) {
+        await walk(arg, files).catch((err: unknown) => Promise.reject(fsError(arg, err)));
+        // As `kubectl apply -f DIR` refuses a folder without objects: likely a wrong path.
+        if (files.length === 0) throw new McError(`no manifests in folder ${arg}: no .yaml, .yml or .json files in it or below it`, 'Check the path; nothing was printed.');
+      } else files.push(arg);
       for (const f of files) {
         try {
           out.push({ name: f, text: await readFile(f, 'utf8') });
