@@ -48,3 +48,48 @@ test('an unknown context is an error listing the known ones', () => {
   assert.equal(selectContext(config, undefined), 'east');
   assert.throws(() => selectContext(config, 'north'), (e: unknown) => e instanceof McError && /"north" does not exist/.test(e.message) && /east, west/.test(e.hint ?? ''));
 });
+
+test('a user with an exec plugin gets its token from the plugin (through client-node) and reaches the cluster', async () => {
+  const { startTestClusters } = await import('./support/index.js');
+  const { KubeClient } = await import('../src/kube/client.js');
+  const env = await startTestClusters(['east']);
+  try {
+    const east = env.cluster('east');
+    const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: { token: east.adminToken } });
+    const dir = mkdtempSync(join(tmpdir(), 'mc-kc-'));
+    const path = join(dir, 'exec-kubeconfig');
+    writeFileSync(
+      path,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: east',
+        '  cluster:',
+        `    server: ${east.server}`,
+        `    certificate-authority-data: ${Buffer.from(east.caPem).toString('base64')}`,
+        'users:',
+        '- name: plugin',
+        '  user:',
+        '    exec:',
+        '      apiVersion: client.authentication.k8s.io/v1beta1',
+        `      command: ${JSON.stringify(process.execPath)}`,
+        `      args: ["-e", ${JSON.stringify(`process.stdout.write(${JSON.stringify(credential)})`)}]`,
+        'contexts:',
+        '- name: east',
+        '  context: {cluster: east, user: plugin}',
+        'current-context: east',
+      ].join('\n'),
+    );
+    east.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace: 'default' }, data: { a: 'b' } });
+    const client = await KubeClient.connect({ kubeconfig: path });
+    try {
+      const cm = await client.get<{ data: Record<string, string> }>({ apiVersion: 'v1', resource: 'configmaps', namespace: 'default', name: 'probe' });
+      assert.deepEqual(cm.data, { a: 'b' });
+    } finally {
+      client.close();
+    }
+  } finally {
+    await env.stop();
+  }
+});

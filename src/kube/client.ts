@@ -10,7 +10,7 @@ import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import { loadKubeconfig, selectContext, singleContextConfig, type RawKubeconfig } from './kubeconfig.js';
 import { describeRef, pathOf, refOf, type ResourceRef } from './resources.js';
-import { staticCredentials } from './static-credentials.js';
+import { staticCredentials, type StaticCredentials } from './static-credentials.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -119,42 +119,17 @@ export class KubeClient {
 
   private static async fromConfig(cfg: RawKubeconfig, contextName: string, options: ClientOptions): Promise<KubeClient> {
     // Tokens, client certificates and CAs are read directly; only plugin users load client-node.
-    let fast;
+    let creds: StaticCredentials | undefined;
     try {
-      fast = staticCredentials(cfg, contextName);
+      creds = staticCredentials(cfg, contextName);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new McError(`cannot load the credentials of context "${contextName}": ${e.code ?? e.message}${e.path ? ` reading ${e.path}` : ''}`, 'Check the certificate and token files named in the kubeconfig.');
     }
-    if (fast) {
-      const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: fast.ca, cert: fast.cert, key: fast.key, rejectUnauthorized: fast.rejectUnauthorized, servername: fast.servername });
-      return new KubeClient(contextName, cfg, { server: new URL(fast.server), agent, headers: fast.headers }, options.timeoutMs ?? 30_000);
-    }
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const kc = new KubeConfig();
-    kc.loadFromString(yaml.dump(cfg));
-    kc.setCurrentContext(contextName);
-    const cluster = kc.getCurrentCluster();
-    if (!cluster?.server) {
-      throw new McError(`context "${contextName}" has no API server address`, 'Fix the cluster entry of the kubeconfig.');
-    }
-    const opts: https.RequestOptions = { headers: {} };
-    try {
-      await kc.applyToHTTPSOptions(opts);
-    } catch (err) {
-      throw new McError(`cannot load the credentials of context "${contextName}": ${(err as Error).message}`, 'Check the user entry of the kubeconfig (certificate files, token, exec plugin).');
-    }
-    const agent = new https.Agent({
-      keepAlive: true,
-      maxSockets: 32,
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      rejectUnauthorized: opts.rejectUnauthorized,
-      servername: opts.servername,
-    });
-    const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k, String(v)]));
-    return new KubeClient(contextName, cfg, { server: new URL(cluster.server), agent, headers }, options.timeoutMs ?? 30_000);
+    creds ??= await pluginCredentials(cfg, contextName);
+    const { server, headers, ...tls } = creds;
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...tls });
+    return new KubeClient(contextName, cfg, { server: new URL(server), agent, headers }, options.timeoutMs ?? 30_000);
   }
 
   /** Close idle keep-alive connections (lets the process exit at once). */
@@ -292,4 +267,32 @@ export class KubeClient {
         return new KubeApiError(`cannot ${what} in ${this.where()}: ${reason}${serverMessage}`, undefined, status, reason, verb, ref);
     }
   }
+}
+
+/** Credentials of exec / auth-provider users, through @kubernetes/client-node (loaded only here). */
+async function pluginCredentials(cfg: RawKubeconfig, contextName: string): Promise<StaticCredentials> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromString(yaml.dump(cfg));
+  kc.setCurrentContext(contextName);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server) {
+    throw new McError(`context "${contextName}" has no API server address`, 'Fix the cluster entry of the kubeconfig.');
+  }
+  const opts: https.RequestOptions = { headers: {} };
+  try {
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err) {
+    throw new McError(`cannot load the credentials of context "${contextName}": ${(err as Error).message}`, 'Check the user entry of the kubeconfig (certificate files, token, exec plugin).');
+  }
+  const asBuffer = (v: unknown) => (v === undefined ? undefined : Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
+  return {
+    server: cluster.server,
+    ca: asBuffer(opts.ca),
+    cert: asBuffer(opts.cert),
+    key: asBuffer(opts.key),
+    rejectUnauthorized: opts.rejectUnauthorized,
+    servername: opts.servername,
+    headers: Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k, String(v)])),
+  };
 }
