@@ -124,7 +124,8 @@ export const STEPS: DemoStep[] = [
   {
     title: 'Check west',
     async run(ctx) {
-      await ctx.sh('mc --context west check --wait 10s', { allowFailure: true });
+      // All green here, or the demo fails.
+      await ctx.sh('mc --context west check --wait 10s');
     },
   },
   {
@@ -133,7 +134,9 @@ export const STEPS: DemoStep[] = [
       ctx.note('(simulated: east\'s API server stops answering)');
       ctx.east.faults.down = true;
       try {
-        await ctx.sh('mc --context west check --wait 2s --timeout 2s', { allowFailure: true });
+        const check = await ctx.sh('mc --context west check --wait 2s --timeout 2s', { allowFailure: true });
+        if (check.code !== 1) throw new Error(`mc check should fail (exit 1) while east is down, but exited ${check.code}`);
+        ctx.note('as expected: the checks that need east fail (exit 1), the local ones still pass');
       } finally {
         ctx.east.faults.down = false;
       }
