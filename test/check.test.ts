@@ -256,6 +256,20 @@ test('no multicluster extension: an error and exit 1, nothing on stdout', async 
   assert.match(r.stderr, /could not find the multicluster extension in context "west"/);
 });
 
+test('the local cluster down: an error that says it is unreachable (not "is Linkerd installed?"), nothing on stdout', async (t) => {
+  west.faults.down = true;
+  t.after(async () => {
+    west.faults.down = false;
+    await west.apiServer.ready();
+  });
+  const r = await check('--timeout', '1s');
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /Failed to fetch linkerd config: .*context "west".*unreachable/);
+  assert.match(r.stderr, /Check that the cluster is running/);
+  assert.doesNotMatch(r.stderr, /Is Linkerd installed/);
+});
+
 test('bad flags are usage errors', async () => {
   assert.equal((await check('-o', 'yaml')).code, 2);
   assert.equal((await check('--wait', 'soon')).code, 2);

@@ -3,7 +3,7 @@
  * running any check), run the multicluster category, report each result.
  */
 import { McError } from '../errors.js';
-import { KubeClient } from '../kube/client.js';
+import { KubeApiError, KubeClient } from '../kube/client.js';
 import { CheckEnv } from './context.js';
 import { MulticlusterChecks } from './multicluster.js';
 import { runChecks, type CheckObserver, type RunSummary } from './runner.js';
@@ -28,9 +28,11 @@ export async function runMulticlusterCheck(options: CheckOptions, observer: Chec
     const [namespaces] = await Promise.all([
       env.multiclusterNamespaces(),
       env.localIdentity().catch((err: Error) => {
+        // An unreachable cluster keeps the client's own hint; "is Linkerd installed?" would mislead.
+        const unreachable = err instanceof KubeApiError && err.code === 0;
         throw new McError(
           `Failed to fetch linkerd config: ${err.message}`,
-          `Is Linkerd installed in namespace "${options.linkerdNamespace}" of context "${local.contextName}"? Use --linkerd-namespace if it lives elsewhere.`,
+          unreachable ? err.hint : `Is Linkerd installed in namespace "${options.linkerdNamespace}" of context "${local.contextName}"? Use --linkerd-namespace if it lives elsewhere.`,
         );
       }),
     ]);
