@@ -11,19 +11,16 @@ import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../
 import { configMapRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import type { LabelSelector } from './selectors.js';
+import { LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
 
-export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
 export const LINKS: ResourceRef = { apiVersion: LINK_API_VERSION, resource: 'links' };
 
 // Labels and annotations of upstream's service mirror.
-export const CLUSTER_NAME_LABEL = 'mirror.linkerd.io/cluster-name';
-export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
 export const MIRRORED_GATEWAY_LABEL = 'mirror.linkerd.io/mirrored-gateway';
 export const REMOTE_DISCOVERY_LABEL = 'mirror.linkerd.io/remote-discovery';
 export const REMOTE_SVC_FQ_NAME = 'mirror.linkerd.io/remote-svc-fq-name';
 export const REMOTE_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/remote-discovery';
 export const LOCAL_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/local-discovery';
-export const GATEWAY_IDENTITY_ANNOTATION = 'mirror.linkerd.io/gateway-identity';
 export const CONTROL_PLANE_NS_LABEL = 'linkerd.io/control-plane-ns';
 export const EXTENSION_LABEL = 'linkerd.io/extension';
 /** `component` label values of service mirror objects (links made by the CLI, or by the multicluster chart). */
@@ -211,7 +208,7 @@ export class CheckEnv {
     return this.once('local:mirror-services-by-cluster', async () => {
       const map = new Map<string, Service[]>();
       for (const s of await this.mirrorServices()) {
-        const c = s.metadata.labels?.[CLUSTER_NAME_LABEL] ?? '';
+        const c = s.metadata.labels?.[MIRROR_CLUSTER_LABEL] ?? '';
         let list = map.get(c);
         if (!list) map.set(c, (list = []));
         list.push(s);
@@ -222,13 +219,13 @@ export class CheckEnv {
 
   /** Every Service made by a service mirror here (mirrors and probe gateways): one list. */
   mirrorServices(): Promise<Service[]> {
-    return this.once('local:mirror-services', () => this.l.list<Service>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: CLUSTER_NAME_LABEL }));
+    return this.once('local:mirror-services', () => this.l.list<Service>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: MIRROR_CLUSTER_LABEL }));
   }
 
   /** The Endpoints of mirror services: one labelled list, then single reads for any the list missed. */
   mirrorEndpointsIndex(): Promise<Map<string, Endpoints>> {
     return this.once('local:mirror-endpoints', async () => {
-      const list = await this.l.list<Endpoints>({ apiVersion: 'v1', resource: 'endpoints' }, { labelSelector: CLUSTER_NAME_LABEL });
+      const list = await this.l.list<Endpoints>({ apiVersion: 'v1', resource: 'endpoints' }, { labelSelector: MIRROR_CLUSTER_LABEL });
       return new Map(list.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
     });
   }
@@ -247,7 +244,7 @@ export class CheckEnv {
   serviceMirrorDeployments(): Promise<Deployment[]> {
     return this.once('retry:deployments', () =>
       this.l
-        .list<Deployment>({ apiVersion: 'apps/v1', resource: 'deployments' }, { labelSelector: CLUSTER_NAME_LABEL })
+        .list<Deployment>({ apiVersion: 'apps/v1', resource: 'deployments' }, { labelSelector: MIRROR_CLUSTER_LABEL })
         .then((items) => items.filter((d) => SERVICE_MIRROR_COMPONENT_VALUES.includes(d.metadata.labels?.component ?? ''))),
     );
   }

@@ -11,13 +11,10 @@
 import { KubeApiError, type KubeObject } from '../kube/client.js';
 import { commonName, day, EXPIRY_WARNING_DAYS, parsePemBundle, sameAnchors, verifyChain, type CertificateInfo } from './certs.js';
 import {
-  CLUSTER_NAME_LABEL,
   CONTROL_PLANE_NS_LABEL,
   CredentialsError,
-  GATEWAY_IDENTITY_ANNOTATION,
   LOCAL_DISCOVERY_ANNOTATION,
   MIRRORED_GATEWAY_LABEL,
-  MIRRORED_SERVICE_LABEL,
   REMOTE_DISCOVERY_ANNOTATION,
   REMOTE_DISCOVERY_LABEL,
   REMOTE_SVC_FQ_NAME,
@@ -29,6 +26,7 @@ import {
 } from './context.js';
 import { CheckWarning, SkipCheck, type Category, type Checker } from './runner.js';
 import { isEmptySelector, matchesSelector } from './selectors.js';
+import { GATEWAY_IDENTITY_ANNOTATION, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
 
 export const MULTICLUSTER_CATEGORY = 'linkerd-multicluster';
 
@@ -336,7 +334,7 @@ export class MulticlusterChecks {
     const deployments = await this.env.serviceMirrorDeployments();
     const errors: string[] = [];
     for (const link of this.links) {
-      const mine = deployments.filter((d) => labelsOf(d)[CLUSTER_NAME_LABEL] === target(link));
+      const mine = deployments.filter((d) => labelsOf(d)[MIRROR_CLUSTER_LABEL] === target(link));
       if (mine.length > 1) {
         errors.push(`* too many service mirror controller deployments for Link ${target(link)}`);
         continue;
@@ -366,7 +364,7 @@ export class MulticlusterChecks {
       const svc = gateways[0]!;
       const ep = await this.env.endpointsOf(svc.metadata.namespace ?? '', svc.metadata.name ?? '');
       if (!ep || (ep.subsets ?? []).length === 0) {
-        return { error: `${svc.metadata.name}.${svc.metadata.namespace} mirrored from cluster [${labelsOf(svc)[CLUSTER_NAME_LABEL]}] has no endpoints` };
+        return { error: `${svc.metadata.name}.${svc.metadata.namespace} mirrored from cluster [${labelsOf(svc)[MIRROR_CLUSTER_LABEL]}] has no endpoints` };
       }
       return { ok: bullet(link) };
     });
@@ -399,7 +397,7 @@ export class MulticlusterChecks {
       const name = svc.metadata.name ?? '';
       // Endpoints without the mirror labels are read one by one (rare).
       const ep = index.get(`${ns}/${name}`) ?? (await this.env.endpointsOf(ns, name).catch(() => undefined));
-      if (!hasAddresses(ep)) list.push(`${name}.${ns} mirrored from cluster [${labelsOf(svc)[CLUSTER_NAME_LABEL]}]`);
+      if (!hasAddresses(ep)) list.push(`${name}.${ns} mirrored from cluster [${labelsOf(svc)[MIRROR_CLUSTER_LABEL]}]`);
     }
     if (list.length > 0) throw new Error(`Some mirror services do not have endpoints:\n    ${list.join('\n    ')}`);
   }
@@ -410,8 +408,8 @@ export class MulticlusterChecks {
     const links = await this.env.links();
     const targets = new Set(links.map((l) => l.spec?.targetClusterName));
     const errors = mirrors
-      .filter((s) => !targets.has(labelsOf(s)[CLUSTER_NAME_LABEL]))
-      .map((s) => `mirror service ${s.metadata.name}.${s.metadata.namespace} is not part of any Link (${CLUSTER_NAME_LABEL}=${labelsOf(s)[CLUSTER_NAME_LABEL]})`);
+      .filter((s) => !targets.has(labelsOf(s)[MIRROR_CLUSTER_LABEL]))
+      .map((s) => `mirror service ${s.metadata.name}.${s.metadata.namespace} is not part of any Link (${MIRROR_CLUSTER_LABEL}=${labelsOf(s)[MIRROR_CLUSTER_LABEL]})`);
     if (errors.length > 0) throw new Error(joinErrors(errors, 1));
   }
 

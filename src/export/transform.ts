@@ -11,14 +11,12 @@
  * Services carrying mirror.linkerd.io/mirrored-service are mirrors themselves
  * and are never exported. Only kind Service (core v1) is touched.
  */
+import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
 
 export const EXPORTED_LABEL = 'mirror.linkerd.io/exported';
 export const FEDERATED_LABEL = 'mirror.linkerd.io/federated';
-export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
 export const GATEWAY_NAME_ANNOTATION = 'mirror.linkerd.io/gateway-name';
 export const GATEWAY_NS_ANNOTATION = 'mirror.linkerd.io/gateway-ns';
-export const DEFAULT_GATEWAY_NAME = 'linkerd-gateway';
-export const DEFAULT_GATEWAY_NAMESPACE = 'linkerd-multicluster';
 
 export interface ExportOptions {
   /** Remove the marks instead of setting them. */
@@ -79,7 +77,7 @@ export function wantedMarks(o: ExportOptions): ServiceChanges {
   const annotations: KeyChanges = {};
   if (o.gatewayName !== undefined || o.gatewayNamespace !== undefined) {
     annotations[GATEWAY_NAME_ANNOTATION] = o.gatewayName ?? DEFAULT_GATEWAY_NAME;
-    annotations[GATEWAY_NS_ANNOTATION] = o.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE;
+    annotations[GATEWAY_NS_ANNOTATION] = o.gatewayNamespace ?? DEFAULT_MULTICLUSTER_NAMESPACE;
   }
   return { labels, annotations };
 }

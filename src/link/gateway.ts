@@ -9,12 +9,12 @@
 import { McError } from '../errors.js';
 import { isGoDuration, secondsToGoDuration } from '../duration.js';
 import {
-  GATEWAY_IDENTITY_ANNOTATION,
   GATEWAY_PORT_NAME,
   PROBE_PATH_ANNOTATION,
   PROBE_PERIOD_ANNOTATION,
   PROBE_PORT_NAME,
 } from './names.js';
+import { GATEWAY_IDENTITY_ANNOTATION } from '../multicluster-names.js';
 
 export interface ServicePort {
   name?: string;

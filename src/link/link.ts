@@ -9,12 +9,12 @@ import {
   CLUSTER_NAME_LABEL,
   CREATED_BY_ANNOTATION,
   KUBECONFIG_KEY,
-  LINK_API_VERSION,
   MIRROR_SECRET_TYPE,
   TRUST_DOMAIN_ANNOTATION,
   credentialsSecretName,
 } from './names.js';
 import type { LabelSelector } from './selector.js';
+import { LINK_API_VERSION } from '../multicluster-names.js';
 
 /** The domains of the cluster being linked (from its linkerd-config). */
 export interface LinkerdFacts {

@@ -1,11 +1,9 @@
 /**
- * Names, labels and annotations of the objects `link` creates. They are facts
+ * Names, labels and annotations of the objects `link` creates (those other
+ * parts share are in src/multicluster-names.ts). They are facts
  * of upstream's interface (Linkerd multicluster, edge-26.8): the service
  * mirror and the destination controller look for exactly these.
  */
-export const DEFAULT_MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
-export const DEFAULT_GATEWAY_NAME = 'linkerd-gateway';
-export const DEFAULT_SERVICE_ACCOUNT = 'linkerd-service-mirror-remote-access-default';
 export const DEFAULT_REGISTRY = 'cr.l5d.io/linkerd';
 export const REGISTRY_ENV = 'LINKERD_DOCKER_REGISTRY';
 
@@ -31,15 +29,8 @@ export const TOKEN_KEY = 'token';
 /** The gateway Service. */
 export const GATEWAY_PORT_NAME = 'mc-gateway';
 export const PROBE_PORT_NAME = 'mc-probe';
-export const GATEWAY_IDENTITY_ANNOTATION = 'mirror.linkerd.io/gateway-identity';
 export const PROBE_PATH_ANNOTATION = 'mirror.linkerd.io/probe-path';
 export const PROBE_PERIOD_ANNOTATION = 'mirror.linkerd.io/probe-period';
-
-/** Labels on what the service mirror creates in the linking cluster. */
-export const MIRROR_CLUSTER_LABEL = 'mirror.linkerd.io/cluster-name';
-export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
-
-export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
 
 export const credentialsSecretName = (cluster: string): string => `cluster-credentials-${cluster}`;
 export const serviceMirrorName = (cluster: string): string => `linkerd-service-mirror-${cluster}`;

@@ -8,7 +8,7 @@ import { McError, UsageError } from '../errors.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
 import { kindInfo } from '../kube/resources.js';
 import type { UnlinkFlags } from '../commands/unlink.js';
-import { LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from './names.js';
+import { LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
 import { outputFormatOf } from './output.js';
 import { formatDocuments } from '../render/output.js';
 import { linkCreatedObjects, unlinkPlan, type ObjectId } from './unlink.js';

@@ -5,7 +5,6 @@
  */
 import type { KubeObject } from '../kube/client.js';
 import {
-  LINK_API_VERSION,
   credentialsSecretName,
   localResourcesRoleName,
   probeServiceName,
@@ -13,6 +12,7 @@ import {
   remoteCredsRoleName,
   serviceMirrorName,
 } from './names.js';
+import { LINK_API_VERSION } from '../multicluster-names.js';
 
 export interface ObjectId {
   apiVersion: string;

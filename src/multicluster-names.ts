@@ -1,0 +1,16 @@
+/**
+ * Labels, annotations and names of upstream's multicluster interface
+ * (Linkerd edge-26.8) that more than one part of mc reads or writes: link
+ * writes them, export-service sets them, check looks for them.
+ */
+export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
+
+/** On everything the service mirror creates in the linking cluster: the linked cluster's name. */
+export const MIRROR_CLUSTER_LABEL = 'mirror.linkerd.io/cluster-name';
+/** On a mirror of an exported service (such a Service is never exported itself). */
+export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
+/** On the gateway Service: the identity its proxy presents. */
+export const GATEWAY_IDENTITY_ANNOTATION = 'mirror.linkerd.io/gateway-identity';
+
+export const DEFAULT_MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
+export const DEFAULT_GATEWAY_NAME = 'linkerd-gateway';
