@@ -5,6 +5,10 @@
  */
 export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
 
+/** On every resource of the extension: `linkerd.io/extension=multicluster` (uninstall and check find them by it). */
+export const EXTENSION_LABEL = 'linkerd.io/extension';
+export const EXTENSION_NAME = 'multicluster';
+
 /** On everything the service mirror creates in the linking cluster: the linked cluster's name. */
 export const MIRROR_CLUSTER_LABEL = 'mirror.linkerd.io/cluster-name';
 /** On a mirror of an exported service (such a Service is never exported itself). */

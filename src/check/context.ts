@@ -11,7 +11,7 @@ import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../
 import { configMapRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import type { LabelSelector } from './selectors.js';
-import { LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
+import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
 
 export const LINKS: ResourceRef = { apiVersion: LINK_API_VERSION, resource: 'links' };
 
@@ -22,7 +22,6 @@ export const REMOTE_SVC_FQ_NAME = 'mirror.linkerd.io/remote-svc-fq-name';
 export const REMOTE_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/remote-discovery';
 export const LOCAL_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/local-discovery';
 export const CONTROL_PLANE_NS_LABEL = 'linkerd.io/control-plane-ns';
-export const EXTENSION_LABEL = 'linkerd.io/extension';
 /** `component` label values of service mirror objects (links made by the CLI, or by the multicluster chart). */
 export const SERVICE_MIRROR_COMPONENT_VALUES = ['service-mirror', 'controller'];
 
@@ -150,7 +149,7 @@ export class CheckEnv {
 
   /** Namespaces carrying linkerd.io/extension=multicluster. */
   multiclusterNamespaces(): Promise<KubeObject[]> {
-    return this.once('local:mc-namespaces', () => this.l.list({ apiVersion: 'v1', resource: 'namespaces' }, { labelSelector: `${EXTENSION_LABEL}=multicluster` }));
+    return this.once('local:mc-namespaces', () => this.l.list({ apiVersion: 'v1', resource: 'namespaces' }, { labelSelector: `${EXTENSION_LABEL}=${EXTENSION_NAME}` }));
   }
 
   /** Names of every namespace here. */

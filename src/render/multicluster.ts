@@ -12,8 +12,6 @@ import { isMap, mergeMaps, setPath, type ValueOptions, type Values } from './val
 /** Namespace the extension lives in (upstream's CLI has no flag for it). */
 export const MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
 /** Label every resource of the extension carries; upstream's uninstall selects on it. */
-export const EXTENSION_LABEL = 'linkerd.io/extension';
-export const EXTENSION_NAME = 'multicluster';
 export const DEFAULT_REGISTRY_ENV = 'LINKERD_DOCKER_REGISTRY';
 
 export interface InstallOptions {

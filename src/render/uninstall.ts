@@ -8,7 +8,7 @@
  */
 import { McError } from '../errors.js';
 import type { KubeDoc } from './chart.js';
-import { EXTENSION_LABEL, EXTENSION_NAME } from './multicluster.js';
+import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION } from '../multicluster-names.js';
 
 export const UNINSTALL_SELECTOR = `${EXTENSION_LABEL}=${EXTENSION_NAME}`;
 
@@ -39,7 +39,7 @@ export const EXTENSION_KINDS: KindRef[] = [
 ];
 
 /** The Link resources, listed cluster-wide before anything else. */
-export const LINK_KIND: KindRef = { apiVersion: 'multicluster.linkerd.io/v1alpha3', kind: 'Link', resource: 'links', namespaced: true };
+export const LINK_KIND: KindRef = { apiVersion: LINK_API_VERSION, kind: 'Link', resource: 'links', namespaced: true };
 
 interface Found {
   metadata: { name?: string; namespace?: string; labels?: Record<string, string> };
