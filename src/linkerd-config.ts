@@ -53,6 +53,14 @@ function nonEmpty(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v : undefined;
 }
 
+/** A context without linkerd-config: Linkerd is not installed there (or lives in another namespace). */
+export function linkerdNotInstalled(context: string, linkerdNamespace: string, alternative = ''): McError {
+  return new McError(
+    `Linkerd is not installed in context "${context}": no ConfigMap linkerd-config in namespace "${linkerdNamespace}"`,
+    `Install the control plane first (\`linkerd install | kubectl apply -f -\`), or pass --linkerd-namespace if it lives elsewhere${alternative}.`,
+  );
+}
+
 /** Parse linkerd-config; `where` names the ConfigMap in errors. */
 export function linkerdConfig(configMap: ConfigMapLike | undefined, where: string, opts: { optional?: boolean } = {}): LinkerdConfig {
   const text = configMap?.data?.values;

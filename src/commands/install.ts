@@ -1,7 +1,6 @@
 /** `mc install`: the multicluster extension's manifests, for `kubectl apply -f -`. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { booleanFlag, collect, examples, globalOptions, outputFormat, printResult, say } from '../cli-kit.js';
-import { McError } from '../errors.js';
 import { LINKERD_VERSION } from '../version.js';
 
 /** Commander parser for a port-like unsigned integer flag. */
@@ -114,7 +113,7 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
 /** linkerd-config of the context's control plane; no Linkerd is an McError saying what to do. */
 export async function readLinkerdSettings(globals: { kubeconfig?: string; context?: string; linkerdNamespace: string }) {
   const { KubeClient, KubeApiError } = await import('../kube/client.js');
-  const { linkerdConfigRef, linkerdSettings } = await import('../linkerd-config.js');
+  const { linkerdConfigRef, linkerdNotInstalled, linkerdSettings } = await import('../linkerd-config.js');
   const client = await KubeClient.connect(globals);
   try {
     let cm;
@@ -122,10 +121,7 @@ export async function readLinkerdSettings(globals: { kubeconfig?: string; contex
       cm = await client.get<{ data?: Record<string, string> }>(linkerdConfigRef(globals.linkerdNamespace));
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) {
-        throw new McError(
-          `Linkerd is not installed in context "${client.contextName}": no ConfigMap linkerd-config in namespace "${globals.linkerdNamespace}"`,
-          'Install the control plane first (`linkerd install | kubectl apply -f -`), pass --linkerd-namespace if it lives elsewhere, or render without a cluster with --ignore-cluster.',
-        );
+        throw linkerdNotInstalled(client.contextName, globals.linkerdNamespace, ', or render without a cluster with --ignore-cluster');
       }
       throw err;
     }

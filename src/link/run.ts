@@ -10,7 +10,7 @@ import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import type { LinkFlags } from '../commands/link.js';
 import { checkClusterName, suggestClusterName } from './cluster-name.js';
 import { secretRef } from '../kube/resources.js';
-import { linkerdConfigRef, linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
+import { linkerdConfigRef, linkerdNotInstalled, linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
 import { findServiceAccountToken, TokenNotFound, type SecretLike } from './cluster-facts.js';
 import { gatewaySpec, type GatewayService } from './gateway.js';
 import { buildLinkObjects } from './link.js';
@@ -115,7 +115,7 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
       cm = settled(cmR);
     } catch (err) {
       if (err instanceof KubeApiError && err.code === 404) {
-        throw new McError(`Linkerd is not installed in context "${ctx}": there is no ConfigMap linkerd-config in namespace "${g.linkerdNamespace}"`, 'Install Linkerd there first (`linkerd install`), or pass -L/--linkerd-namespace if it lives in another namespace.');
+        throw linkerdNotInstalled(ctx, g.linkerdNamespace);
       }
       throw err;
     }
