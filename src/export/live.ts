@@ -5,8 +5,9 @@
  * so a concurrent change shows as a conflict, which is retried on fresh data.
  * One failure does not stop the others.
  */
-import { formatError } from '../errors.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
+// live.ts is itself loaded only for live exports, so its imports can be static.
+import { formatError, McError } from '../errors.js';
+import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import type { ResourceRef } from '../kube/resources.js';
 import { mergePatchOf, serviceOutcome, type ExportOptions } from './transform.js';
 
@@ -46,7 +47,6 @@ interface Outcome {
 }
 
 async function exportOne(client: KubeClient, ns: string, name: string, first: KubeObject | undefined, options: ExportOptions, dryRun: boolean): Promise<Outcome> {
-  const { KubeApiError } = await import('../kube/client.js');
   const verb = options.unexport ? 'unexported' : 'exported';
   let svc = first;
   for (let attempt = 1; ; attempt++) {
@@ -71,7 +71,6 @@ async function exportOne(client: KubeClient, ns: string, name: string, first: Ku
         continue;
       }
       if (err instanceof KubeApiError && err.code === 409) {
-        const { McError } = await import('../errors.js');
         return {
           line: '',
           error: new McError(
@@ -105,7 +104,6 @@ export async function exportLive(
   options: ExportOptions,
   log: (line: string) => void,
 ): Promise<LiveResult> {
-  const { KubeClient } = await import('../kube/client.js');
   const client = await KubeClient.connect(src);
   try {
     const namespace = t.allNamespaces ? undefined : (t.namespace ?? client.contextNamespace ?? 'default');
