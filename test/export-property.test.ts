@@ -6,11 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import jsyaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { exportOffline } from '../src/export/offline.js';
 import { EXPORTED_LABEL, FEDERATED_LABEL, GATEWAY_NAME_ANNOTATION, GATEWAY_NS_ANNOTATION, type ExportOptions } from '../src/export/transform.js';
+import { propertyRuns } from './helpers.js';
 
 const dnsLabel = fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/);
 const labelKey = fc.oneof(dnsLabel, fc.tuple(fc.constantFrom('app.kubernetes.io', 'example.com', 'mirror.linkerd.io'), dnsLabel).map(([p, n]) => `${p}/${n}`));
@@ -95,6 +97,14 @@ function render(docs: unknown[], l: Layout): string {
   return l.crlf ? text.replace(/\n/g, '\r\n') : text;
 }
 
+function readsBack(yamlText: string, docs: unknown[]): boolean {
+  try {
+    return isDeepStrictEqual(jsyaml.loadAll(yamlText), docs);
+  } catch {
+    return false;
+  }
+}
+
 function objects(text: string): unknown[] {
   if (/^\s*[{[]/.test(text)) {
     // A JSON stream: one value per top-level {...} (the renderer and mc put each on its own lines).
@@ -145,6 +155,9 @@ test('export matches the model; export then --unexport gives back the same objec
   await fc.assert(
     fc.asyncProperty(fc.array(document, { minLength: 1, maxLength: 6 }), layout, exportOptions, async (docs, l, o) => {
       const input = render(docs, l);
+      // js-yaml's flow style can write text it cannot read back (`{a: .:]}`): not valid YAML, so not a case
+      // for this property (invalid input has its own tests).
+      fc.pre(l.json || readsBack(input, docs));
       documentApiUses = 0;
       const before = objects(input);
       const exported = await run(input, o);
@@ -159,7 +172,7 @@ test('export matches the model; export then --unexport gives back the same objec
       // Block-style YAML (any indent, sequence style, comments, CRLF) is edited line by line, never re-rendered.
       if (!l.json && l.flowLevel === -1) assert.equal(documentApiUses, 0, 'line editor gave up');
     }),
-    { numRuns: 150 },
+    { numRuns: propertyRuns(150) },
   );
 });
 
@@ -178,6 +191,6 @@ test('in YAML the edit touches only lines of Services, comments survive', async 
       }
       assert.equal(j, inLines.length, 'every input line survives');
     }),
-    { numRuns: 100 },
+    { numRuns: propertyRuns(100) },
   );
 });

@@ -66,3 +66,8 @@ export const GOLDEN_LINK_INPUT: Readonly<ServiceMirrorInput> = {
   ha: false,
   valueOptions: {},
 };
+
+/** Runs of a property test: the default keeps CI quick; MC_PROPERTY_RUNS=5000 searches harder before a release. */
+export function propertyRuns(defaultRuns: number): number {
+  return Number(process.env.MC_PROPERTY_RUNS ?? defaultRuns);
+}

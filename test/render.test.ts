@@ -13,7 +13,7 @@ import { buildSchema, validateLayer } from '../src/render/schema.js';
 import { parseSetInto, typedValue } from '../src/render/strvals.js';
 import { yamlBlock, yamlScalar } from '../src/render/template.js';
 import { coalesce, mergeMaps, userOverrides, type Values } from '../src/render/values.js';
-import { REFERENCE_DIR } from './helpers.js';
+import { propertyRuns, REFERENCE_DIR } from './helpers.js';
 
 const set = (expr: string, mode: 'typed' | 'string' | 'file' = 'typed', target: Values = {}, files: Record<string, string> = {}) => {
   parseSetInto(expr, target, mode, (p) => files[p] ?? assert.fail(`unexpected file ${p}`));
@@ -139,7 +139,7 @@ test('yamlScalar: any string round-trips through YAML 1.2 and stays a string und
     fc.property(fc.string(), (s) => {
       assert.equal((yaml.load(`k: ${yamlScalar(s)}`) as { k: unknown }).k, s);
     }),
-    { numRuns: 300 },
+    { numRuns: propertyRuns(300) },
   );
   for (const word of ['yes', 'No', 'on', 'OFF', 'y', 'null', '~', '1e3', '0x1F', '012', '1:20', '-', '* x', '#x', 'a: b']) {
     assert.notEqual(yamlScalar(word), word, `${word} must be quoted`);
@@ -186,6 +186,6 @@ test('any string in a label, annotation or image reaches the documents unchanged
       const gw = docs.find((d) => d.object.kind === 'Deployment' && d.object.metadata.name === 'linkerd-gateway')!.object as unknown as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
       assert.equal(gw.spec.template.spec.containers[0]!.image, image);
     }),
-    { numRuns: 25 },
+    { numRuns: propertyRuns(25) },
   );
 });
