@@ -75,14 +75,17 @@ interface Layout {
   comments: boolean;
   crlf: boolean;
 }
+/** true in `yes` of every `yes + no` draws. */
+const sometimes = (yes: number, no: number) => fc.oneof({ weight: yes, arbitrary: fc.constant(true) }, { weight: no, arbitrary: fc.constant(false) });
 const layout: fc.Arbitrary<Layout> = fc.record({
-  json: fc.boolean().map((b) => b && Math.random() < 0.5),
+  // Drawn from fast-check's seed only (no Math.random), so a printed seed replays the same case.
+  json: sometimes(1, 3),
   indent: fc.constantFrom(2, 4),
   noArrayIndent: fc.boolean(),
   sortKeys: fc.boolean(),
   flowLevel: fc.constantFrom(-1, -1, -1, 2, 3),
   comments: fc.boolean(),
-  crlf: fc.boolean().map((b) => b && Math.random() < 0.3),
+  crlf: sometimes(1, 6),
 });
 
 function render(docs: unknown[], l: Layout): string {
