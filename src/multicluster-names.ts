@@ -16,5 +16,8 @@ export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
 /** On the gateway Service: the identity its proxy presents. */
 export const GATEWAY_IDENTITY_ANNOTATION = 'mirror.linkerd.io/gateway-identity';
 
+/** "linkerd/cli VERSION" on a Link: which CLI made it (check compares it with the version mc targets). */
+export const CREATED_BY_ANNOTATION = 'linkerd.io/created-by';
+
 export const DEFAULT_MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
 export const DEFAULT_GATEWAY_NAME = 'linkerd-gateway';

@@ -55,6 +55,7 @@ function block(out: string, description: string): string {
 const UPSTREAM_CHECKS = [
   'Link CRD exists',
   'Link resources are valid',
+  'Link and CLI versions match',
   'remote cluster access credentials are valid',
   'clusters share trust anchors',
   'service mirror controller has required permissions',
@@ -63,6 +64,7 @@ const UPSTREAM_CHECKS = [
   'all mirror services have endpoints',
   'all mirror services are part of a Link',
   'multicluster extension proxies are healthy',
+  'multicluster extension proxies and cli versions match',
 ];
 
 test('a healthy east → west link passes every check', async () => {
@@ -244,6 +246,65 @@ test('a Link gateway address that no longer matches the remote gateway', async (
     block(r.stdout, 'Link gateway addresses match'),
     /\* east: the Link's gateway address 172\.18\.0\.42 is not an address of Service linkerd-multicluster\/linkerd-gateway in east \(172\.18\.0\.99\)/,
   );
+});
+
+const MIRROR_POD = 'linkerd-service-mirror-east-5d8f7c9b4-x2x7q';
+
+/** Changes an object of west for one test; the original comes back after it. */
+function changeInWest(t: { after(fn: () => void): void }, apiVersion: string, kind: string, namespace: string, name: string, change: (o: any) => void): void {
+  const original = west.get(apiVersion, kind, namespace, name);
+  assert.ok(original, `${kind} ${namespace}/${name} in west`);
+  const copy = structuredClone(original);
+  change(copy);
+  west.put(copy);
+  t.after(() => west.put(original));
+}
+
+test('a Link made by another CLI version and a proxy of another version are warnings: exit 0', async (t) => {
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link) => {
+    link.metadata.annotations['linkerd.io/created-by'] = 'linkerd/cli edge-26.7.1';
+  });
+  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
+    pod.spec.containers[0].image = 'cr.l5d.io/linkerd/proxy:edge-26.7.1';
+  });
+  const r = await check();
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(block(r.stdout, 'Link and CLI versions match'), /^‼ Link and CLI versions match\n\s+\* east: CLI version is edge-26\.8\.3 but Link version is edge-26\.7\.1\n\s+see https:\/\/linkerd\.io\/2\/checks\/#l5d-multicluster-links-version for hints/);
+  assert.match(
+    block(r.stdout, 'multicluster extension proxies and cli versions match'),
+    new RegExp(`^‼ multicluster extension proxies and cli versions match\n\\s+${MIRROR_POD} running edge-26\\.7\\.1 but cli running edge-26\\.8\\.3\n\\s+see https://linkerd\\.io/2/checks/#l5d-multicluster-proxy-cli-version for hints`),
+  );
+  assert.ok(r.stdout.endsWith('Status check results are √\n'));
+});
+
+test('a Link whose creator is unknown: the version check says so', async (t) => {
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link) => {
+    delete link.metadata.annotations;
+  });
+  const r = await check();
+  assert.equal(r.code, 0);
+  assert.match(block(r.stdout, 'Link and CLI versions match'), /\* east: unable to determine version/);
+});
+
+test('the proxy as a native sidecar (init container) is healthy; a crash-looping pod is not', async (t) => {
+  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
+    pod.spec.initContainers = [{ ...pod.spec.containers[0], restartPolicy: 'Always' }];
+    pod.spec.containers = pod.spec.containers.slice(1);
+    pod.status.initContainerStatuses = [{ ...pod.status.containerStatuses[0], started: true }];
+    pod.status.containerStatuses = pod.status.containerStatuses.slice(1);
+    pod.status.conditions.push({ type: 'Initialized', status: 'True' });
+  });
+  const healthy = await check();
+  assert.equal(healthy.code, 0, healthy.stdout);
+  assert.match(healthy.stdout, /^√ multicluster extension proxies are healthy$/m);
+  assert.match(healthy.stdout, /^√ multicluster extension proxies and cli versions match$/m);
+
+  const pod = structuredClone(west.get('v1', 'Pod', 'linkerd-multicluster', MIRROR_POD));
+  pod.status.containerStatuses[0] = { ...pod.status.containerStatuses[0], ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } };
+  west.put(pod);
+  const r = await check('--wait', '1s');
+  assert.equal(r.code, 0, 'a warning, as upstream');
+  assert.match(block(r.stdout, 'multicluster extension proxies are healthy'), new RegExp(`^‼ multicluster extension proxies are healthy\n\\s+pod "${MIRROR_POD}" status is CrashLoopBackOff`));
 });
 
 test('no multicluster extension: an error and exit 1, nothing on stdout', async (t) => {

@@ -11,6 +11,7 @@ import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../
 import { configMapRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import type { LabelSelector } from './selectors.js';
+import type { PodObject } from './pods.js';
 import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
 
 export const LINKS: ResourceRef = { apiVersion: LINK_API_VERSION, resource: 'links' };
@@ -58,14 +59,7 @@ export interface Deployment extends KubeObject {
   status?: { availableReplicas?: number; readyReplicas?: number; replicas?: number };
 }
 
-export interface Pod extends KubeObject {
-  spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> };
-  status?: {
-    phase?: string;
-    reason?: string;
-    containerStatuses?: Array<{ name: string; ready: boolean }>;
-  };
-}
+export type Pod = KubeObject & PodObject;
 
 interface SecretObject extends KubeObject {
   type?: string;
@@ -79,6 +73,8 @@ interface ConfigMapObject extends KubeObject {
 /** Where a cluster's Linkerd identity comes from, as far as we could read it. */
 export interface IdentityMaterial {
   anchorsPem?: string;
+  /** The bundle proxies are injected with (ConfigMap linkerd-identity-trust-roots), when there is one. */
+  proxyTrustBundlePem?: string;
   /** e.g. ConfigMap linkerd/linkerd-config */
   anchorsSource: string;
   issuerPem?: string;
@@ -185,6 +181,7 @@ export class CheckEnv {
       ]);
       const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config`, { optional: true });
       const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
+      m.proxyTrustBundlePem = roots?.data?.['ca-bundle.crt'];
       if (!m.anchorsPem?.trim() && roots?.data?.['ca-bundle.crt']) {
         m.anchorsPem = roots.data['ca-bundle.crt'];
         m.anchorsSource = `ConfigMap ${ns}/linkerd-identity-trust-roots`;

@@ -26,14 +26,15 @@ import {
 } from './context.js';
 import { CheckWarning, SkipCheck, type Category, type Checker } from './runner.js';
 import { isEmptySelector, matchesSelector } from './selectors.js';
-import { GATEWAY_IDENTITY_ANNOTATION, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
+import { CREATED_BY_ANNOTATION, GATEWAY_IDENTITY_ANNOTATION, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
+import { FINISHED_POD_STATUSES, podStatus, PROXY_CONTAINER, proxyContainer, proxyReady, proxyVersion } from './pods.js';
+import { LINKERD_VERSION } from '../version.js';
 
 export const MULTICLUSTER_CATEGORY = 'linkerd-multicluster';
 
 /** Certificates must stay valid at least this long (else ‼; expired is ×). */
 export const MIN_CERT_VALIDITY_DAYS = EXPIRY_WARNING_DAYS;
 
-const PROXY_CONTAINER = 'linkerd-proxy';
 const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
 
 /** Upstream's joinErrors: each line indented by tabDepth × 4 spaces. */
@@ -123,6 +124,12 @@ export class MulticlusterChecks {
         run: () => this.checkLinks(),
       },
       {
+        description: 'Link and CLI versions match',
+        hintAnchor: 'l5d-multicluster-links-version',
+        warning: true,
+        run: () => this.checkLinkVersions(),
+      },
+      {
         description: 'remote cluster access credentials are valid',
         hintAnchor: 'l5d-smc-target-clusters-access',
         run: () => this.checkRemoteClusterConnectivity(),
@@ -173,6 +180,14 @@ export class MulticlusterChecks {
           if (attempt > 0) this.env.forget('retry:pods');
           return this.checkProxyHealth();
         },
+      },
+      // Upstream's "multicluster extension proxies are up-to-date" needs
+      // versioncheck.linkerd.io over the internet; mc leaves it out.
+      {
+        description: 'multicluster extension proxies and cli versions match',
+        hintAnchor: 'l5d-multicluster-proxy-cli-version',
+        warning: true,
+        run: () => this.checkProxyVersions(),
       },
       // ---- beyond upstream ----
       {
@@ -414,28 +429,59 @@ export class MulticlusterChecks {
   }
 
   async checkProxyHealth(): Promise<void> {
-    const namespaces = [...new Set(this.links.map((l) => l.metadata.namespace ?? 'default'))];
-    let anchorsPem: string | undefined;
-    for (const ns of namespaces) {
+    let proxyBundle: string | undefined;
+    for (const ns of this.linkNamespaces()) {
       const pods = await this.env.meshedPods(ns);
-      if (pods.length === 0) throw new Error(`No "${PROXY_CONTAINER}" containers found in the "${ns}" namespace`);
+      if (pods.length === 0) throw new Error(`no "${PROXY_CONTAINER}" containers found in the "${ns}" namespace`);
       for (const pod of pods) {
-        const phase = pod.status?.reason === 'Evicted' ? 'Evicted' : pod.status?.phase;
-        if (phase !== 'Running' && phase !== 'Evicted') throw new Error(`The "${pod.metadata.name}" pod is not running`);
-        const proxy = pod.status?.containerStatuses?.find((c) => c.name === PROXY_CONTAINER);
-        if (!proxy?.ready) throw new Error(`The "${PROXY_CONTAINER}" container in the "${pod.metadata.name}" pod is not ready`);
+        const status = podStatus(pod);
+        if (FINISHED_POD_STATUSES.has(status)) continue;
+        if (status !== 'Running' && status !== 'Evicted') throw new Error(`pod "${pod.metadata.name}" status is ${status}`);
+        if (!proxyReady(pod)) throw new Error(`container "${PROXY_CONTAINER}" in pod "${pod.metadata.name}" is not ready`);
       }
-      anchorsPem ??= (await this.env.localIdentity()).anchorsPem ?? '';
+      if (proxyBundle === undefined) {
+        const identity = await this.env.localIdentity();
+        proxyBundle = (identity.proxyTrustBundlePem ?? identity.anchorsPem ?? '').trim();
+      }
       const offending = pods
         .filter((pod) => {
-          const env = pod.spec?.containers?.find((c) => c.name === PROXY_CONTAINER)?.env ?? [];
-          const v = env.find((e) => e.name === TRUST_ANCHORS_ENV);
-          return v !== undefined && (v.value ?? '').trim() !== anchorsPem!.trim();
+          const anchors = proxyContainer(pod)?.env?.find((e) => e.name === TRUST_ANCHORS_ENV);
+          return anchors !== undefined && (anchors.value ?? '').trim() !== proxyBundle;
         })
         .map((pod) => `* ${pod.metadata.name}`);
       if (offending.length > 0) throw new Error(`Some pods do not have the current trust bundle and must be restarted:\n\t${offending.join('\n\t')}`);
     }
   }
+
+  /** Upstream stops at the first pod of another version; this lists them all. */
+  async checkProxyVersions(): Promise<void> {
+    const mismatched: string[] = [];
+    for (const ns of this.linkNamespaces()) {
+      for (const pod of await this.env.meshedPods(ns)) {
+        const version = proxyVersion(pod);
+        if (version !== '' && version !== LINKERD_VERSION) mismatched.push(`${pod.metadata.name} running ${version} but cli running ${LINKERD_VERSION}`);
+      }
+    }
+    if (mismatched.length > 0) throw new Error(mismatched.join('\n'));
+  }
+
+  /** Each Link records the CLI that made it (linkerd.io/created-by: "linkerd/cli VERSION"). */
+  async checkLinkVersions(): Promise<string[]> {
+    if (this.links.length === 0) throw new SkipCheck('no links');
+    const problems: string[] = [];
+    for (const link of this.links) {
+      const [tool, version, ...rest] = (link.metadata.annotations?.[CREATED_BY_ANNOTATION] ?? '').split(' ');
+      if (tool !== 'linkerd/cli' || !version || rest.length > 0) problems.push(`* ${target(link)}: unable to determine version`);
+      else if (version !== LINKERD_VERSION) problems.push(`* ${target(link)}: CLI version is ${LINKERD_VERSION} but Link version is ${version}`);
+    }
+    if (problems.length > 0) throw new Error(joinErrors(problems, 2).trimStart());
+    return this.links.map(bullet);
+  }
+
+  private linkNamespaces(): string[] {
+    return [...new Set(this.links.map((l) => l.metadata.namespace ?? 'default'))];
+  }
+
 
   // ---- beyond upstream ----
 

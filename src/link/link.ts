@@ -7,14 +7,13 @@ import type { GatewaySpec } from './gateway.js';
 import {
   CLUSTER_DOMAIN_ANNOTATION,
   CLUSTER_NAME_LABEL,
-  CREATED_BY_ANNOTATION,
   KUBECONFIG_KEY,
   MIRROR_SECRET_TYPE,
   TRUST_DOMAIN_ANNOTATION,
   credentialsSecretName,
 } from './names.js';
 import type { LabelSelector } from './selector.js';
-import { LINK_API_VERSION } from '../multicluster-names.js';
+import { CREATED_BY_ANNOTATION, LINK_API_VERSION } from '../multicluster-names.js';
 
 /** The domains of the cluster being linked (from its linkerd-config). */
 export interface LinkerdFacts {

@@ -19,7 +19,6 @@ export const KUBECONFIG_KEY = 'kubeconfig';
 export const CLUSTER_NAME_LABEL = 'multicluster.linkerd.io/cluster-name';
 export const TRUST_DOMAIN_ANNOTATION = 'multicluster.linkerd.io/trust-domain';
 export const CLUSTER_DOMAIN_ANNOTATION = 'multicluster.linkerd.io/cluster-domain';
-export const CREATED_BY_ANNOTATION = 'linkerd.io/created-by';
 
 /** Service-account token Secrets. */
 export const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';

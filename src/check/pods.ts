@@ -1,0 +1,102 @@
+/**
+ * What the checks read from a Pod: the status kubectl shows for it and its
+ * Linkerd proxy. The proxy is a container, or (Linkerd's native sidecar mode)
+ * an init container with `restartPolicy: Always`; both are looked at.
+ */
+
+interface ContainerState {
+  waiting?: { reason?: string };
+  running?: unknown;
+  terminated?: { reason?: string; exitCode?: number; signal?: number };
+}
+
+export interface ContainerStatus {
+  name: string;
+  ready: boolean;
+  started?: boolean;
+  state?: ContainerState;
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  restartPolicy?: string;
+  env?: Array<{ name: string; value?: string }>;
+}
+
+export interface PodObject {
+  metadata: { name?: string; deletionTimestamp?: string };
+  spec?: { containers?: Container[]; initContainers?: Container[] };
+  status?: {
+    phase?: string;
+    reason?: string;
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export const PROXY_CONTAINER = 'linkerd-proxy';
+
+/** Statuses of pods that have no running proxy to judge; upstream skips them. */
+export const FINISHED_POD_STATUSES = new Set(['Completed', 'NodeShutdown', 'Shutdown', 'Terminated']);
+
+/** The proxy container's spec, in the init containers (native sidecar) or the containers. */
+export function proxyContainer(pod: PodObject): Container | undefined {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === PROXY_CONTAINER);
+}
+
+export function proxyReady(pod: PodObject): boolean {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  return statuses.find((c) => c.name === PROXY_CONTAINER)?.ready === true;
+}
+
+/** The proxy's version: its image tag ('' for an image pinned by digest, or no proxy). */
+export function proxyVersion(pod: PodObject): string {
+  const image = proxyContainer(pod)?.image ?? '';
+  if (image.includes('@')) return '';
+  const lastColon = image.lastIndexOf(':');
+  return lastColon > image.lastIndexOf('/') ? image.slice(lastColon + 1) : '';
+}
+
+function terminatedReason(t: NonNullable<ContainerState['terminated']>): string {
+  if (t.reason) return t.reason;
+  return t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode ?? 0}`;
+}
+
+/**
+ * The STATUS column of `kubectl get pods` (kubectl's printPod): the phase,
+ * refined by init progress and the reason a container is waiting or ended,
+ * e.g. Running, CrashLoopBackOff, Init:0/2, Completed, Terminating.
+ */
+export function podStatus(pod: PodObject): string {
+  const status = pod.status ?? {};
+  let reason = status.reason || status.phase || 'Unknown';
+  const initSpecs = new Map((pod.spec?.initContainers ?? []).map((c) => [c.name, c]));
+  const initStatuses = status.initContainerStatuses ?? [];
+  let initializing = false;
+  for (const [i, c] of initStatuses.entries()) {
+    const t = c.state?.terminated;
+    if (t && (t.exitCode ?? 0) === 0) continue;
+    // A native sidecar (such as the proxy) keeps running: started is done.
+    if (initSpecs.get(c.name)?.restartPolicy === 'Always' && c.started) continue;
+    initializing = true;
+    const waiting = c.state?.waiting?.reason;
+    if (t) reason = `Init:${terminatedReason(t)}`;
+    else if (waiting && waiting !== 'PodInitializing') reason = `Init:${waiting}`;
+    else reason = `Init:${i}/${initSpecs.size || initStatuses.length}`;
+    break;
+  }
+  const initialized = status.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') ?? false;
+  if (!initializing || initialized) {
+    let hasRunning = false;
+    for (const c of [...(status.containerStatuses ?? [])].reverse()) {
+      if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
+      else if (c.state?.terminated) reason = terminatedReason(c.state.terminated);
+      else if (c.ready && c.state?.running) hasRunning = true;
+    }
+    if (reason === 'Completed' && hasRunning) reason = 'Running';
+  }
+  if (pod.metadata.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}
