@@ -8,7 +8,7 @@
  * timeout, so a dead cluster fails its own link quickly.
  */
 import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../kube/client.js';
-import { configMapRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
+import { configMapRef, coreRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import type { LabelSelector } from './selectors.js';
 import type { PodObject } from './pods.js';
@@ -145,12 +145,12 @@ export class CheckEnv {
 
   /** Namespaces carrying linkerd.io/extension=multicluster. */
   multiclusterNamespaces(): Promise<KubeObject[]> {
-    return this.once('local:mc-namespaces', () => this.l.list({ apiVersion: 'v1', resource: 'namespaces' }, { labelSelector: `${EXTENSION_LABEL}=${EXTENSION_NAME}` }));
+    return this.once('local:mc-namespaces', () => this.l.list(coreRef('namespaces'), { labelSelector: `${EXTENSION_LABEL}=${EXTENSION_NAME}` }));
   }
 
   /** Names of every namespace here. */
   namespaceNames(): Promise<Set<string>> {
-    return this.once('local:namespaces', async () => new Set((await this.l.list({ apiVersion: 'v1', resource: 'namespaces' })).map((n) => n.metadata.name ?? '')));
+    return this.once('local:namespaces', async () => new Set((await this.l.list(coreRef('namespaces'))).map((n) => n.metadata.name ?? '')));
   }
 
   /** Discovery of multicluster.linkerd.io/v1alpha3: the kinds it serves. */
@@ -215,13 +215,13 @@ export class CheckEnv {
 
   /** Every Service made by a service mirror here (mirrors and probe gateways): one list. */
   mirrorServices(): Promise<Service[]> {
-    return this.once('local:mirror-services', () => this.l.list<Service>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: MIRROR_CLUSTER_LABEL }));
+    return this.once('local:mirror-services', () => this.l.list<Service>(coreRef('services'), { labelSelector: MIRROR_CLUSTER_LABEL }));
   }
 
   /** The Endpoints of mirror services: one labelled list, then single reads for any the list missed. */
   mirrorEndpointsIndex(): Promise<Map<string, Endpoints>> {
     return this.once('local:mirror-endpoints', async () => {
-      const list = await this.l.list<Endpoints>({ apiVersion: 'v1', resource: 'endpoints' }, { labelSelector: MIRROR_CLUSTER_LABEL });
+      const list = await this.l.list<Endpoints>(coreRef('endpoints'), { labelSelector: MIRROR_CLUSTER_LABEL });
       return new Map(list.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]));
     });
   }
@@ -232,7 +232,7 @@ export class CheckEnv {
     const hit = index.get(`${namespace}/${name}`);
     if (hit) return hit;
     return this.once(`local:endpoints:${namespace}/${name}`, () =>
-      this.l.getIfExists<Endpoints>({ apiVersion: 'v1', resource: 'endpoints', namespace, name }),
+      this.l.getIfExists<Endpoints>(coreRef('endpoints', namespace, name)),
     );
   }
 
@@ -256,7 +256,7 @@ export class CheckEnv {
 
   /** Meshed pods of a namespace (re-read on retries). */
   meshedPods(namespace: string): Promise<Pod[]> {
-    return this.once(`retry:pods:${namespace}`, () => this.l.list<Pod>({ apiVersion: 'v1', resource: 'pods', namespace }, { labelSelector: CONTROL_PLANE_NS_LABEL }));
+    return this.once(`retry:pods:${namespace}`, () => this.l.list<Pod>(coreRef('pods', namespace), { labelSelector: CONTROL_PLANE_NS_LABEL }));
   }
 
   // ---- linked clusters ----
@@ -342,7 +342,7 @@ export class CheckEnv {
 
   /** Every Service of the target cluster (one list; exports and the gateway are picked from it). */
   remoteServices(link: Link): Promise<Service[]> {
-    return this.once(`remote:${linkKey(link)}:services`, async () => (await this.remote(link)).list<Service>({ apiVersion: 'v1', resource: 'services' }));
+    return this.once(`remote:${linkKey(link)}:services`, async () => (await this.remote(link)).list<Service>(coreRef('services')));
   }
 
   /** Start every remote read of every link at once; checks then await what they need. */

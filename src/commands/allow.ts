@@ -50,9 +50,10 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
       const { formatDocuments } = await import('../render/output.js');
       if (!flags.ignoreCluster) {
         const { KubeClient } = await import('../kube/client.js');
+        const { coreRef } = await import('../kube/resources.js');
         const client = await KubeClient.connect(globals);
         try {
-          const existing = await client.getIfExists({ apiVersion: 'v1', resource: 'serviceaccounts', namespace, name });
+          const existing = await client.getIfExists(coreRef('serviceaccounts', namespace, name));
           if (existing) {
             throw new McError(
               `ServiceAccount "${name}" already exists in namespace "${namespace}" of context "${client.contextName}"`,

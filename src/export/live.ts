@@ -8,7 +8,7 @@
 // live.ts is itself loaded only for live exports, so its imports can be static.
 import { formatError, McError } from '../errors.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
-import type { ResourceRef } from '../kube/resources.js';
+import { coreRef, type ResourceRef } from '../kube/resources.js';
 import { mergePatchOf, serviceOutcome, type ExportOptions } from './transform.js';
 
 export interface LiveTargets {
@@ -33,7 +33,7 @@ export interface LiveResult {
 const CONFLICT_ATTEMPTS = 3;
 
 function svcRef(namespace: string, name: string): ResourceRef {
-  return { apiVersion: 'v1', resource: 'services', namespace, name };
+  return coreRef('services', namespace, name);
 }
 
 function where(ns: string, name: string): string {
@@ -111,7 +111,7 @@ export async function exportLive(
     if (t.names.length) {
       targets = [...new Set(t.names)].map((name) => ({ ns: namespace!, name }));
     } else {
-      const items = await client.list({ apiVersion: 'v1', resource: 'services', namespace }, { labelSelector: t.selector, limit: 500 });
+      const items = await client.list(coreRef('services', namespace), { labelSelector: t.selector, limit: 500 });
       targets = items.map((svc) => ({ ns: svc.metadata.namespace ?? namespace ?? 'default', name: svc.metadata.name ?? '', svc }));
       if (targets.length === 0) {
         const scope = namespace ? `in namespace "${namespace}"` : 'in any namespace';

@@ -12,14 +12,19 @@ export interface ResourceRef {
   subresource?: string;
 }
 
+/** A core (v1) resource: the object named `name`, or without a name all of them in `namespace` (in the cluster without either). */
+export function coreRef(resource: string, namespace?: string, name?: string): ResourceRef {
+  return { apiVersion: 'v1', resource, ...(namespace === undefined ? {} : { namespace }), ...(name === undefined ? {} : { name }) };
+}
+
 /** A ConfigMap in `namespace` (all of them there without a name). */
 export function configMapRef(namespace: string, name?: string): ResourceRef {
-  return { apiVersion: 'v1', resource: 'configmaps', namespace, ...(name === undefined ? {} : { name }) };
+  return coreRef('configmaps', namespace, name);
 }
 
 /** A Secret in `namespace` (all of them there without a name). */
 export function secretRef(namespace: string, name?: string): ResourceRef {
-  return { apiVersion: 'v1', resource: 'secrets', namespace, ...(name === undefined ? {} : { name }) };
+  return coreRef('secrets', namespace, name);
 }
 
 /** A value of a Secret's `data` (base64), as text; undefined stays undefined. */

@@ -6,7 +6,7 @@
 import { printResult, say, type GlobalOptions } from '../cli-kit.js';
 import { McError, UsageError } from '../errors.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
-import { kindInfo } from '../kube/resources.js';
+import { coreRef, kindInfo } from '../kube/resources.js';
 import type { UnlinkFlags } from '../commands/unlink.js';
 import { LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
 import { outputFormatOf } from './output.js';
@@ -23,7 +23,7 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions): Promise<void>
     const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
     const [links, services, ...found] = await Promise.all([
       client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace: f.namespace }),
-      client.list<KubeObject>({ apiVersion: 'v1', resource: 'services' }, { labelSelector: `${MIRROR_CLUSTER_LABEL}=${name}` }),
+      client.list<KubeObject>(coreRef('services'), { labelSelector: `${MIRROR_CLUSTER_LABEL}=${name}` }),
       ...candidates.map((c) => client.getIfExists(refOf(c))),
     ]);
     if (!links.some((l) => l.metadata.name === name)) {

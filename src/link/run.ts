@@ -9,7 +9,7 @@ import { McError, UsageError } from '../errors.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import type { LinkFlags } from '../commands/link.js';
 import { checkClusterName, suggestClusterName } from './cluster-name.js';
-import { secretRef } from '../kube/resources.js';
+import { coreRef, secretRef } from '../kube/resources.js';
 import { linkerdConfigRef, linkerdNotInstalled, linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
 import { findServiceAccountToken, TokenNotFound, type SecretLike } from './cluster-facts.js';
 import { gatewaySpec, type GatewayService } from './gateway.js';
@@ -107,7 +107,7 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
     const [cmR, secretsR, gwR] = await Promise.allSettled([
       client.get<ConfigMapLike>(linkerdConfigRef(g.linkerdNamespace)),
       client.list<SecretLike>(secretRef(f.namespace), { fieldSelector: `type=${SA_TOKEN_TYPE}` }),
-      f.gateway ? client.get<GatewayService>({ apiVersion: 'v1', resource: 'services', namespace: f.gatewayNamespace, name: f.gatewayName }) : Promise.resolve(undefined),
+      f.gateway ? client.get<GatewayService>(coreRef('services', f.gatewayNamespace, f.gatewayName)) : Promise.resolve(undefined),
     ]);
 
     let cm: ConfigMapLike;
@@ -131,7 +131,7 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
     } catch (err) {
       if (!(err instanceof TokenNotFound)) throw err;
       // Only on this error path: does the account exist at all?
-      const sa = await client.getIfExists({ apiVersion: 'v1', resource: 'serviceaccounts', namespace: f.namespace, name: f.serviceAccountName }).catch(() => undefined);
+      const sa = await client.getIfExists(coreRef('serviceaccounts', f.namespace, f.serviceAccountName)).catch(() => undefined);
       if (!sa) throw new McError(`the remote-access service account "${f.serviceAccountName}" does not exist in ${where(f.namespace)}`, allowHint);
       throw err;
     }
