@@ -307,6 +307,19 @@ test('the proxy as a native sidecar (init container) is healthy; a crash-looping
   assert.match(block(r.stdout, 'multicluster extension proxies are healthy'), new RegExp(`^‼ multicluster extension proxies are healthy\n\\s+pod "${MIRROR_POD}" status is CrashLoopBackOff`));
 });
 
+test('a proxy injected with an old trust bundle must be restarted: a warning naming the pod', async (t) => {
+  const old = await makePki({ anchorName: 'old-root.linkerd.cluster.local' });
+  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
+    pod.spec.containers[0].env = [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: old.trustAnchorsPem }];
+  });
+  const r = await check('--wait', '1s');
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(
+    block(r.stdout, 'multicluster extension proxies are healthy'),
+    new RegExp(`^‼ multicluster extension proxies are healthy\n\\s+Some pods do not have the current trust bundle and must be restarted:\n\\s+\\* ${MIRROR_POD}\n`),
+  );
+});
+
 test('no multicluster extension: an error and exit 1, nothing on stdout', async (t) => {
   const ns = west.get('v1', 'Namespace', undefined, 'linkerd-multicluster');
   west.put({ ...ns, metadata: { ...ns.metadata, labels: {} } });

@@ -180,10 +180,10 @@ export class CheckEnv {
         this.l.getIfExists<SecretObject>(secretRef(ns, 'linkerd-identity-issuer')).catch((err: Error) => err),
       ]);
       const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config`, { optional: true });
-      const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
-      m.proxyTrustBundlePem = roots?.data?.['ca-bundle.crt'];
-      if (!m.anchorsPem?.trim() && roots?.data?.['ca-bundle.crt']) {
-        m.anchorsPem = roots.data['ca-bundle.crt'];
+      const rootsBundle = roots?.data?.['ca-bundle.crt'];
+      const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config`, proxyTrustBundlePem: rootsBundle };
+      if (!m.anchorsPem?.trim() && rootsBundle) {
+        m.anchorsPem = rootsBundle;
         m.anchorsSource = `ConfigMap ${ns}/linkerd-identity-trust-roots`;
       }
       if (issuer instanceof Error) {

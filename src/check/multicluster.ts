@@ -482,7 +482,6 @@ export class MulticlusterChecks {
     return [...new Set(this.links.map((l) => l.metadata.namespace ?? 'default'))];
   }
 
-
   // ---- beyond upstream ----
 
   /** Problems (errors, warnings) and detail lines for one cluster's anchors and issuer. */
