@@ -101,3 +101,13 @@ export function say(line: string): void {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/**
+ * Run a domain `run(options, io)` with the process's streams and keep its exit
+ * code. Stop-gap until the entry point hands every command its IO.
+ */
+export async function runWithProcessIO(run: (io: import('./io.js').IO) => Promise<number>): Promise<void> {
+  const controller = new AbortController();
+  const code = await run({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  if (code !== 0) process.exitCode = code;
+}

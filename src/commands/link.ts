@@ -5,25 +5,13 @@
  * with --apply-to.
  */
 import { Command, Option } from 'commander';
-import { booleanFlag, collect, examples, globalOptions } from '../cli-kit.js';
+import { booleanFlag, examples, globalOptions } from '../cli-kit.js';
+import type { LinkGenFlagValues } from '../link/options.js';
+import { addLinkGenFlags } from './link/flags.js';
 import { LINKERD_VERSION } from '../version.js';
 import { addValueFlags } from './install.js';
 
-export interface LinkFlags {
-  clusterName?: string;
-  namespace: string;
-  apiServerAddress?: string;
-  serviceAccountName: string;
-  gatewayName: string;
-  gatewayNamespace: string;
-  gateway: boolean;
-  gatewayAddresses?: string;
-  gatewayPort?: string;
-  selector: string;
-  remoteDiscoverySelector: string;
-  federatedServiceSelector: string;
-  excludedLabels: string[];
-  excludedAnnotations: string[];
+export interface LinkFlags extends LinkGenFlagValues {
   ha: boolean;
   logLevel: string;
   logFormat: string;
@@ -35,8 +23,6 @@ export interface LinkFlags {
   setString: string[];
   setFile: string[];
   values: string[];
-  output?: string;
-  applyTo?: string;
 }
 
 export function register(program: Command): void {
@@ -48,31 +34,18 @@ export function register(program: Command): void {
         'the cluster-credentials Secrets (a kubeconfig with only this cluster and the remote-access service account token), ' +
         'the Link (gateway address, port, identity and probe read from the gateway Service), and the service mirror. ' +
         'A Link works in one direction; link both ways for mutual mirroring. ' +
-        'The service mirror takes the chart values of upstream linkerd-multicluster-link through -f/--set.',
-    )
-    .option('--cluster-name <name>', 'name of this cluster as the other cluster will know it (default: the context name made a DNS-1123 label)')
-    .option('--namespace <ns>', 'namespace of the Link and service mirror in the linking cluster', 'linkerd-multicluster')
-    .option('--api-server-address <url>', "API server address the linking cluster should use (default: the context's server)")
-    .option('--service-account-name <name>', 'remote-access service account whose token goes into the credentials', 'linkerd-service-mirror-remote-access-default')
-    .option('--gateway-name <name>', 'name of the gateway Service', 'linkerd-gateway')
-    .option('--gateway-namespace <ns>', 'namespace of the gateway Service', 'linkerd-multicluster')
-    .option('--gateway-addresses <list>', "gateway addresses (comma separated); default: the Service's load balancer ingress")
-    .option('--gateway-port <port>', 'gateway port; default: the Service port named mc-gateway')
-    .option('-l, --selector <selector>', 'label query selecting the services to mirror (gateway mode)', 'mirror.linkerd.io/exported=true')
-    .option('--remote-discovery-selector <selector>', 'label query selecting the services to mirror in remote-discovery mode', 'mirror.linkerd.io/exported=remote-discovery')
-    .option('--federated-service-selector <selector>', 'label query selecting federated service members', 'mirror.linkerd.io/federated=member')
-    .option('--excluded-labels <list>', 'labels not copied to mirrored services (comma separated, repeatable)', collect, [])
-    .option('--excluded-annotations <list>', 'annotations not copied to mirrored services (comma separated, repeatable)', collect, [])
+        'The service mirror takes the chart values of upstream linkerd-multicluster-link through -f/--set. ' +
+        'Legacy flow (deprecated upstream since Linkerd 2.18): prefer `mc link-gen` with a `controllers` entry in `mc install`.',
+    );
+  addLinkGenFlags(cmd);
+  cmd
     .option('--log-level <level>', 'log level of the service mirror', 'info')
     .option('--log-format <format>', 'log format of the service mirror: plain or json', 'plain')
     .option('--service-mirror-retry-limit <n>', 'times a failed update from the linked cluster is retried', '3')
     .option('--linkerd-version <tag>', 'image tag of the service mirror (the Linkerd release)', LINKERD_VERSION)
     .addOption(new Option('--control-plane-version <tag>', "upstream's name for --linkerd-version").hideHelp())
-    .option('--registry <registry>', 'registry of the service mirror image ($LINKERD_DOCKER_REGISTRY)')
-    .option('-o, --output <format>', 'output format: yaml or json', 'yaml')
-    .option('--apply-to <context>', 'apply the result to this kubeconfig context (server-side apply, field manager mc) instead of printing it');
+    .option('--registry <registry>', 'registry of the service mirror image ($LINKERD_DOCKER_REGISTRY)');
   addValueFlags(cmd);
-  booleanFlag(cmd, 'gateway', 'link through the gateway; --gateway=false links without one (flat network)', true);
   booleanFlag(cmd, 'ha', 'run the service mirror with the HA values (3 spread replicas)', false);
   cmd.addHelpText(
     'after',

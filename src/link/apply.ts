@@ -12,7 +12,13 @@ function describe(o: KubeObject): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
-export async function applyObjects(objects: KubeObject[], target: { kubeconfig?: string; context: string }, log: (line: string) => void = () => {}): Promise<void> {
+/** `report` gets one line per object (stderr); `log` the --verbose lines. */
+export async function applyObjects(
+  objects: KubeObject[],
+  target: { kubeconfig?: string; context: string },
+  log: (line: string) => void = () => {},
+  report: (line: string) => void = say,
+): Promise<void> {
   const client = await KubeClient.connect(target);
   try {
     log(`applying ${objects.length} objects to context "${client.contextName}" (${client.server}) with field manager ${FIELD_MANAGER}`);
@@ -21,14 +27,14 @@ export async function applyObjects(objects: KubeObject[], target: { kubeconfig?:
     results.forEach((r, i) => {
       const what = describe(objects[i]!);
       if (r.status === 'fulfilled') {
-        say(`${what} applied (context ${client.contextName})`);
+        report(`${what} applied (context ${client.contextName})`);
       } else {
         const err = r.reason as Error;
         let why = err.message;
         if (err instanceof KubeApiError && err.code === 404 && objects[i]!.kind === 'Link') {
           why += ' (is the multicluster extension installed there? `mc install`)';
         }
-        say(`${what} FAILED: ${why}`);
+        report(`${what} FAILED: ${why}`);
         failed.push(what);
       }
     });

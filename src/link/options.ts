@@ -1,0 +1,70 @@
+/**
+ * From the flags `link` and `link-gen` share (upstream's linkGenOptions) to
+ * typed LinkGenOptions: every check that needs no cluster, so usage errors
+ * come before any request.
+ */
+import { UsageError } from '../errors.js';
+import { checkClusterName } from './cluster-name.js';
+import type { LinkGenOptions } from './link-gen.js';
+import { DEFAULT_SELECTOR } from './names.js';
+import { outputFormatOf, type Format } from './output.js';
+import { parseLabelSelector } from './selector.js';
+
+/** The shared flags as commander hands them over (strings, lists, booleans). */
+export interface LinkGenFlagValues {
+  clusterName?: string;
+  namespace: string;
+  apiServerAddress?: string;
+  serviceAccountName: string;
+  gatewayName: string;
+  gatewayNamespace: string;
+  gateway: boolean;
+  gatewayAddresses?: string;
+  gatewayPort?: string;
+  selector: string;
+  remoteDiscoverySelector: string;
+  federatedServiceSelector: string;
+  excludedLabels: string[];
+  excludedAnnotations: string[];
+  output?: string;
+  applyTo?: string;
+}
+
+export function uintFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`invalid ${flag} "${value}": want a non-negative integer`);
+  return Number(value);
+}
+
+function splitList(items: string[]): string[] {
+  return items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string): LinkGenOptions & { output: Format; applyTo?: string } {
+  const output = outputFormatOf(f.output);
+  if (!f.namespace) throw new UsageError('--namespace must not be empty');
+  const gatewayPort = uintFlag(f.gatewayPort, '--gateway-port');
+  if (gatewayPort !== undefined && gatewayPort > 65535) throw new UsageError(`invalid --gateway-port "${f.gatewayPort}": want 1-65535`);
+  if (!f.gateway) {
+    // Upstream's link refuses these (its link-gen silently ignores them): refused for both.
+    if (f.selector !== '' && f.selector !== DEFAULT_SELECTOR) throw new UsageError('--selector and --gateway=false are mutually exclusive', 'Without a gateway, services are mirrored by --remote-discovery-selector.');
+    if (f.gatewayAddresses) throw new UsageError('--gateway-addresses and --gateway=false are mutually exclusive');
+    if (gatewayPort) throw new UsageError('--gateway-port and --gateway=false are mutually exclusive');
+  }
+  if (f.applyTo === '') throw new UsageError('--apply-to needs a context name');
+  return {
+    output,
+    applyTo: f.applyTo,
+    clusterName: f.clusterName === undefined ? undefined : checkClusterName(f.clusterName),
+    namespace: f.namespace,
+    linkerdNamespace,
+    apiServerAddress: f.apiServerAddress || undefined,
+    serviceAccountName: f.serviceAccountName,
+    gateway: f.gateway ? { name: f.gatewayName, namespace: f.gatewayNamespace, addresses: f.gatewayAddresses, port: gatewayPort || undefined } : undefined,
+    selector: parseLabelSelector(f.selector, '--selector'),
+    remoteDiscoverySelector: parseLabelSelector(f.remoteDiscoverySelector, '--remote-discovery-selector'),
+    federatedServiceSelector: parseLabelSelector(f.federatedServiceSelector, '--federated-service-selector'),
+    excludedLabels: splitList(f.excludedLabels),
+    excludedAnnotations: splitList(f.excludedAnnotations),
+  };
+}
