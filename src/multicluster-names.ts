@@ -21,3 +21,14 @@ export const CREATED_BY_ANNOTATION = 'linkerd.io/created-by';
 
 export const DEFAULT_MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
 export const DEFAULT_GATEWAY_NAME = 'linkerd-gateway';
+
+/** `component` of service mirror pods: legacy `link` mirrors and the chart's managed controllers. */
+export const SERVICE_MIRROR_POD_COMPONENTS = ['linkerd-service-mirror', 'controller'] as const;
+/** The service mirror's container in those pods (the same two generations). */
+export const SERVICE_MIRROR_CONTAINERS = ['service-mirror', 'controller'] as const;
+/** The service mirror's admin port (GET /metrics) is the container port whose name ends so (svcmi-admin, ctrl-admin). */
+export const ADMIN_PORT_NAME_SUFFIX = '-admin';
+/** The Lease the active service mirror of a link holds; its holderIdentity is the pod's name. */
+export function serviceMirrorLeaseName(clusterName: string): string {
+  return `service-mirror-write-${clusterName}`;
+}

@@ -76,6 +76,14 @@ interface Connection {
   server: URL;
   agent: https.Agent;
   headers: Record<string, string>;
+  tls: https.AgentOptions;
+}
+
+/** How to reach the API server outside plain requests (the WebSocket of port-forward). */
+export interface Transport {
+  server: URL;
+  tls: https.AgentOptions;
+  headers: Record<string, string>;
 }
 
 export class KubeClient {
@@ -129,7 +137,7 @@ export class KubeClient {
     creds ??= await pluginCredentials(cfg, contextName);
     const { server, headers, ...tls } = creds;
     const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...tls });
-    return new KubeClient(contextName, cfg, { server: new URL(server), agent, headers }, options.timeoutMs ?? 30_000);
+    return new KubeClient(contextName, cfg, { server: new URL(server), agent, headers, tls }, options.timeoutMs ?? 30_000);
   }
 
   /** Close idle keep-alive connections (lets the process exit at once). */
@@ -191,6 +199,30 @@ export class KubeClient {
     await this.call('DELETE', ref);
   }
 
+  /** GET a text body (a pod's /metrics through pods/proxy); `path` is the full URL path. */
+  async getText(ref: ResourceRef, path: string, timeoutMs = this.timeoutMs): Promise<string> {
+    const headers: Record<string, string> = { ...this.conn.headers, Accept: 'text/plain, */*' };
+    const { status, text } = await this.send('GET', new URL(path, this.conn.server), headers, undefined, 'get', ref, timeoutMs);
+    if (status >= 200 && status < 300) return text;
+    throw this.errorFor(status, text, 'get', ref);
+  }
+
+  /** Server URL, TLS options and auth headers of this context, for transports of src/kube other than requests. */
+  transport(): Transport {
+    return { server: this.conn.server, tls: this.conn.tls, headers: { ...this.conn.headers } };
+  }
+
+  /** The error for a failed answer (status and body text) to `verb` on `ref`. */
+  errorFor(status: number, text: string, verb: string, ref: ResourceRef): KubeApiError {
+    let parsed: KubeStatus | undefined;
+    try {
+      parsed = JSON.parse(text) as KubeStatus;
+    } catch {
+      parsed = undefined;
+    }
+    return this.apiError(status, parsed?.kind === 'Status' ? parsed : undefined, verb, ref);
+  }
+
   /** Raw request for what the helpers above do not cover (discovery, reviews). */
   async call<T>(
     method: string,
@@ -219,7 +251,7 @@ export class KubeClient {
     throw this.apiError(status, parsed as KubeStatus | undefined, verb, target);
   }
 
-  private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef): Promise<{ status: number; text: string }> {
+  private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef, timeoutMs = this.timeoutMs): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const req = https.request(url, { method, headers, agent: this.conn.agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -227,8 +259,8 @@ export class KubeClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => reject(this.networkError(err, verb, target)));
       });
-      req.setTimeout(this.timeoutMs, () => {
-        req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }));
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }));
       });
       req.on('error', (err) => reject(this.networkError(err, verb, target)));
       req.end(payload);
@@ -260,7 +292,7 @@ export class KubeClient {
       case 401:
         return new KubeApiError(`the API server of ${this.where()} rejected the credentials (Unauthorized) trying to ${what}`, 'Refresh the credentials of this context (for a Link: run `mc link` again).', status, reason, verb, ref);
       case 403:
-        return new KubeApiError(`forbidden: cannot ${what} in ${this.where()}${serverMessage}`, `Grant the identity of this context the "${verb}" verb on ${ref.resource}${ref.namespace ? ` in namespace "${ref.namespace}"` : ''}.`, status, reason, verb, ref);
+        return new KubeApiError(`forbidden: cannot ${what} in ${this.where()}${serverMessage}`, `Grant the identity of this context the "${verb}" verb on ${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}${ref.namespace ? ` in namespace "${ref.namespace}"` : ''}.`, status, reason, verb, ref);
       case 404:
         return new KubeApiError(`not found: ${describeRef(ref)} in ${this.where()}${serverMessage}`, undefined, status, reason, verb, ref);
       default:

@@ -15,6 +15,7 @@ import { isIP } from 'node:net';
 import yaml from 'js-yaml';
 import type { TestCluster, TestEnv } from './index.js';
 import { parseLabelSelector } from './selectors.js';
+import { gatewayAnswers, gatewayEnabled, serveMirrorAdmin, type MirrorAdmin } from './mirror-admin.js';
 
 export const SIM_LINKERD_VERSION = 'edge-26.8.3';
 
@@ -527,6 +528,8 @@ export interface ServiceMirrorSimulation {
   stop(): void;
   /** Last error per Link ("namespace/name"), e.g. a refused token; empty when all went well. */
   errors: Map<string, string>;
+  /** The mirrors' Leases and admin /metrics (gateway probes per target; faults of the admin port). */
+  admin: MirrorAdmin;
 }
 
 const LINK_VERSIONS = ['multicluster.linkerd.io/v1alpha3', 'multicluster.linkerd.io/v1alpha2', 'multicluster.linkerd.io/v1alpha1'];
@@ -565,6 +568,7 @@ function putIfChanged(cluster: TestCluster, obj: any): void {
 export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, options: { intervalMs?: number } = {}): ServiceMirrorSimulation {
   const local = env.cluster(clusterName);
   const errors = new Map<string, string>();
+  const admin = serveMirrorAdmin(local);
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -586,11 +590,13 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     const remote = await KubeClient.fromKubeconfigText(kubeconfig, `the credentials of Link ${key}`, { timeoutMs: 5000 });
     let services: any[];
     let endpoints: any[];
+    const probeStart = Date.now();
     try {
       [services, endpoints] = await Promise.all([remote.list({ apiVersion: 'v1', resource: 'services' }), remote.list({ apiVersion: 'v1', resource: 'endpoints' })]);
     } finally {
       remote.close();
     }
+    admin.probes.set(target, { enabled: gatewayEnabled(spec), alive: gatewayAnswers(spec, services, endpoints), latencyMs: Date.now() - probeStart });
     const gatewayIps = String(spec.gatewayAddress ?? '')
       .split(',')
       .map((a) => a.trim())
@@ -735,8 +741,11 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
       } catch (err) {
         errors.set(key, (err as Error).message);
         if (target) failedTargets.add(target);
+        // the target did not answer: neither would its gateway
+        if (target) admin.probes.set(target, { enabled: gatewayEnabled(link.spec), alive: false, latencyMs: admin.probes.get(target)?.latencyMs ?? 0 });
       }
     }
+    admin.syncLeases(links);
     reconcileFederated(federatedMembers, failedTargets);
     for (const k of [...errors.keys()]) if (!links.some((l) => `${l.metadata.namespace}/${l.metadata.name}` === k)) errors.delete(k);
     // a removed Link takes its mirrors with it (upstream: ClusterUnregistered)
@@ -768,9 +777,11 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
   return {
     syncOnce,
     errors,
+    admin,
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      admin.stop();
     },
   };
 }

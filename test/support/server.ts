@@ -5,7 +5,8 @@
  */
 import https from 'node:https';
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { ApiError, badRequest, ClusterStore, notFound, statusObject, type StoreEvent } from './store.js';
@@ -14,6 +15,7 @@ import { authorize, authorizeNonResource, forbiddenMessage, rulesFor, ruleAllows
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { clone, jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
+import { PodNetwork } from './pod-network.js';
 
 export interface Faults {
   latencyMs: number;
@@ -65,6 +67,8 @@ export class TestApiServer {
   readonly faults: Faults;
   /** Warnings of the request being dispatched (dispatch is synchronous). */
   private warnings: string[] = [];
+  /** What pods answer on their ports (pods/portforward, pods/proxy). */
+  readonly pods = new PodNetwork();
 
   constructor(private readonly opts: ServerOptions) {
     this.store = new ClusterStore(opts.name, opts.caPem);
@@ -82,6 +86,7 @@ export class TestApiServer {
       s.on('close', () => this.sockets.delete(s));
     });
     this.server.on('tlsClientError', () => {});
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     const self = this;
     // Plain fields, except `down`, which starts and stops refusing connections.
     this.faults = {
@@ -156,6 +161,7 @@ export class TestApiServer {
     if (this.stopped) return;
     this.stopped = true;
     this.store.close();
+    this.pods.close();
     await this.relisten;
     const closed = new Promise<void>((r) => (this.server.listening ? this.server.close(() => r()) : r()));
     this.dropConnections();
@@ -291,6 +297,9 @@ export class TestApiServer {
       rest = rest.slice(2);
     }
     const [resource, name, subresource, ...extra] = rest;
+    if (group === '' && resource === 'pods' && namespace && name && (subresource === 'proxy' || subresource === 'portforward')) {
+      return this.podSubresource(res, method, user, namespace, name, subresource, extra, url);
+    }
     const type = resource ? this.store.typeByResource(group, version, resource) : undefined;
     if (!type || extra.length > 0 || (subresource && !type.subresources.includes(subresource))) {
       return this.send(res, 404, statusObject(404, 'NotFound', 'the server could not find the requested resource'));
@@ -341,6 +350,86 @@ export class TestApiServer {
       if (accept.includes('as=Table')) return this.send(res, 200, this.table(r, verb === 'list' ? out.items ?? [] : [out.obj], out.meta));
     }
     return this.send(res, out.code, out.body);
+  }
+
+  // ------------------------------------------------------------ pods/proxy, pods/portforward
+
+  private static readonly PROXY_VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+
+  /** The Pod of a pods/... request and the port named in it (`NAME:PORT`, `NAME:PORTNAME`; 80 without). */
+  private podAndPort(namespace: string, nameAndPort: string): { pod: any; name: string; port: number | undefined } {
+    const parts = nameAndPort.split(':');
+    const name = parts.length === 3 ? parts[1]! : parts[0]!;
+    const portText = parts.length === 3 ? parts[2]! : parts[1];
+    const pod = this.store.getObject('v1', 'Pod', namespace, name);
+    if (!pod) throw new ApiError(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+    let port: number | undefined = 80;
+    if (portText !== undefined && portText !== '') {
+      port = /^\d+$/.test(portText) ? Number(portText) : undefined;
+      if (port === undefined) {
+        for (const c of pod.spec?.containers ?? []) for (const p of c.ports ?? []) if (p.name === portText) port = p.containerPort;
+      }
+    }
+    return { pod, name, port };
+  }
+
+  private podSubresource(res: ServerResponse, method: string, user: UserInfo, namespace: string, nameAndPort: string, subresource: string, extra: string[], url: URL): Promise<void> | void {
+    if (subresource === 'portforward') {
+      // Port-forward is a connection upgrade (handleUpgrade); a plain request is refused as the API server does.
+      return this.send(res, 400, statusObject(400, 'BadRequest', 'Upgrade request required'));
+    }
+    const verb = TestApiServer.PROXY_VERBS[method];
+    if (!verb) return this.send(res, 405, statusObject(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+    const podName = nameAndPort.split(':').length === 3 ? nameAndPort.split(':')[1]! : nameAndPort.split(':')[0]!;
+    const attrs: Attributes = { verb, apiGroup: '', resource: 'pods', subresource: 'proxy', namespace, name: podName };
+    if (!authorize(this.store.rbacView, user, attrs)) {
+      return this.send(res, 403, statusObject(403, 'Forbidden', forbiddenMessage(user, attrs), { name: podName, kind: 'pods' }));
+    }
+    const { pod, port } = this.podAndPort(namespace, nameAndPort);
+    if (port === undefined) return this.send(res, 503, statusObject(503, 'ServiceUnavailable', `no such port on pod "${podName}"`));
+    const path = `/${extra.map(encodeURIComponent).join('/')}${url.search}`;
+    return this.pods.proxy(pod, port, method, path).then((a) => {
+      if (res.destroyed) return;
+      res.writeHead(a.status, { 'Content-Type': a.contentType, 'Content-Length': String(Buffer.byteLength(a.body)) });
+      res.end(a.body);
+    });
+  }
+
+  /** WebSocket upgrades: pods/portforward (v4.channel.k8s.io); anything else is refused as a real server refuses it. */
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    this.requests++;
+    const fail = (code: number, reason: string, message: string, details?: Record<string, unknown>) => {
+      const body = JSON.stringify(statusObject(code, reason, message, details));
+      if (!socket.destroyed) socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    socket.on('error', () => socket.destroy());
+    try {
+      if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
+      if (socket.destroyed) return;
+      const injected = this.faults.errorStatus;
+      if (injected) return fail(injected, 'InternalError', `injected fault: HTTP ${injected} from test cluster ${this.opts.name}`);
+      const user = this.authenticate(req);
+      if (!user) return fail(401, 'Unauthorized', 'Unauthorized');
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const segs = url.pathname.split('/').filter((x) => x !== '').map(decodeURIComponent);
+      const isPortForward = segs.length === 7 && segs[0] === 'api' && segs[1] === 'v1' && segs[2] === 'namespaces' && segs[4] === 'pods' && segs[6] === 'portforward';
+      if (!isPortForward) return fail(400, 'BadRequest', `the server does not upgrade connections for ${url.pathname}`);
+      const namespace = segs[3]!;
+      const name = segs[5]!;
+      // A WebSocket upgrade is a GET, which API servers of this version authorize as the "get" verb.
+      const attrs: Attributes = { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'portforward', namespace, name };
+      if (!authorize(this.store.rbacView, user, attrs)) return fail(403, 'Forbidden', forbiddenMessage(user, attrs), { name, kind: 'pods' });
+      const pod = this.store.getObject('v1', 'Pod', namespace, name);
+      if (!pod) return fail(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
+      const ports = (url.searchParams.get('ports') ?? '').split(',').filter((p) => p !== '');
+      if (ports.length !== 1 || !/^\d+$/.test(ports[0]!) || Number(ports[0]) < 1 || Number(ports[0]) > 65535) {
+        return fail(400, 'BadRequest', `invalid port query "${url.searchParams.get('ports') ?? ''}": the test server forwards exactly one port`);
+      }
+      if (pod.status?.phase !== 'Running') return fail(400, 'BadRequest', `unable to upgrade connection: pod ${name} is not running (phase ${pod.status?.phase ?? 'Pending'})`);
+      this.pods.portForward(req, socket, head, pod, Number(ports[0]));
+    } catch (err) {
+      fail(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
+    }
   }
 
   private parseBody(text: string): any {

@@ -46,7 +46,7 @@ export function builtinTypes(): ResourceType[] {
     t('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: ['status', 'finalize'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }),
     t('', 'v1', 'services', 'Service', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
     t('', 'v1', 'endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
-    t('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log'] }),
+    t('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'portforward', 'proxy'] }),
     t('', 'v1', 'secrets', 'Secret', true),
     t('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
     t('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'], subresources: ['token'] }),
@@ -86,6 +86,8 @@ export const SUBRESOURCE_KINDS: Record<string, { kind: string; group?: string; v
   token: { kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
   finalize: { kind: '', verbs: ['update'] },
   log: { kind: 'Pod', verbs: ['get'] },
+  portforward: { kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+  proxy: { kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
 };
 
 export function apiVersionOf(group: string, version: string): string {

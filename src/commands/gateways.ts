@@ -1,0 +1,38 @@
+/** `mc gateways`: per linked cluster, gateway liveness, mirrored services and latency. */
+import type { Command } from 'commander';
+import { examples, globalOptions } from '../cli-kit.js';
+import { durationFlag } from '../duration.js';
+import { UsageError } from '../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('gateways')
+    .description('Display stats information about the gateways in target clusters: alive, mirrored services, latency')
+    .option('--cluster-name <name>', 'only the gateway of this linked cluster')
+    .option('-w, --wait <duration>', 'time allowed to fetch the metrics of the service mirrors', '30s')
+    .option('-o, --output <format>', 'output format: table or json', 'table')
+    .addHelpText(
+      'after',
+      examples(`
+# Every gateway west's service mirrors probe
+mc --context west gateways
+
+# One linked cluster, as JSON
+mc --context west gateways --cluster-name east -o json`),
+    )
+    .action(async (flags: { clusterName?: string; wait: string; output: string }, cmd: Command) => {
+      const { GATEWAYS_OUTPUTS, run } = await import('../gateways/run.js');
+      const output = flags.output === '' ? 'table' : flags.output;
+      if (!(GATEWAYS_OUTPUTS as readonly string[]).includes(output)) {
+        throw new UsageError(`unsupported output format "${flags.output}"`, 'Use -o table or -o json.');
+      }
+      const waitMs = durationFlag('--wait', flags.wait);
+      if (waitMs <= 0) throw new UsageError('--wait must be greater than 0', 'e.g. --wait 30s');
+      if (flags.clusterName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.clusterName)) {
+        throw new UsageError(`invalid --cluster-name "${flags.clusterName}": a linked cluster's name is a DNS-1123 label (lowercase letters, digits, "-")`);
+      }
+      const g = globalOptions(cmd);
+      const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: new AbortController().signal };
+      process.exitCode = await run({ kubeconfig: g.kubeconfig, context: g.context, verbose: g.verbose, clusterName: flags.clusterName, waitMs, output: output as 'table' | 'json' }, io);
+    });
+}
