@@ -2,8 +2,10 @@
  * Small helpers shared by the command files: global options, output format,
  * printing. Kept free of heavy imports so `mc --help` stays fast.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
+import { readAll, type IO, type OutputStream } from './io.js';
+import type { ValueOptions } from './render/values.js';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -85,16 +87,46 @@ export function outputFormat(value: string | undefined, allowed: readonly string
 }
 
 /** Write all of stdout in one go, so a pipeline never sees half a result. */
-export function printResult(text: string): Promise<void> {
+export function printResult(io: Pick<IO, 'stdout'>, text: string): Promise<void> {
   const out = text.endsWith('\n') || text === '' ? text : `${text}\n`;
   return new Promise((resolve, reject) => {
-    process.stdout.write(out, (err) => (err ? reject(err) : resolve()));
+    io.stdout.write(out, (err) => (err ? reject(err) : resolve()));
   });
 }
 
 /** Human-facing text (progress, reports, warnings) always goes to stderr. */
-export function say(line: string): void {
-  process.stderr.write(`${line}\n`);
+export function say(io: Pick<IO, 'stderr'>, line: string): void {
+  io.stderr.write(`${line}\n`);
+}
+
+/** A line printer for stderr, for domain code that reports as it goes. */
+export function sayTo(stderr: OutputStream): (line: string) => void {
+  return (line) => void stderr.write(`${line}\n`);
+}
+
+const exitCodes = new WeakMap<Command, number>();
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/**
+ * A commander action whose handler returns the command's exit code (nothing
+ * means 0); the entry point reads it with commandExitCode(program).
+ */
+export function commandAction<A extends unknown[]>(handler: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const code = await handler(...args);
+    const cmd = args[args.length - 1] as Command;
+    exitCodes.set(rootOf(cmd), code ?? 0);
+  };
+}
+
+/** The exit code the command that ran returned (0 when it returned none). */
+export function commandExitCode(program: Command): number {
+  return exitCodes.get(program) ?? 0;
 }
 
 /** Collect a repeatable option into an array (commander option parser). */
@@ -102,12 +134,29 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/**
- * Run a domain `run(options, io)` with the process's streams and keep its exit
- * code. Stop-gap until the entry point hands every command its IO.
- */
-export async function runWithProcessIO(run: (io: import('./io.js').IO) => Promise<number>): Promise<void> {
-  const controller = new AbortController();
-  const code = await run({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
-  if (code !== 0) process.exitCode = code;
+/** Commander parser for a port-like unsigned integer flag. */
+export function uintArg(max = 65535) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+    const n = Number(value.trim());
+    if (n > max) throw new InvalidArgumentError(`${n} is larger than ${max}.`);
+    return n;
+  };
+}
+
+/** The values of -f / --set / --set-string / --set-file; standard input read now when one of them is "-". */
+export async function valueOptions(flags: { values: string[]; set: string[]; setString: string[]; setFile: string[] }, io: IO): Promise<ValueOptions> {
+  const opts: ValueOptions = { values: flags.values, set: flags.set, setString: flags.setString, setFile: flags.setFile };
+  // -f - or --set-file KEY=- (the chart code reads files synchronously).
+  if (opts.values!.includes('-') || opts.setFile!.some((e) => /=-(,|$)/.test(e))) opts.stdin = await readAll(io.stdin);
+  return opts;
+}
+
+/** -f / --set / --set-string / --set-file, shared by the commands that render charts. */
+export function addValueFlags(cmd: Command): Command {
+  return cmd
+    .option('-f, --values <file>', 'values file (YAML), repeatable, applied in order; "-" reads stdin', collect, [])
+    .option('--set <key=value>', 'set a value (Helm syntax: a.b=c,list={x,y},a[0].b=c), repeatable', collect, [])
+    .option('--set-string <key=value>', 'set a value, always as a string, repeatable', collect, [])
+    .option('--set-file <key=path>', 'set a value to the contents of a file, repeatable', collect, []);
 }

@@ -1,14 +1,17 @@
 /**
- * Builds the commander program from the files in src/commands (each exports
- * `register(program)`), runs it, and turns errors into exit codes. No logic.
+ * The entry point, and the only module that touches `process`: it builds the
+ * IO (argv, env, stdio, Ctrl-C) from the process, builds the commander
+ * program from the files in src/commands (each exports `register(program, io)`),
+ * runs it, and turns errors into exit codes. No logic.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { booleanFlagNames, normalizeBooleanArgs } from './cli-kit.js';
+import { booleanFlagNames, commandExitCode, normalizeBooleanArgs } from './cli-kit.js';
 import { exitCodeOf, formatError } from './errors.js';
+import type { IO } from './io.js';
 import { LINKERD_VERSION, mcVersion } from './version.js';
 
-type CommandModule = { register(program: Command): void };
+type CommandModule = { register(program: Command, io: IO): void };
 
 /** Global options that take a value, so the value is not taken for a command name. */
 const GLOBAL_VALUE_OPTIONS = new Set(['--kubeconfig', '--context', '-L', '--linkerd-namespace']);
@@ -33,7 +36,19 @@ function commandFiles(dir: URL, argv: string[]): string[] {
   return all.includes(wanted) ? [wanted] : all;
 }
 
-export async function buildProgram(argv: string[] = []): Promise<Command> {
+/** Commander's own output (help, usage errors) goes to the IO too. */
+function outputTo(io: IO) {
+  return {
+    writeOut: (s: string) => void io.stdout.write(s),
+    writeErr: (s: string) => void io.stderr.write(s),
+    getOutHelpWidth: () => (io.stdout.isTTY ? (io.stdout.columns ?? 80) : 80),
+    getErrHelpWidth: () => (io.stderr.isTTY ? (io.stderr.columns ?? 80) : 80),
+    getOutHasColors: () => Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
+    getErrHasColors: () => Boolean(io.stderr.isTTY) && !io.env.NO_COLOR,
+  };
+}
+
+export async function buildProgram(argv: string[], io: IO): Promise<Command> {
   const program = new Command('mc')
     .description('Linkerd multicluster: trust anchors, install manifests, links, exports and health checks.')
     .version(`mc ${mcVersion()} (Linkerd ${LINKERD_VERSION})`, '--version', 'print the version of mc and of the Linkerd release it targets')
@@ -43,17 +58,17 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .option('-v, --verbose', 'log more, and show stack traces on errors', false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput(outputTo(io));
 
   const dir = new URL('./commands/', import.meta.url);
   for (const file of commandFiles(dir, argv)) {
     const mod = (await import(new URL(file, dir).href)) as CommandModule;
-    mod.register(program);
+    mod.register(program, io);
   }
-  // Sub-commands inherit the error handling of the root.
+  // Sub-commands inherit the error handling and output of the root.
   const inherit = (c: Command) => {
     for (const sub of c.commands) {
-      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureOutput({ writeErr: (s) => process.stderr.write(s) });
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureOutput(outputTo(io));
       inherit(sub);
     }
   };
@@ -61,26 +76,49 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   return program;
 }
 
-/** Run mc with the given arguments; resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  // A reader that goes away (`mc --help | head`) ends us quietly, as SIGPIPE ends kubectl.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
+/** Run mc with the given arguments and IO; resolves to the exit code. */
+export async function main(argv: string[], io: IO): Promise<number> {
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
-    const program = await buildProgram(argv);
+    const program = await buildProgram(argv, io);
     const args = normalizeBooleanArgs(argv, booleanFlagNames(program));
     await program.parseAsync(args, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return commandExitCode(program);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version "errors" are normal exits; the rest are usage errors.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    process.stderr.write(`${formatError(err, verbose)}\n`);
+    io.stderr.write(`${formatError(err, verbose)}\n`);
     return exitCodeOf(err);
   }
+}
+
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * The IO of the real process. Ctrl-C / SIGTERM abort `signal` (its listeners
+ * run at once: requests stop, temporary files go) and then end the process
+ * with the shell's code for the signal, as the default handler did.
+ */
+export function processIO(): IO {
+  const controller = new AbortController();
+  for (const [name, code] of Object.entries(SIGNAL_EXIT_CODES)) {
+    process.once(name, () => {
+      controller.abort(new Error(`interrupted (${name})`));
+      process.exit(code);
+    });
+  }
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
+}
+
+/** What bin/mc.js runs: mc on the process's argv and IO; sets the exit code. */
+export async function runProcess(): Promise<void> {
+  // A reader that goes away (`mc --help | head`) ends us quietly, as SIGPIPE ends kubectl.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  process.exitCode = await main(process.argv.slice(2), processIO());
 }

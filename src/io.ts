@@ -25,3 +25,13 @@ export interface IO {
   /** Aborted on Ctrl-C / SIGTERM: in-flight requests stop, temporary files are removed. */
   signal: AbortSignal;
 }
+
+/** All of a stream (standard input), as text. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The environment a command sees (io.env). */
+export type Env = IO['env'];

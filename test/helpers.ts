@@ -1,6 +1,13 @@
-/** Shared test helpers: run the built CLI (and kubectl) as a user would. */
+/**
+ * Shared test helpers: run mc in-process with a test IO (as kubectl's tests
+ * use test IOStreams), or as a child process where the process itself is
+ * under test (launcher, broken pipes); run kubectl as a user would.
+ */
 import { spawn, spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { main } from '../src/cli.js';
+import type { IO, OutputStream } from '../src/io.js';
 import type { ServiceMirrorInput } from '../src/link/service-mirror.js';
 
 export const MC_BIN = fileURLToPath(new URL('../../bin/mc.js', import.meta.url));
@@ -36,8 +43,46 @@ export function runCommand(command: string, args: string[], options: RunOptions 
   });
 }
 
-/** Run `mc ARGS` in a child process; never throws on a non-zero exit. */
-export function runMc(args: string[], options: RunOptions = {}): Promise<RunResult> {
+/** A stream that keeps what is written (not a terminal). */
+class Captured implements OutputStream {
+  text = '';
+  readonly isTTY = false;
+  write(chunk: string, callback?: (err?: Error | null) => void): boolean {
+    this.text += chunk;
+    callback?.(null);
+    return true;
+  }
+}
+
+export interface McRunOptions {
+  /** Added to the test process's environment (NO_COLOR=1 is set too). */
+  env?: Record<string, string | undefined>;
+  /** Standard input. */
+  input?: string;
+  /** Aborts the run as Ctrl-C would. */
+  signal?: AbortSignal;
+}
+
+/** The IO of one in-process run: captured stdout/stderr, `input` on stdin. */
+export function testIO(options: McRunOptions = {}): IO & { stdout: Captured; stderr: Captured } {
+  return {
+    stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
+    stdout: new Captured(),
+    stderr: new Captured(),
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    signal: options.signal ?? new AbortController().signal,
+  };
+}
+
+/** Run `mc ARGS` in this process (main(argv, io) with a test IO); never throws on a non-zero exit. */
+export async function runMc(args: string[], options: McRunOptions = {}): Promise<RunResult> {
+  const io = testIO(options);
+  const code = await main(args, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+/** Run `mc ARGS` through the launcher in a child process: for tests of the process itself. */
+export function runMcProcess(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return runCommand(process.execPath, [MC_BIN, ...args], { ...options, env: { ...process.env, NO_COLOR: '1', ...options.env } });
 }
 

@@ -23,28 +23,24 @@ test('KUBECONFIG paths are merged like kubectl: first definition and first curre
   const dir = mkdtempSync(join(tmpdir(), 'mc-kc-'));
   const a = kubeconfigFile(dir, 'a', ['east'], 'east');
   const b = kubeconfigFile(dir, 'b', ['east', 'west'], 'west');
-  const paths = kubeconfigPaths({}, { KUBECONFIG: [a, join(dir, 'missing'), b].join(delimiter) });
+  const env = { KUBECONFIG: [a, join(dir, 'missing'), b].join(delimiter) };
+  const paths = kubeconfigPaths({ env });
   assert.equal(paths.length, 3);
-  process.env.KUBECONFIG = paths.join(delimiter);
-  try {
-    const { config } = loadKubeconfig({});
-    assert.deepEqual(config.contexts.map((c) => c.name), ['east', 'west']);
-    assert.equal(config['current-context'], 'east');
-    // relative file paths are resolved against the file that holds them
-    assert.equal((config.clusters[0]!.cluster as Record<string, string>)['certificate-authority'], join(dir, 'ca.crt'));
-  } finally {
-    delete process.env.KUBECONFIG;
-  }
+  const { config } = loadKubeconfig({ env });
+  assert.deepEqual(config.contexts.map((c) => c.name), ['east', 'west']);
+  assert.equal(config['current-context'], 'east');
+  // relative file paths are resolved against the file that holds them
+  assert.equal((config.clusters[0]!.cluster as Record<string, string>)['certificate-authority'], join(dir, 'ca.crt'));
 });
 
 test('--kubeconfig wins over KUBECONFIG and a missing explicit file is an error', () => {
-  assert.deepEqual(kubeconfigPaths({ kubeconfig: '/x' }, { KUBECONFIG: '/y' }), ['/x']);
-  assert.throws(() => loadKubeconfig({ kubeconfig: '/nonexistent/kubeconfig' }), (e: unknown) => e instanceof McError && /cannot read kubeconfig/.test(e.message));
+  assert.deepEqual(kubeconfigPaths({ kubeconfig: '/x', env: { KUBECONFIG: '/y' } }), ['/x']);
+  assert.throws(() => loadKubeconfig({ kubeconfig: '/nonexistent/kubeconfig', env: {} }), (e: unknown) => e instanceof McError && /cannot read kubeconfig/.test(e.message));
 });
 
 test('an unknown context is an error listing the known ones', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mc-kc-'));
-  const { config } = loadKubeconfig({ kubeconfig: kubeconfigFile(dir, 'c', ['east', 'west'], 'east') });
+  const { config } = loadKubeconfig({ kubeconfig: kubeconfigFile(dir, 'c', ['east', 'west'], 'east'), env: {} });
   assert.equal(selectContext(config, undefined), 'east');
   assert.throws(() => selectContext(config, 'north'), (e: unknown) => e instanceof McError && /"north" does not exist/.test(e.message) && /east, west/.test(e.hint ?? ''));
 });
@@ -82,7 +78,7 @@ test('a user with an exec plugin gets its token from the plugin (through client-
       ].join('\n'),
     );
     east.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace: 'default' }, data: { a: 'b' } });
-    const client = await KubeClient.connect({ kubeconfig: path });
+    const client = await KubeClient.connect({ kubeconfig: path, env: {} });
     try {
       const cm = await client.get<{ data: Record<string, string> }>({ apiVersion: 'v1', resource: 'configmaps', namespace: 'default', name: 'probe' });
       assert.deepEqual(cm.data, { a: 'b' });

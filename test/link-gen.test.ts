@@ -263,7 +263,7 @@ test('--verbose logs each read without the token', async () => {
 });
 
 test('linkGenObjects (what connect calls): a client and typed options in, the three objects and the warnings out', async () => {
-  const client = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'east' });
+  const client = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'east', env: {} });
   try {
     const r = await linkGenObjects(client, {
       namespace: MC_NS,

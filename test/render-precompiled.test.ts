@@ -15,7 +15,7 @@ import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } fro
 import { chartTemplateSources, loadChart, PRECOMPILED_DIR, TEMPLATES_DIR, type Chart } from '../src/render/chart.js';
 import { installContext, installValues } from '../src/render/multicluster.js';
 import { sourcesHash, type PrecompiledModule } from '../src/render/template.js';
-import { GOLDEN_LINK_INPUT, REFERENCE_DIR, runMc } from './helpers.js';
+import { GOLDEN_LINK_INPUT, REFERENCE_DIR, runMcProcess } from './helpers.js';
 
 type Doc = { kind: string; metadata: { name: string; namespace?: string } };
 const key = (d: Doc) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`;
@@ -114,7 +114,7 @@ test('the link chart: a stale module falls back with the same documents', async 
 
 test('mc install writes nothing under HOME or XDG_CACHE_HOME', async () => {
   const home = mkdtempSync(join(tmp, 'home-'));
-  const r = await runMc(['install', '--ignore-cluster'], { env: { HOME: home, XDG_CACHE_HOME: join(home, '.cache'), LINKERD_DOCKER_REGISTRY: '' } });
+  const r = await runMcProcess(['install', '--ignore-cluster'], { env: { HOME: home, XDG_CACHE_HOME: join(home, '.cache'), LINKERD_DOCKER_REGISTRY: '' } });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.includes('kind: Deployment'));
   assert.deepEqual(readdirSync(home), []);

@@ -24,7 +24,7 @@ before(async () => {
   env = await startTestClusters(['east', 'west']);
   east = env.cluster('east');
   east.apiServer.store.namespaceFinalizeMs = 0;
-  admin = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'east' });
+  admin = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'east', env: {} });
 });
 
 after(async () => {
@@ -43,7 +43,7 @@ function req(c: TestCluster, method: string, path: string, opts: { token?: strin
 const cm = (name: string, ns: string, labels: Record<string, string> = {}, data: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data });
 
 test('kubeconfig: one context per cluster, named like it; current-context is the first', async () => {
-  const west = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'west' });
+  const west = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'west', env: {} });
   try {
     assert.equal(west.server, env.cluster('west').server);
     const ns = await west.list({ apiVersion: 'v1', resource: 'namespaces' });
@@ -51,7 +51,7 @@ test('kubeconfig: one context per cluster, named like it; current-context is the
   } finally {
     west.close();
   }
-  const current = await KubeClient.connect({ kubeconfig: env.kubeconfigPath });
+  const current = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, env: {} });
   assert.equal(current.contextName, 'east');
   current.close();
 });
@@ -59,7 +59,7 @@ test('kubeconfig: one context per cluster, named like it; current-context is the
 test('token auth mode: the kubeconfig carries a bearer token that works', async () => {
   const tenv = await startTestClusters(['solo'], { auth: 'token' });
   try {
-    const c = await KubeClient.connect({ kubeconfig: tenv.kubeconfigPath });
+    const c = await KubeClient.connect({ kubeconfig: tenv.kubeconfigPath, env: {} });
     assert.equal((await c.get<any>({ apiVersion: 'v1', resource: 'namespaces', name: 'default' })).metadata.name, 'default');
     c.close();
   } finally {
@@ -629,7 +629,7 @@ test('stop() leaves nothing listening', async () => {
   const tenv = await startTestClusters(['a', 'b']);
   const ports = tenv.clusters.map((c) => Number(new URL(c.server).port));
   // an open keep-alive connection must not keep it alive either
-  const c = await KubeClient.connect({ kubeconfig: tenv.kubeconfigPath, context: 'a' });
+  const c = await KubeClient.connect({ kubeconfig: tenv.kubeconfigPath, context: 'a', env: {} });
   await c.get({ apiVersion: 'v1', resource: 'namespaces', name: 'default' });
   // nor a cluster that was just brought back up (it re-binds a tick later)
   tenv.cluster('b').faults.down = true;

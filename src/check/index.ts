@@ -3,6 +3,7 @@
  * running any check), run the multicluster category, report each result.
  */
 import { McError } from '../errors.js';
+import type { Env } from '../io.js';
 import { KubeApiError, KubeClient } from '../kube/client.js';
 import { CheckEnv } from './context.js';
 import { MulticlusterChecks } from './multicluster.js';
@@ -11,6 +12,7 @@ import { runChecks, type CheckObserver, type RunSummary } from './runner.js';
 export interface CheckOptions {
   kubeconfig?: string;
   context?: string;
+  env: Env;
   linkerdNamespace: string;
   /** --wait: how long retrying checks may keep failing, ms. */
   waitMs: number;
@@ -21,7 +23,7 @@ export interface CheckOptions {
 }
 
 export async function runMulticlusterCheck(options: CheckOptions, observer: CheckObserver): Promise<RunSummary> {
-  const local = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context }, { timeoutMs: options.timeoutMs });
+  const local = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: options.env }, { timeoutMs: options.timeoutMs });
   const env = new CheckEnv(local, { linkerdNamespace: options.linkerdNamespace, remoteTimeoutMs: options.timeoutMs });
   try {
     env.prefetchLocal();

@@ -1,7 +1,8 @@
 /** `mc allow`: a remote-access ServiceAccount, its token Secret and RBAC, for another cluster's service mirror. */
 import { Command, Option } from 'commander';
-import { booleanFlag, examples, globalOptions, outputFormat, printResult } from '../cli-kit.js';
+import { booleanFlag, commandAction, examples, globalOptions, outputFormat, printResult } from '../cli-kit.js';
 import { McError, UsageError } from '../errors.js';
+import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
 interface AllowFlags {
@@ -14,7 +15,7 @@ interface AllowFlags {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const cmd = program
     .command('allow')
     .description('Print a ServiceAccount, its token Secret and the RBAC that let the service mirror of another cluster read this one')
@@ -34,7 +35,7 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
   cmd
     .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
     .option('--linkerd-version <tag>', 'Linkerd release recorded in the created-by annotations', LINKERD_VERSION)
-    .action(async (flags: AllowFlags, command: Command) => {
+    .action(commandAction(async (flags: AllowFlags, command: Command) => {
       const globals = globalOptions(command);
       const format = outputFormat(flags.output);
       const name = flags.serviceAccountName;
@@ -51,7 +52,7 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
       if (!flags.ignoreCluster) {
         const { KubeClient } = await import('../kube/client.js');
         const { coreRef } = await import('../kube/resources.js');
-        const client = await KubeClient.connect(globals);
+        const client = await KubeClient.connect({ ...globals, env: io.env });
         try {
           const existing = await client.getIfExists(coreRef('serviceaccounts', namespace, name));
           if (existing) {
@@ -65,6 +66,6 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
         }
       }
       const docs = await renderAllow({ serviceAccountName: name, namespace, linkerdVersion: flags.linkerdVersion, linkerdNamespace: globals.linkerdNamespace });
-      await printResult(formatDocuments(docs, format));
-    });
+      await printResult(io, formatDocuments(docs, format));
+    }));
 }

@@ -4,11 +4,12 @@
  */
 import type { Command } from 'commander';
 import { examples } from '../cli-kit.js';
+import type { IO } from '../io.js';
 import * as generate from './certs/generate.js';
 import * as inspect from './certs/inspect.js';
 import * as issuer from './certs/issuer.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const certs = program
     .command('certs')
     .description('make and inspect the trust anchor and identity issuers that clusters share')
@@ -22,7 +23,7 @@ mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/north
 # What is in these files, and does the issuer chain to the anchor?
 mc certs inspect certs/ca.crt certs/east/issuer.crt`),
     );
-  generate.register(certs);
-  issuer.register(certs);
-  inspect.register(certs);
+  generate.register(certs, io);
+  issuer.register(certs, io);
+  inspect.register(certs, io);
 }

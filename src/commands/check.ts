@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { examples, globalOptions, printResult } from '../cli-kit.js';
+import { commandAction, examples, globalOptions, printResult } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
+import type { IO } from '../io.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   program
     .command('check')
     .description('Check the multicluster extension for potential problems: Links, credentials, trust anchors, service mirrors, gateways, mirrors and certificates')
@@ -22,7 +23,7 @@ mc --context west check -o short --wait 30s
 # Machine-readable results (linkerd's JSON shape), failing fast on dead clusters
 mc --context west check -o json --timeout 3s`),
     )
-    .action(async (opts: { output: string; wait: string; timeout: string }, cmd: Command) => {
+    .action(commandAction(async (opts: { output: string; wait: string; timeout: string }, cmd: Command) => {
       const { CHECK_OUTPUTS, createRenderer } = await import('../check/render.js');
       if (!(CHECK_OUTPUTS as readonly string[]).includes(opts.output)) {
         throw new UsageError(`Invalid output type '${opts.output}'. Supported output types are: basic, short, json`);
@@ -34,16 +35,16 @@ mc --context west check -o json --timeout 3s`),
       const g = globalOptions(cmd);
 
       const { runMulticlusterCheck } = await import('../check/index.js');
-      const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && output !== 'json';
+      const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR && output !== 'json';
       const renderer = createRenderer(output, color);
       // On a terminal, results appear as they come; otherwise stdout gets everything at once.
-      const stream = Boolean(process.stdout.isTTY) && output !== 'json';
+      const stream = Boolean(io.stdout.isTTY) && output !== 'json';
       let buffered = '';
       let spinner: { text: string; start(): unknown; stop(): unknown; clear(): unknown; render(): unknown } | undefined;
       // A terminal without a size (some CI ptys) would make the spinner redraw forever.
-      if (process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !g.verbose) {
+      if (io.stderr.isTTY && (io.stderr.columns ?? 0) > 0 && !g.verbose) {
         const { default: ora } = await import('ora');
-        spinner = ora({ stream: process.stderr, text: 'running multicluster checks' }).start();
+        spinner = ora({ stream: io.stderr as NodeJS.WritableStream, text: 'running multicluster checks' }).start();
       }
       const emit = (text: string) => {
         if (text === '') return;
@@ -52,17 +53,17 @@ mc --context west check -o json --timeout 3s`),
           return;
         }
         spinner?.clear();
-        process.stdout.write(text);
+        io.stdout.write(text);
         spinner?.render();
       };
 
       let summary;
       try {
-        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs }, (r) => {
+        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs }, (r) => {
           if (spinner) {
             // One line: the retrying check and its current problem, cut to the terminal width.
             const text = r.retry ? `${r.description}: ${(r.error ?? '').trim().replace(/\s+/g, ' ')}` : 'running multicluster checks';
-            const width = Math.max(20, (process.stderr.columns ?? 80) - 4);
+            const width = Math.max(20, (io.stderr.columns ?? 80) - 4);
             spinner.text = text.length > width ? `${text.slice(0, width - 1)}…` : text;
           }
           emit(renderer.result(r));
@@ -71,7 +72,7 @@ mc --context west check -o json --timeout 3s`),
         spinner?.stop();
       }
       emit(renderer.finish(summary.success, summary.warning));
-      if (!stream) await printResult(buffered);
-      if (!summary.success) process.exitCode = 1;
-    });
+      if (!stream) await printResult(io, buffered);
+      return summary.success ? 0 : 1;
+    }));
 }

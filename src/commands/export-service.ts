@@ -3,7 +3,8 @@
  * (files, folders, URLs, stdin) or live through the API of the --context.
  */
 import { Command } from 'commander';
-import { booleanFlag, examples, globalOptions, printResult, say } from '../cli-kit.js';
+import { booleanFlag, commandAction, examples, globalOptions, printResult, say, sayTo } from '../cli-kit.js';
+import type { IO } from '../io.js';
 import { UsageError } from '../errors.js';
 
 interface Flags {
@@ -22,7 +23,7 @@ interface Flags {
 /** svc/NAME, service/NAME, services/NAME with NAME a DNS-1035 label: a live Service. Anything else is a path or URL. */
 const LIVE_ARG = /^(?:svc|service|services)\/([a-z]([-a-z0-9]{0,61}[a-z0-9])?)$/;
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const cmd = program
     .command('export-service')
     .summary('mark services for mirroring: in manifests (offline) or in the cluster (live)')
@@ -79,7 +80,7 @@ mc --context east export-service -l app=web -A --remote-discovery
 mc --context east export-service --all -n test --unexport --dry-run
 `),
   );
-  cmd.action(async (inputs: string[], flags: Flags, command: Command) => {
+  cmd.action(commandAction(async (inputs: string[], flags: Flags, command: Command) => {
     const { validateOptions } = await import('../export/transform.js');
     const options = {
       unexport: flags.unexport,
@@ -105,7 +106,7 @@ mc --context east export-service --all -n test --unexport --dry-run
       const { exportLive } = await import('../export/live.js');
       const g = globalOptions(command);
       const result = await exportLive(
-        { kubeconfig: g.kubeconfig, context: g.context },
+        { kubeconfig: g.kubeconfig, context: g.context, env: io.env },
         {
           names: liveArgs.map((a) => LIVE_ARG.exec(a)![1]!),
           selector: flags.selector,
@@ -115,11 +116,10 @@ mc --context east export-service --all -n test --unexport --dry-run
           verbose: g.verbose,
         },
         options,
-        say,
+        sayTo(io.stderr),
       );
-      if (flags.dryRun && result.dryRunOutput) await printResult(result.dryRunOutput);
-      if (result.failed > 0) process.exitCode = 1;
-      return;
+      if (flags.dryRun && result.dryRunOutput) await printResult(io, result.dryRunOutput);
+      return result.failed > 0 ? 1 : 0;
     }
 
     if (flags.dryRun) throw new UsageError('--dry-run is for live services (svc/NAME, -l, --all)', 'Offline, the output already is the result: nothing is sent anywhere.');
@@ -128,10 +128,11 @@ mc --context east export-service --all -n test --unexport --dry-run
       throw new UsageError('nothing to export: give manifests (FILE, DIR, URL or - for stdin) or live services (svc/NAME, -l SELECTOR, --all)');
     }
     const { readSources, exportOffline, formatReport } = await import('../export/offline.js');
-    const sources = await readSources(inputs);
+    const sources = await readSources(inputs, { stdin: io.stdin });
     const { output, report } = await exportOffline(sources, options);
-    await printResult(output);
+    await printResult(io, output);
     const text = formatReport(report);
-    if (text) say(text);
-  });
+    if (text) say(io, text);
+    return 0;
+  }));
 }

@@ -1,26 +1,8 @@
 /** `mc install`: the multicluster extension's manifests, for `kubectl apply -f -`. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { booleanFlag, collect, examples, globalOptions, outputFormat, printResult, say } from '../cli-kit.js';
+import { Command, Option } from 'commander';
+import { addValueFlags, booleanFlag, commandAction, examples, globalOptions, outputFormat, printResult, say, uintArg, valueOptions } from '../cli-kit.js';
+import type { Env, IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
-
-/** Commander parser for a port-like unsigned integer flag. */
-export function uintArg(max = 65535) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
-    const n = Number(value.trim());
-    if (n > max) throw new InvalidArgumentError(`${n} is larger than ${max}.`);
-    return n;
-  };
-}
-
-/** -f / --set / --set-string / --set-file, shared by the commands that render charts. */
-export function addValueFlags(cmd: Command): Command {
-  return cmd
-    .option('-f, --values <file>', 'values file (YAML), repeatable, applied in order; "-" reads stdin', collect, [])
-    .option('--set <key=value>', 'set a value (Helm syntax: a.b=c,list={x,y},a[0].b=c), repeatable', collect, [])
-    .option('--set-string <key=value>', 'set a value, always as a string, repeatable', collect, [])
-    .option('--set-file <key=path>', 'set a value to the contents of a file, repeatable', collect, []);
-}
 
 interface InstallFlags {
   gateway: boolean;
@@ -41,7 +23,7 @@ interface InstallFlags {
   registry?: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const cmd = program
     .command('install')
     .description('Print the Kubernetes manifests of the Linkerd multicluster extension (gateway, remote-access account, Link CRD, local service mirror)')
@@ -78,12 +60,12 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
     .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
     .option('--linkerd-version <tag>', 'image tag of the Linkerd release', LINKERD_VERSION)
     .option('--registry <registry>', 'registry of the service mirror images (default: $LINKERD_DOCKER_REGISTRY, else cr.l5d.io/linkerd)')
-    .action(async (flags: InstallFlags, command: Command) => {
+    .action(commandAction(async (flags: InstallFlags, command: Command) => {
       const globals = globalOptions(command);
       const format = outputFormat(flags.output);
       const { installValues, renderInstall, DEFAULT_REGISTRY_ENV } = await import('../render/multicluster.js');
       const { formatDocuments } = await import('../render/output.js');
-      const registry = flags.registry || process.env[DEFAULT_REGISTRY_ENV] || undefined;
+      const registry = flags.registry || io.env[DEFAULT_REGISTRY_ENV] || undefined;
       const options = {
         linkerdVersion: flags.linkerdVersion,
         linkerdNamespace: globals.linkerdNamespace,
@@ -96,22 +78,22 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
         gatewayHealthcheckNodePort: flags.gatewayHealthcheckNodeport,
         serviceMirrorCredentials: flags.serviceMirrorCredentials,
         ha: flags.ha,
-        user: { values: flags.values, set: flags.set, setString: flags.setString, setFile: flags.setFile },
+        user: await valueOptions(flags, io),
       };
       let cluster;
       if (!flags.ignoreCluster) {
         // Bad values are reported before any cluster round trip.
         installValues(options);
-        cluster = await readLinkerdSettings(globals);
-        if (globals.verbose) say(`Linkerd in namespace "${globals.linkerdNamespace}": trust domain ${cluster.identityTrustDomain}, proxy outbound port ${cluster.proxyOutboundPort}`);
+        cluster = await readLinkerdSettings({ ...globals, env: io.env });
+        if (globals.verbose) say(io, `Linkerd in namespace "${globals.linkerdNamespace}": trust domain ${cluster.identityTrustDomain}, proxy outbound port ${cluster.proxyOutboundPort}`);
       }
       const docs = await renderInstall({ ...options, cluster });
-      await printResult(formatDocuments(docs, format));
-    });
+      await printResult(io, formatDocuments(docs, format));
+    }));
 }
 
 /** linkerd-config of the context's control plane; no Linkerd is an McError saying what to do. */
-export async function readLinkerdSettings(globals: { kubeconfig?: string; context?: string; linkerdNamespace: string }) {
+export async function readLinkerdSettings(globals: { kubeconfig?: string; context?: string; linkerdNamespace: string; env: Env }) {
   const { KubeClient, KubeApiError } = await import('../kube/client.js');
   const { linkerdConfigRef, linkerdNotInstalled, linkerdSettings } = await import('../linkerd-config.js');
   const client = await KubeClient.connect(globals);

@@ -5,11 +5,12 @@
  * (`mc install` with a `controllers` entry for this cluster).
  */
 import type { Command } from 'commander';
-import { examples, globalOptions, runWithProcessIO } from '../cli-kit.js';
+import { commandAction, examples, globalOptions } from '../cli-kit.js';
+import type { IO } from '../io.js';
 import type { LinkGenFlagValues } from '../link/options.js';
 import { addLinkGenFlags } from './link/flags.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const cmd = program
     .command('link-gen')
     .summary('credentials Secrets and Link for another cluster to mirror this one (current upstream flow)')
@@ -38,10 +39,12 @@ mc --context east link-gen --cluster-name east --gateway-name ambassador --gatew
 # Flat network: pods reach each other directly, no gateway
 mc --context east link-gen --cluster-name east --gateway=false`),
   );
-  cmd.action(async (flags: LinkGenFlagValues, command: Command) => {
-    const [{ linkGenOptionsOf }, { runLinkGen }] = await Promise.all([import('../link/options.js'), import('../link/run-link-gen.js')]);
-    const g = globalOptions(command);
-    const options = { ...linkGenOptionsOf(flags, g.linkerdNamespace), kubeconfig: g.kubeconfig, context: g.context, verbose: g.verbose };
-    await runWithProcessIO((io) => runLinkGen(options, io));
-  });
+  cmd.action(
+    commandAction(async (flags: LinkGenFlagValues, command: Command) => {
+      const [{ linkGenOptionsOf }, { runLinkGen }] = await Promise.all([import('../link/options.js'), import('../link/run-link-gen.js')]);
+      const g = globalOptions(command);
+      const options = { ...linkGenOptionsOf(flags, g.linkerdNamespace), kubeconfig: g.kubeconfig, context: g.context, verbose: g.verbose };
+      return runLinkGen(options, io);
+    }),
+  );
 }

@@ -5,11 +5,11 @@
  * with --apply-to.
  */
 import { Command, Option } from 'commander';
-import { booleanFlag, examples, globalOptions } from '../cli-kit.js';
+import { addValueFlags, booleanFlag, commandAction, examples, globalOptions } from '../cli-kit.js';
+import type { IO } from '../io.js';
 import type { LinkGenFlagValues } from '../link/options.js';
 import { addLinkGenFlags } from './link/flags.js';
 import { LINKERD_VERSION } from '../version.js';
-import { addValueFlags } from './install.js';
 
 export interface LinkFlags extends LinkGenFlagValues {
   ha: boolean;
@@ -25,7 +25,7 @@ export interface LinkFlags extends LinkGenFlagValues {
   values: string[];
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const cmd = program
     .command('link')
     .summary('credentials Secrets, Link and service mirror for another cluster to mirror this one')
@@ -65,8 +65,10 @@ mc --context east link --cluster-name east --gateway=false
 # Two service mirror replicas, debug logs
 mc --context east link --cluster-name east --set replicas=2 --log-level debug`),
   );
-  cmd.action(async (flags: LinkFlags, command: Command) => {
-    const { runLink } = await import('../link/run.js');
-    await runLink(flags, globalOptions(command));
-  });
+  cmd.action(
+    commandAction(async (flags: LinkFlags, command: Command) => {
+      const { runLink } = await import('../link/run.js');
+      await runLink(flags, globalOptions(command), io);
+    }),
+  );
 }

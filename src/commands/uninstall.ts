@@ -1,9 +1,10 @@
 /** `mc uninstall`: every resource of the multicluster extension, for `kubectl delete -f -`. */
 import { Command, Option } from 'commander';
-import { examples, globalOptions, outputFormat, printResult, say } from '../cli-kit.js';
+import { commandAction, examples, globalOptions, outputFormat, printResult, say } from '../cli-kit.js';
+import type { IO } from '../io.js';
 import { McError } from '../errors.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   program
     .command('uninstall')
     .description('Print every resource of the multicluster extension in the cluster, for deletion; refuses while Links remain')
@@ -14,13 +15,13 @@ export function register(program: Command): void {
 mc uninstall | kubectl delete -f -`),
     )
     .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
-    .action(async (flags: { output?: string }, command: Command) => {
+    .action(commandAction(async (flags: { output?: string }, command: Command) => {
       const globals = globalOptions(command);
       const format = outputFormat(flags.output);
       const { KubeClient, KubeApiError } = await import('../kube/client.js');
       const { EXTENSION_KINDS, LINK_KIND, UNINSTALL_SELECTOR, assertNoLinks, deletionDocs } = await import('../render/uninstall.js');
       const { formatDocuments } = await import('../render/output.js');
-      const client = await KubeClient.connect(globals);
+      const client = await KubeClient.connect({ ...globals, env: io.env });
       try {
         // A kind the cluster does not serve (CRD absent) has nothing to delete.
         const list = async (k: { apiVersion: string; resource: string }, labelSelector?: string) => {
@@ -40,10 +41,10 @@ mc uninstall | kubectl delete -f -`),
         if (docs.length === 0) {
           throw new McError(`no resources of the multicluster extension (label ${UNINSTALL_SELECTOR}) in context "${client.contextName}"`, 'Nothing to uninstall; check --context.');
         }
-        if (globals.verbose) say(`${docs.length} resources labelled ${UNINSTALL_SELECTOR}`);
-        await printResult(formatDocuments(docs, format));
+        if (globals.verbose) say(io, `${docs.length} resources labelled ${UNINSTALL_SELECTOR}`);
+        await printResult(io, formatDocuments(docs, format));
       } finally {
         client.close();
       }
-    });
+    }));
 }

@@ -3,7 +3,8 @@
  * one link, and the services mirrored through it, for `kubectl delete -f -`.
  */
 import { Command } from 'commander';
-import { examples, globalOptions } from '../cli-kit.js';
+import { commandAction, examples, globalOptions } from '../cli-kit.js';
+import type { IO } from '../io.js';
 
 export interface UnlinkFlags {
   clusterName?: string;
@@ -11,7 +12,7 @@ export interface UnlinkFlags {
   output?: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const cmd = program
     .command('unlink')
     .summary('what link created for a linked cluster, for kubectl delete -f -')
@@ -29,9 +30,11 @@ export function register(program: Command): void {
 # Remove west's link to east
 mc --context west unlink --cluster-name east | kubectl --context west delete -f -`),
     )
-    .action(async (flags: UnlinkFlags, command: Command) => {
-      const { runUnlink } = await import('../link/run-unlink.js');
-      await runUnlink(flags, globalOptions(command));
-    });
+    .action(
+      commandAction(async (flags: UnlinkFlags, command: Command) => {
+        const { runUnlink } = await import('../link/run-unlink.js');
+        await runUnlink(flags, globalOptions(command), io);
+      }),
+    );
   void cmd;
 }

@@ -8,6 +8,7 @@
 // live.ts is itself loaded only for live exports, so its imports can be static.
 import { formatError, McError } from '../errors.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import type { KubeconfigSource } from '../kube/kubeconfig.js';
 import { coreRef, type ResourceRef } from '../kube/resources.js';
 import { mergePatchOf, serviceOutcome, type ExportOptions } from './transform.js';
 
@@ -99,7 +100,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 export async function exportLive(
-  src: { kubeconfig?: string; context?: string },
+  src: KubeconfigSource & { context?: string },
   t: LiveTargets,
   options: ExportOptions,
   log: (line: string) => void,

@@ -11,6 +11,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import jsyaml from 'js-yaml';
 import { McError } from '../errors.js';
+import { readAll } from '../io.js';
 import { applyChanges, isList, isService, kindKey, serviceOutcome, type ExportOptions, type ServiceChanges } from './transform.js';
 import { editDocument, type Edit, type Path } from './yaml-edit.js';
 
@@ -46,12 +47,6 @@ function isUrl(arg: string): boolean {
   return /^https?:\/\//i.test(arg);
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -76,14 +71,14 @@ function fsError(name: string, err: unknown): McError {
 }
 
 /** Read every input, in order; folders recursively (.yaml, .yml, .json). Fails on the first unreadable input. */
-export async function readSources(args: string[], options: { stdin?: () => Promise<string>; timeoutMs?: number } = {}): Promise<Source[]> {
+export async function readSources(args: string[], options: { stdin: NodeJS.ReadableStream; timeoutMs?: number }): Promise<Source[]> {
   const out: Source[] = [];
   let stdinUsed = false;
   for (const arg of args) {
     if (arg === '-') {
       if (stdinUsed) continue;
       stdinUsed = true;
-      out.push({ name: 'standard input', text: await (options.stdin ?? readStdin)() });
+      out.push({ name: 'standard input', text: await readAll(options.stdin) });
     } else if (isUrl(arg)) {
       let res: Response;
       try {

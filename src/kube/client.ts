@@ -8,7 +8,7 @@
 import https from 'node:https';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
-import { loadKubeconfig, selectContext, singleContextConfig, type RawKubeconfig } from './kubeconfig.js';
+import { loadKubeconfig, selectContext, singleContextConfig, type KubeconfigSource, type RawKubeconfig } from './kubeconfig.js';
 import { describeRef, pathOf, refOf, type ResourceRef } from './resources.js';
 import { staticCredentials, type StaticCredentials } from './static-credentials.js';
 
@@ -107,7 +107,7 @@ export class KubeClient {
   }
 
   /** Connect to --context (or the current context) of the user's kubeconfig. */
-  static async connect(src: { kubeconfig?: string; context?: string }, options: ClientOptions = {}): Promise<KubeClient> {
+  static async connect(src: KubeconfigSource & { context?: string }, options: ClientOptions = {}): Promise<KubeClient> {
     const { config } = loadKubeconfig(src);
     const name = selectContext(config, src.context);
     return KubeClient.fromConfig(singleContextConfig(config, name), name, options);

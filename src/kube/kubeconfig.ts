@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
+import type { Env } from '../io.js';
 
 export interface NamedEntry {
   name: string;
@@ -27,14 +28,16 @@ export interface RawKubeconfig {
 
 export interface KubeconfigSource {
   kubeconfig?: string;
+  /** The command's environment: $KUBECONFIG and $HOME come from here. */
+  env: Env;
 }
 
 /** The files kubectl would read, in merge order. */
-export function kubeconfigPaths(src: KubeconfigSource, env: NodeJS.ProcessEnv = process.env): string[] {
+export function kubeconfigPaths(src: KubeconfigSource): string[] {
   if (src.kubeconfig) return [src.kubeconfig];
-  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.length > 0);
+  const fromEnv = (src.env.KUBECONFIG ?? '').split(delimiter).filter((p) => p.length > 0);
   if (fromEnv.length > 0) return fromEnv;
-  return [resolve(homedir(), '.kube', 'config')];
+  return [resolve(src.env.HOME || homedir(), '.kube', 'config')];
 }
 
 const PATH_FIELDS: Record<string, string[]> = {

@@ -2,9 +2,9 @@
  * --apply-to: server-side apply of every object to another context (field
  * manager `mc`), all at once, each reported on stderr in manifest order.
  */
-import { say } from '../cli-kit.js';
 import { McError } from '../errors.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import type { KubeconfigSource } from '../kube/kubeconfig.js';
 
 export const FIELD_MANAGER = 'mc';
 
@@ -15,9 +15,9 @@ function describe(o: KubeObject): string {
 /** `report` gets one line per object (stderr); `log` the --verbose lines. */
 export async function applyObjects(
   objects: KubeObject[],
-  target: { kubeconfig?: string; context: string },
-  log: (line: string) => void = () => {},
-  report: (line: string) => void = say,
+  target: KubeconfigSource & { context: string },
+  log: (line: string) => void,
+  report: (line: string) => void,
 ): Promise<void> {
   const client = await KubeClient.connect(target);
   try {

@@ -38,7 +38,7 @@ export async function runLinkGen(o: LinkGenRunOptions, io: IO): Promise<number> 
   const log = (line: string) => {
     if (o.verbose) say(`[link-gen] ${line}`);
   };
-  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context });
+  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env });
   let result: LinkGenResult;
   try {
     result = await linkGenObjects(client, o, log);
@@ -47,7 +47,7 @@ export async function runLinkGen(o: LinkGenRunOptions, io: IO): Promise<number> 
   }
   reportLinkGen(result, client.contextName, say);
   if (o.applyTo) {
-    await applyObjects(result.objects, { kubeconfig: o.kubeconfig, context: o.applyTo }, log, say);
+    await applyObjects(result.objects, { kubeconfig: o.kubeconfig, context: o.applyTo, env: io.env }, log, say);
     return 0;
   }
   await writeAll(io.stdout, formatDocuments(result.objects, o.output));

@@ -5,6 +5,7 @@
  */
 import { printResult, say, type GlobalOptions } from '../cli-kit.js';
 import { McError, UsageError } from '../errors.js';
+import type { IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, kindInfo } from '../kube/resources.js';
 import type { UnlinkFlags } from '../commands/unlink.js';
@@ -13,11 +14,11 @@ import { outputFormatOf } from './output.js';
 import { formatDocuments } from '../render/output.js';
 import { linkCreatedObjects, unlinkPlan, type ObjectId } from './unlink.js';
 
-export async function runUnlink(f: UnlinkFlags, g: GlobalOptions): Promise<void> {
+export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promise<void> {
   const format = outputFormatOf(f.output);
   if (!f.clusterName) throw new UsageError('--cluster-name is required', 'Name the Link to remove; `kubectl get links -A` lists them.');
   const name = f.clusterName;
-  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context });
+  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env });
   try {
     const candidates = linkCreatedObjects(name, f.namespace, g.linkerdNamespace);
     const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
@@ -36,8 +37,8 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions): Promise<void>
     const existing = candidates.filter((_, i) => found[i] !== undefined);
     const mirrored: ObjectId[] = services.map((s) => ({ apiVersion: 'v1', kind: 'Service', name: s.metadata.name!, namespace: s.metadata.namespace }));
     const plan = unlinkPlan(existing, mirrored);
-    if (g.verbose) say(`[unlink] ${existing.length} object(s) of link "${name}" and ${mirrored.length} mirrored service(s) in context "${client.contextName}"`);
-    await printResult(formatDocuments(plan, format));
+    if (g.verbose) say(io, `[unlink] ${existing.length} object(s) of link "${name}" and ${mirrored.length} mirrored service(s) in context "${client.contextName}"`);
+    await printResult(io, formatDocuments(plan, format));
   } finally {
     client.close();
   }

@@ -3,8 +3,9 @@
  * link-gen makes them (link-gen.ts: one parallel round of reads), plus the
  * legacy service mirror; printed, or applied to --apply-to.
  */
-import { say, printResult, type GlobalOptions } from '../cli-kit.js';
+import { printResult, sayTo, valueOptions, type GlobalOptions } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
+import type { Env, IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
 import type { LinkFlags } from '../commands/link.js';
 import { linkGenObjects } from './link-gen.js';
@@ -19,7 +20,7 @@ const LOG_LEVELS = ['panic', 'fatal', 'error', 'warn', 'warning', 'info', 'debug
 const VERSION_RE = /^[.a-zA-Z0-9-]+$/;
 
 /** Flag checks that need no cluster: all usage errors come before any request. */
-export function checkLinkFlags(f: LinkFlags, linkerdNamespace: string, env: NodeJS.ProcessEnv = process.env) {
+export function checkLinkFlags(f: LinkFlags, linkerdNamespace: string, env: Env) {
   const linkGen = linkGenOptionsOf(f, linkerdNamespace);
   const version = f.controlPlaneVersion ?? f.linkerdVersion;
   if (!VERSION_RE.test(version)) throw new UsageError(`invalid --linkerd-version "${version}": only letters, digits, "." and "-" are allowed`);
@@ -34,8 +35,9 @@ export function checkLinkFlags(f: LinkFlags, linkerdNamespace: string, env: Node
   };
 }
 
-export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
-  const o = checkLinkFlags(f, g.linkerdNamespace);
+export async function runLink(f: LinkFlags, g: GlobalOptions, io: IO): Promise<void> {
+  const o = checkLinkFlags(f, g.linkerdNamespace, io.env);
+  const say = sayTo(io.stderr);
   const log = (line: string) => {
     if (g.verbose) say(`[link] ${line}`);
   };
@@ -48,12 +50,12 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
     retryLimit: o.retryLimit,
     gateway: f.gateway,
     ha: f.ha,
-    valueOptions: { values: f.values, set: f.set, setString: f.setString, setFile: f.setFile },
+    valueOptions: await valueOptions(f, io),
   };
   // Bad values are usage errors before anything touches a cluster.
   serviceMirrorValues({ ...mirrorInput, clusterName: o.linkGen.clusterName ?? 'check' });
 
-  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context });
+  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env });
   let result;
   try {
     result = await linkGenObjects(client, o.linkGen, log);
@@ -64,8 +66,8 @@ export async function runLink(f: LinkFlags, g: GlobalOptions): Promise<void> {
   const mirror = await renderServiceMirror({ ...mirrorInput, clusterName: result.clusterName });
   if (o.linkGen.applyTo) {
     const all: KubeObject[] = [...result.objects, ...mirror.map((d) => d.object as KubeObject)];
-    await applyObjects(all, { kubeconfig: g.kubeconfig, context: o.linkGen.applyTo }, log);
+    await applyObjects(all, { kubeconfig: g.kubeconfig, context: o.linkGen.applyTo, env: io.env }, log, say);
     return;
   }
-  await printResult(formatDocuments([...result.objects, ...mirror], o.linkGen.output));
+  await printResult(io, formatDocuments([...result.objects, ...mirror], o.linkGen.output));
 }

@@ -4,7 +4,7 @@
  * HA values and then the user's -f/--set go on top, as upstream does.
  */
 import { loadChart, resolveValues, type RenderedDoc } from '../render/chart.js';
-import type { Values } from '../render/values.js';
+import type { ValueOptions, Values } from '../render/values.js';
 
 export interface ServiceMirrorInput {
   clusterName: string;
@@ -16,7 +16,7 @@ export interface ServiceMirrorInput {
   retryLimit: number;
   gateway: boolean;
   ha: boolean;
-  valueOptions: { values?: string[]; set?: string[]; setString?: string[]; setFile?: string[] };
+  valueOptions: ValueOptions;
 }
 
 /** Values set from link's own flags (upstream's buildServiceMirrorValues). */

@@ -20,6 +20,8 @@ export interface ValueOptions {
   set?: string[];
   setString?: string[];
   setFile?: string[];
+  /** Standard input, read beforehand by the command when a source is "-" (cli-kit's valueOptions). */
+  stdin?: string;
 }
 
 export function isMap(v: unknown): v is Values {
@@ -84,7 +86,7 @@ export interface ValueLayer {
 
 function readText(path: string, what: string): string {
   try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new UsageError(`cannot read ${what} "${path}": ${code}`, 'Check the path.');
@@ -110,10 +112,11 @@ export function parseValuesFile(text: string, source: string): Values {
  * parsed into the result), validating every source on its own first.
  */
 export function userOverrides(opts: ValueOptions, schema?: ValuesSchema, readFile: (p: string, what: string) => string = readText): Values {
+  const read = (p: string, what: string) => (p === '-' ? (opts.stdin ?? '') : readFile(p, what));
   let base: Values = {};
   for (const file of opts.values ?? []) {
     const source = `values file ${file === '-' ? '(stdin)' : file}`;
-    const layer = parseValuesFile(readFile(file, 'values file'), source);
+    const layer = parseValuesFile(read(file, 'values file'), source);
     if (schema) validateLayer(layer, schema, source);
     base = mergeMaps(base, layer);
   }
@@ -124,7 +127,7 @@ export function userOverrides(opts: ValueOptions, schema?: ValuesSchema, readFil
   ];
   for (const [mode, exprs, flag] of sets) {
     for (const expr of exprs ?? []) {
-      const reader = (p: string) => readFile(p, `file of ${flag} "${expr}"`);
+      const reader = (p: string) => read(p, `file of ${flag} "${expr}"`);
       if (schema) {
         const scratch: Values = {};
         parseSetInto(expr, scratch, mode, reader);

@@ -1,7 +1,8 @@
 /** `mc certs generate`: a trust anchor and one issuer per cluster. */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { collect, examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import { collect, commandAction, examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import type { IO } from '../../io.js';
 import { UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
 import { isDnsName, isoSeconds } from '../../certs/names.js';
@@ -19,7 +20,7 @@ interface Flags {
   output?: string;
 }
 
-export function register(certs: Command): void {
+export function register(certs: Command, io: IO): void {
   certs
     .command('generate')
     .description('make a trust anchor (root CA) and an identity issuer per cluster, as PEM files')
@@ -47,10 +48,10 @@ mc certs generate --anchor-key rsa4096 -o json
 # Then, per cluster (the command prints these with your paths):
 linkerd install --identity-trust-anchors-file certs/ca.crt --identity-issuer-certificate-file certs/east/issuer.crt --identity-issuer-key-file certs/east/issuer.key | kubectl apply -f -`),
     )
-    .action(async (flags: Flags, cmd: Command) => generate(flags, cmd));
+    .action(commandAction(async (flags: Flags, cmd: Command) => generate(flags, cmd, io)));
 }
 
-async function generate(flags: Flags, cmd: Command): Promise<void> {
+async function generate(flags: Flags, cmd: Command, io: IO): Promise<void> {
   const { linkerdNamespace } = globalOptions(cmd);
   const json = jsonOutput(flags.output);
   const clusters = [...new Set(flags.cluster.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean))];
@@ -105,19 +106,19 @@ async function generate(flags: Flags, cmd: Command): Promise<void> {
   const anchorInfo = describeCertificate(anchor.certificate, { now });
   const issuerInfos = issuers.map((i) => ({ ...i, info: describeCertificate(i.made.certificate, { now }) }));
 
-  say(`Wrote the trust anchor and ${issuers.length} issuer${issuers.length > 1 ? 's' : ''}:`);
-  say(`  ${anchorFiles.certificate}, ${anchorFiles.key}: ${certLine('trust anchor', anchorInfo)}`);
+  say(io, `Wrote the trust anchor and ${issuers.length} issuer${issuers.length > 1 ? 's' : ''}:`);
+  say(io, `  ${anchorFiles.certificate}, ${anchorFiles.key}: ${certLine('trust anchor', anchorInfo)}`);
   for (const i of issuerInfos) {
-    say(`  ${i.certificate}, ${i.key}: ${certLine(i.cluster ? `issuer for ${i.cluster},` : 'shared issuer', i.info)}`);
+    say(io, `  ${i.certificate}, ${i.key}: ${certLine(i.cluster ? `issuer for ${i.cluster},` : 'shared issuer', i.info)}`);
   }
   if (issuers.some((i) => i.made.clamped)) {
-    say(`‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: issuers end with the anchor (${isoSeconds(anchorInfo.notAfter)}).`);
+    say(io, `‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: issuers end with the anchor (${isoSeconds(anchorInfo.notAfter)}).`);
   }
-  say('');
-  say(nextSteps(anchorFiles.certificate, anchorFiles.key, issuerFiles));
+  say(io, '');
+  say(io, nextSteps(anchorFiles.certificate, anchorFiles.key, issuerFiles));
 
   if (json) {
-    await printResult(
+    await printResult(io, 
       JSON.stringify(
         {
           dir,

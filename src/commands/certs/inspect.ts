@@ -1,7 +1,8 @@
 /** `mc certs inspect FILE...`: what the certificates are, and whether they chain. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { examples, printResult, say } from '../../cli-kit.js';
+import { commandAction, examples, printResult, say } from '../../cli-kit.js';
+import type { IO } from '../../io.js';
 import { McError } from '../../errors.js';
 import type { InspectedCertificate, InspectReport } from '../../certs/inspect.js';
 import { jsonOutput } from './shared.js';
@@ -11,7 +12,7 @@ interface Flags {
   output?: string;
 }
 
-export function register(certs: Command): void {
+export function register(certs: Command, io: IO): void {
   certs
     .command('inspect')
     .description('show every certificate in the files (bundles too) and check that each chains to a trust anchor among them')
@@ -28,7 +29,7 @@ mc certs inspect bundle.pem -o json
 Exit status: 1 when a certificate has expired or does not chain to the given
 anchors; a certificate expiring within 60 days only warns (‼).`),
     )
-    .action(async (fileArgs: string[], flags: Flags) => inspect(fileArgs, flags));
+    .action(commandAction(async (fileArgs: string[], flags: Flags) => inspect(fileArgs, flags, io)));
 }
 
 function keyIds(c: InspectedCertificate): string {
@@ -102,7 +103,7 @@ function toJson(report: InspectReport): unknown {
   };
 }
 
-async function inspect(fileArgs: string[], flags: Flags): Promise<void> {
+async function inspect(fileArgs: string[], flags: Flags, io: IO): Promise<number> {
   const json = jsonOutput(flags.output);
   const inputs = await Promise.all(
     fileArgs.map(async (source) => {
@@ -125,7 +126,7 @@ async function inspect(fileArgs: string[], flags: Flags): Promise<void> {
     if (count === 0) throw new McError(`${i.source} holds no PEM certificate`, 'Pass certificate files (ca.crt, issuer.crt), not keys.');
   }
   const report = await inspectCertificates(inputs);
-  say(render(report));
-  if (json) await printResult(JSON.stringify(toJson(report), null, 2));
-  if (!report.ok) process.exitCode = 1;
+  say(io, render(report));
+  if (json) await printResult(io, JSON.stringify(toJson(report), null, 2));
+  return report.ok ? 0 : 1;
 }

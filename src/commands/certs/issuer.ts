@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import { commandAction, examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import type { IO } from '../../io.js';
 import { McError, UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
 import { isDnsName, isoSeconds } from '../../certs/names.js';
@@ -17,7 +18,7 @@ interface Flags {
   output?: string;
 }
 
-export function register(certs: Command): void {
+export function register(certs: Command, io: IO): void {
   certs
     .command('issuer')
     .description('make a new identity issuer signed by an existing trust anchor (rotation, or a new cluster)')
@@ -36,7 +37,7 @@ mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/north
 # Rotate the issuer of cluster east (90 days), replacing the old files
 mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/east --issuer-lifetime 2160h --force`),
     )
-    .action(async (flags: Flags, cmd: Command) => issuer(flags, cmd));
+    .action(commandAction(async (flags: Flags, cmd: Command) => issuer(flags, cmd, io)));
 }
 
 async function readInput(file: string, what: string): Promise<string> {
@@ -49,7 +50,7 @@ async function readInput(file: string, what: string): Promise<string> {
   }
 }
 
-async function issuer(flags: Flags, cmd: Command): Promise<void> {
+async function issuer(flags: Flags, cmd: Command, io: IO): Promise<void> {
   const { linkerdNamespace } = globalOptions(cmd);
   const json = jsonOutput(flags.output);
   const lifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime);
@@ -80,15 +81,15 @@ async function issuer(flags: Flags, cmd: Command): Promise<void> {
 
   const anchorInfo = describeCertificate(anchor.certificate, { now });
   const info = describeCertificate(made.certificate, { now });
-  say(`Wrote a new issuer signed by ${anchorInfo.subject} (${anchor.keyDescription}):`);
-  say(`  ${targets.certificate}, ${targets.key}: ${certLine('issuer', info)}`);
-  if (made.clamped) say(`‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: the issuer ends with it (${isoSeconds(anchorInfo.notAfter)}).`);
-  say('');
-  say(nextSteps(flags.caCert, flags.caKey, [{ certificate: targets.certificate, key: targets.key }]));
-  say('To rotate the issuer of a running cluster instead: linkerd upgrade --identity-issuer-certificate-file ' + targets.certificate + ' --identity-issuer-key-file ' + targets.key + ' | kubectl apply -f -');
+  say(io, `Wrote a new issuer signed by ${anchorInfo.subject} (${anchor.keyDescription}):`);
+  say(io, `  ${targets.certificate}, ${targets.key}: ${certLine('issuer', info)}`);
+  if (made.clamped) say(io, `‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: the issuer ends with it (${isoSeconds(anchorInfo.notAfter)}).`);
+  say(io, '');
+  say(io, nextSteps(flags.caCert, flags.caKey, [{ certificate: targets.certificate, key: targets.key }]));
+  say(io, 'To rotate the issuer of a running cluster instead: linkerd upgrade --identity-issuer-certificate-file ' + targets.certificate + ' --identity-issuer-key-file ' + targets.key + ' | kubectl apply -f -');
 
   if (json) {
-    await printResult(
+    await printResult(io, 
       JSON.stringify({ trustDomain, anchor: certSummary(anchorInfo, { certificate: flags.caCert }), issuer: certSummary(info, targets) }, null, 2),
     );
   }
