@@ -1,10 +1,11 @@
 /** `mc gateways`: per linked cluster, gateway liveness, mirrored services and latency. */
 import type { Command } from 'commander';
-import { examples, globalOptions } from '../cli-kit.js';
+import { commandAction, examples, globalOptions } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
+import type { IO } from '../io.js';
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   program
     .command('gateways')
     .description('Display stats information about the gateways in target clusters: alive, mirrored services, latency')
@@ -20,7 +21,7 @@ mc --context west gateways
 # One linked cluster, as JSON
 mc --context west gateways --cluster-name east -o json`),
     )
-    .action(async (flags: { clusterName?: string; wait: string; output: string }, cmd: Command) => {
+    .action(commandAction(async (flags: { clusterName?: string; wait: string; output: string }, cmd: Command) => {
       const { GATEWAYS_OUTPUTS, run } = await import('../gateways/run.js');
       const output = flags.output === '' ? 'table' : flags.output;
       if (!(GATEWAYS_OUTPUTS as readonly string[]).includes(output)) {
@@ -32,7 +33,6 @@ mc --context west gateways --cluster-name east -o json`),
         throw new UsageError(`invalid --cluster-name "${flags.clusterName}": a linked cluster's name is a DNS-1123 label (lowercase letters, digits, "-")`);
       }
       const g = globalOptions(cmd);
-      const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: new AbortController().signal };
-      process.exitCode = await run({ kubeconfig: g.kubeconfig, context: g.context, verbose: g.verbose, clusterName: flags.clusterName, waitMs, output: output as 'table' | 'json' }, io);
-    });
+      return run({ kubeconfig: g.kubeconfig, context: g.context, verbose: g.verbose, clusterName: flags.clusterName, waitMs, output: output as 'table' | 'json' }, io);
+    }));
 }

@@ -60,7 +60,7 @@ export function gatewayStatuses(readings: GatewayReading[], servicesPerCluster: 
 
 export async function run(options: GatewaysOptions, io: IO): Promise<number> {
   const say = (line: string) => void io.stderr.write(`${line}\n`);
-  const client = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context });
+  const client = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: io.env });
   try {
     let selector = `${MIRRORED_SERVICE_LABEL}=true`;
     if (options.clusterName) selector += `,${MIRROR_CLUSTER_LABEL}=${options.clusterName}`;
