@@ -32,3 +32,16 @@ export const ADMIN_PORT_NAME_SUFFIX = '-admin';
 export function serviceMirrorLeaseName(clusterName: string): string {
   return `service-mirror-write-${clusterName}`;
 }
+
+// Labels and annotations upstream's service mirror puts on what it creates.
+/** On the probe mirror of a linked cluster's gateway. */
+export const MIRRORED_GATEWAY_LABEL = 'mirror.linkerd.io/mirrored-gateway';
+/** On a mirror made in remote-discovery mode (no gateway). */
+export const REMOTE_DISCOVERY_LABEL = 'mirror.linkerd.io/remote-discovery';
+/** On a mirror: NAME.NAMESPACE.svc.DOMAIN of the Service it stands for. */
+export const REMOTE_SVC_FQ_NAME = 'mirror.linkerd.io/remote-svc-fq-name';
+/** On a federated service: its members in linked clusters, and here. */
+export const REMOTE_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/remote-discovery';
+export const LOCAL_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/local-discovery';
+/** `component` label values of service mirror Deployments (links made by the CLI, or by the multicluster chart). */
+export const SERVICE_MIRROR_COMPONENT_VALUES = ['service-mirror', 'controller'];

@@ -348,3 +348,17 @@ test('bad flags are usage errors', async () => {
   assert.equal((await check('-o', 'yaml')).code, 2);
   assert.equal((await check('--wait', 'soon')).code, 2);
 });
+
+test('Ctrl-C (the IO signal) stops the requests in flight and the run', async (t) => {
+  // East answers only after 20s; the run is interrupted long before.
+  east.faults.latencyMs = 20_000;
+  t.after(() => {
+    east.faults.latencyMs = 0;
+  });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  const r = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'check', '--wait', '1s', '--timeout', '30s'], { signal: controller.signal });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /^Error: interrupted: the remaining checks did not run$/m);
+  assert.doesNotMatch(r.stdout, /Status check results/);
+});

@@ -5,8 +5,8 @@
 import { McError } from '../errors.js';
 import type { Env } from '../io.js';
 import { KubeApiError, KubeClient } from '../kube/client.js';
-import { CheckEnv } from './context.js';
-import { MulticlusterChecks } from './multicluster.js';
+import { CheckEnv } from './env.js';
+import { multiclusterCategory } from './multicluster/index.js';
 import { runChecks, type CheckObserver, type RunSummary } from './runner.js';
 
 export interface CheckOptions {
@@ -20,11 +20,13 @@ export interface CheckOptions {
   timeoutMs: number;
   /** Pause between attempts of retrying checks (upstream: 5s). */
   retryIntervalMs?: number;
+  /** Ctrl-C: every request in flight stops, and the run with it. */
+  signal?: AbortSignal;
 }
 
 export async function runMulticlusterCheck(options: CheckOptions, observer: CheckObserver): Promise<RunSummary> {
-  const local = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: options.env }, { timeoutMs: options.timeoutMs });
-  const env = new CheckEnv(local, { linkerdNamespace: options.linkerdNamespace, remoteTimeoutMs: options.timeoutMs });
+  const local = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: options.env }, { timeoutMs: options.timeoutMs, signal: options.signal });
+  const env = new CheckEnv(local, { linkerdNamespace: options.linkerdNamespace, remoteTimeoutMs: options.timeoutMs, signal: options.signal });
   try {
     env.prefetchLocal();
     const [namespaces] = await Promise.all([
@@ -44,12 +46,12 @@ export async function runMulticlusterCheck(options: CheckOptions, observer: Chec
         'Install it by running `mc install | kubectl apply -f -`.',
       );
     }
-    const checks = new MulticlusterChecks(env);
-    return await runChecks([checks.category()], observer, {
+    return await runChecks([multiclusterCategory(env)], observer, {
       retryDeadline: Date.now() + options.waitMs,
       retryIntervalMs: options.retryIntervalMs ?? 5000,
       // One attempt of one check: a few sequential requests at most.
       checkTimeoutMs: Math.max(30_000, 3 * options.timeoutMs),
+      signal: options.signal,
     });
   } finally {
     env.close();

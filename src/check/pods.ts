@@ -4,6 +4,9 @@
  * an init container with `restartPolicy: Always`; both are looked at.
  */
 
+/** On every meshed pod: the namespace of its control plane. */
+export const CONTROL_PLANE_NS_LABEL = 'linkerd.io/control-plane-ns';
+
 interface ContainerState {
   waiting?: { reason?: string };
   running?: unknown;

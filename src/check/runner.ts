@@ -12,6 +12,9 @@
  * warning checker). Pure: no I/O beyond what the checks do.
  */
 
+import { setTimeout as delay } from 'node:timers/promises';
+import { McError } from '../errors.js';
+
 export const DEFAULT_HINT_BASE_URL = 'https://linkerd.io/2/checks/#';
 
 /** The check does not apply (e.g. no links): it is not reported. */
@@ -76,6 +79,8 @@ export interface RunOptions {
   checkTimeoutMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Aborted: the run stops before the next attempt (requests in flight stop through their clients). */
+  signal?: AbortSignal;
 }
 
 export interface RunSummary {
@@ -83,7 +88,6 @@ export interface RunSummary {
   warning: boolean;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Run one attempt with an upper time bound. */
 async function attemptWithTimeout(checker: Checker, attempt: number, timeoutMs: number): Promise<string[] | void> {
@@ -96,6 +100,11 @@ async function attemptWithTimeout(checker: Checker, attempt: number, timeoutMs: 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** After Ctrl-C no further check runs. */
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new McError('interrupted: the remaining checks did not run');
 }
 
 function formatSeconds(ms: number): string {
@@ -114,7 +123,7 @@ function messageOf(err: unknown): string {
  */
 export async function runChecks(categories: Category[], observer: CheckObserver, options: RunOptions): Promise<RunSummary> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: options.signal }));
   const interval = options.retryIntervalMs ?? 5000;
   const timeoutMs = options.checkTimeoutMs ?? 30_000;
   let success = true;
@@ -124,6 +133,7 @@ export async function runChecks(categories: Category[], observer: CheckObserver,
     const base = category.hintBaseUrl ?? DEFAULT_HINT_BASE_URL;
     for (const checker of category.checkers) {
       for (let attempt = 0; ; attempt++) {
+        stopIfAborted(options.signal);
         let details: string[] | undefined;
         let error: string | undefined;
         let isWarning = Boolean(checker.warning);
@@ -146,7 +156,10 @@ export async function runChecks(categories: Category[], observer: CheckObserver,
         };
         if (error !== undefined && checker.retry && now() < options.retryDeadline) {
           observer({ ...result, retry: true, error: checker.surfaceErrorOnRetry ? error : 'waiting for check to complete' });
-          await sleep(Math.max(0, Math.min(interval, options.retryDeadline - now())));
+          await sleep(Math.max(0, Math.min(interval, options.retryDeadline - now()))).catch((err: unknown) => {
+            stopIfAborted(options.signal);
+            throw err;
+          });
           continue;
         }
         observer(result);

@@ -59,7 +59,7 @@ mc --context west check -o json --timeout 3s`),
 
       let summary;
       try {
-        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs }, (r) => {
+        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs, signal: io.signal }, (r) => {
           if (spinner) {
             // One line: the retrying check and its current problem, cut to the terminal width.
             const text = r.retry ? `${r.description}: ${(r.error ?? '').trim().replace(/\s+/g, ' ')}` : 'running multicluster checks';

@@ -63,6 +63,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 export interface ClientOptions {
   /** Per-request timeout in milliseconds (default 30s). */
   timeoutMs?: number;
+  /** Aborts every request in flight and to come (Ctrl-C, a run that is over). */
+  signal?: AbortSignal;
 }
 
 export interface ListOptions {
@@ -93,6 +95,7 @@ export class KubeClient {
     readonly kubeconfig: RawKubeconfig,
     private readonly conn: Connection,
     private readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** The API server URL of this context. */
@@ -253,7 +256,7 @@ export class KubeClient {
 
   private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef, timeoutMs = this.timeoutMs): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = https.request(url, { method, headers, agent: this.conn.agent }, (res) => {
+      const req = https.request(url, { method, headers, agent: this.conn.agent, signal: this.signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -272,6 +275,7 @@ export class KubeClient {
   }
 
   private networkError(err: Error, verb: string, ref: ResourceRef): McError {
+    if (this.signal?.aborted) return new KubeApiError(`${verb} ${describeRef(ref)} in ${this.where()}: interrupted`, undefined, 0, 'Aborted', verb, ref);
     const code = (err as NodeJS.ErrnoException).code ?? err.message;
     const detail = code === 'ETIMEDOUT' ? err.message : code;
     return new KubeApiError(

@@ -1,87 +1,26 @@
 /**
- * Shared reads for the multicluster checks. Every object is read once per
- * run and shared by every check that needs it (a memo of promises), lists
- * are cluster-wide with a label selector instead of one request per link or
- * per service, and the reads of every linked cluster start together, in
- * parallel, as soon as the Links are known. Each remote cluster is reached
- * with the kubeconfig of its Link's credentials Secret, with a per-request
- * timeout, so a dead cluster fails its own link quickly.
+ * The checks' environment: every read of the local cluster and of each
+ * linked cluster, memoized, so an object, a list or a remote call is made
+ * once per run and shared by every check that needs it (and state flows
+ * between checks only through these reads, never through fields set by an
+ * earlier check). Lists are cluster-wide with a label selector instead of one
+ * request per link or per service, and the reads of every linked cluster
+ * start together, in parallel, as soon as the Links are known. Each remote
+ * cluster is reached with the kubeconfig of its Link's credentials Secret,
+ * with a per-request timeout, so a dead cluster fails its own link quickly;
+ * the run's AbortSignal stops every request in flight.
  */
-import { KubeApiError, KubeClient, type KubeObject, type ListOptions } from '../kube/client.js';
+import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
-import type { LabelSelector } from './selectors.js';
-import type { PodObject } from './pods.js';
-import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
+import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL, SERVICE_MIRROR_COMPONENT_VALUES } from '../multicluster-names.js';
+import { accessReview, type AccessReview } from './access-review.js';
+import { LimitedClient } from './limited-client.js';
+import { Memo } from './memo.js';
+import { CONTROL_PLANE_NS_LABEL } from './pods.js';
+import type { ConfigMapObject, Deployment, Endpoints, IdentityMaterial, Link, Pod, RbacKind, SecretObject, Service } from './types.js';
 
 export const LINKS: ResourceRef = { apiVersion: LINK_API_VERSION, resource: 'links' };
-
-// Labels and annotations of upstream's service mirror.
-export const MIRRORED_GATEWAY_LABEL = 'mirror.linkerd.io/mirrored-gateway';
-export const REMOTE_DISCOVERY_LABEL = 'mirror.linkerd.io/remote-discovery';
-export const REMOTE_SVC_FQ_NAME = 'mirror.linkerd.io/remote-svc-fq-name';
-export const REMOTE_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/remote-discovery';
-export const LOCAL_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/local-discovery';
-export const CONTROL_PLANE_NS_LABEL = 'linkerd.io/control-plane-ns';
-/** `component` label values of service mirror objects (links made by the CLI, or by the multicluster chart). */
-export const SERVICE_MIRROR_COMPONENT_VALUES = ['service-mirror', 'controller'];
-
-export type RbacKind = 'serviceaccounts' | 'clusterroles' | 'clusterrolebindings' | 'roles' | 'rolebindings';
-
-export interface LinkSpec {
-  targetClusterName: string;
-  targetClusterDomain?: string;
-  targetClusterLinkerdNamespace?: string;
-  clusterCredentialsSecret: string;
-  gatewayAddress?: string;
-  gatewayPort?: string;
-  gatewayIdentity?: string;
-  probeSpec?: { path?: string; port?: string; period?: string };
-  selector?: LabelSelector;
-  remoteDiscoverySelector?: LabelSelector;
-  federatedServiceSelector?: LabelSelector;
-}
-
-export interface Link extends KubeObject {
-  spec: LinkSpec;
-}
-
-export interface Service extends KubeObject {
-  spec?: { ports?: Array<{ name?: string; port: number }>; type?: string; clusterIP?: string };
-  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
-}
-
-export interface Endpoints extends KubeObject {
-  subsets?: Array<{ addresses?: unknown[] }>;
-}
-
-export interface Deployment extends KubeObject {
-  status?: { availableReplicas?: number; readyReplicas?: number; replicas?: number };
-}
-
-export type Pod = KubeObject & PodObject;
-
-interface SecretObject extends KubeObject {
-  type?: string;
-  data?: Record<string, string>;
-}
-
-interface ConfigMapObject extends KubeObject {
-  data?: Record<string, string>;
-}
-
-/** Where a cluster's Linkerd identity comes from, as far as we could read it. */
-export interface IdentityMaterial {
-  anchorsPem?: string;
-  /** The bundle proxies are injected with (ConfigMap linkerd-identity-trust-roots), when there is one. */
-  proxyTrustBundlePem?: string;
-  /** e.g. ConfigMap linkerd/linkerd-config */
-  anchorsSource: string;
-  issuerPem?: string;
-  issuerSource?: string;
-  /** Why the issuer could not be read (forbidden with the Link's credentials...). */
-  issuerUnavailable?: string;
-}
 
 export interface CheckEnvOptions {
   linkerdNamespace: string;
@@ -95,16 +34,14 @@ export interface CheckEnvOptions {
    */
   localConcurrency?: number;
   remoteConcurrency?: number;
-}
-
-/** A promise that may reject without an "unhandled rejection" until someone awaits it. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
+  /** Aborts every request of the run (Ctrl-C). */
+  signal?: AbortSignal;
+  /** The clock of the certificate checks. */
+  now?: () => number;
 }
 
 export class CheckEnv {
-  private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly memo = new Memo();
   private readonly remotes: KubeClient[] = [];
   /** The local cluster, with bounded concurrency. */
   private readonly l: LimitedClient;
@@ -121,18 +58,18 @@ export class CheckEnv {
     return this.local.contextName;
   }
 
+  /** The time now, in ms (injectable for tests of certificate lifetimes). */
+  now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let p = this.memo.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = quiet(fn());
-      this.memo.set(key, p);
-    }
-    return p;
+    return this.memo.once(key, fn);
   }
 
   /** Drop cached reads whose key starts with prefix (retrying checks read fresh). */
   forget(prefix: string): void {
-    for (const k of [...this.memo.keys()]) if (k.startsWith(prefix)) this.memo.delete(k);
+    this.memo.forget(prefix);
   }
 
   /** Close every connection (local and remote). */
@@ -162,12 +99,20 @@ export class CheckEnv {
   }
 
   /** SelfSubjectAccessReview in the local cluster. */
-  localCan(verb: string, group: string, resource: string, namespace = ''): Promise<{ allowed: boolean; reason?: string }> {
+  localCan(verb: string, group: string, resource: string, namespace = ''): Promise<AccessReview> {
     return this.once(`local:can:${verb}:${group}:${resource}:${namespace}`, () => accessReview(this.l, verb, group, resource, namespace));
   }
 
   links(): Promise<Link[]> {
     return this.once('local:links', () => this.l.list<Link>(LINKS));
+  }
+
+  /** The Links when every one is valid (see linkProblems), else none: what the per-link checks look at. */
+  validLinks(): Promise<Link[]> {
+    return this.once('local:valid-links', async () => {
+      const links = await this.links();
+      return linkProblems(links).length === 0 ? links : [];
+    });
   }
 
   /** linkerd-config values and the issuer certificate of the local cluster. */
@@ -294,7 +239,7 @@ export class CheckEnv {
       if (!text) throw new CredentialsError('secret should contain remote kubeconfig under kubeconfig key');
       let client: KubeClient;
       try {
-        client = await KubeClient.fromKubeconfigText(text, `Secret ${secret.metadata.namespace}/${secret.metadata.name}`, { timeoutMs: this.options.remoteTimeoutMs });
+        client = await KubeClient.fromKubeconfigText(text, `Secret ${secret.metadata.namespace}/${secret.metadata.name}`, { timeoutMs: this.options.remoteTimeoutMs, signal: this.options.signal });
       } catch (err) {
         throw new CredentialsError((err as Error).message);
       }
@@ -303,7 +248,7 @@ export class CheckEnv {
     });
   }
 
-  remoteCan(link: Link, verb: string, group: string, resource: string): Promise<{ allowed: boolean; reason?: string }> {
+  remoteCan(link: Link, verb: string, group: string, resource: string): Promise<AccessReview> {
     return this.once(`remote:${linkKey(link)}:can:${verb}:${group}:${resource}`, async () => {
       if (verb === 'list' && group === '' && resource === 'services') {
         // The cluster-wide list of services that other checks need answers this one too.
@@ -378,61 +323,6 @@ export class CheckEnv {
   }
 }
 
-/**
- * A client whose requests run at most `max` at a time. Requests beyond that
- * wait for a free keep-alive connection instead of opening a new one: a TLS
- * handshake costs more (on both ends) than waiting one round trip.
- */
-export class LimitedClient {
-  private active = 0;
-  private readonly queue: Array<() => void> = [];
-
-  constructor(
-    readonly client: KubeClient,
-    private readonly max: number,
-  ) {}
-
-  /** Until the first answer, one request at a time: later connections resume its TLS session. */
-  private warm = false;
-
-  private async slot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= (this.warm ? this.max : 1)) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      if (!this.warm) {
-        this.warm = true;
-        // Wake as many waiters as there are free slots now.
-        for (let free = this.max - this.active; free > 0 && this.queue.length > 0; free--) this.queue.shift()!();
-      } else {
-        this.queue.shift()?.();
-      }
-    }
-  }
-
-  get<T = KubeObject>(ref: ResourceRef): Promise<T> {
-    return this.slot(() => this.client.get<T>(ref));
-  }
-
-  getIfExists<T = KubeObject>(ref: ResourceRef): Promise<T | undefined> {
-    return this.slot(() => this.client.getIfExists<T>(ref));
-  }
-
-  list<T = KubeObject>(ref: ResourceRef, options: ListOptions = {}): Promise<T[]> {
-    return this.slot(() => this.client.list<T>(ref, options));
-  }
-
-  create<T = KubeObject>(ref: ResourceRef, body: unknown): Promise<T> {
-    return this.slot(() => this.client.create<T>(ref, body));
-  }
-
-  call<T>(method: string, ref: ResourceRef, opts: Parameters<KubeClient['call']>[2] = {}): Promise<T> {
-    return this.slot(() => this.client.call<T>(method, ref, opts));
-  }
-}
-
 /** The kubeconfig in a credentials Secret is missing or unusable. */
 export class CredentialsError extends Error {}
 
@@ -440,14 +330,19 @@ export function linkKey(link: Link): string {
   return `${link.metadata.namespace}/${link.metadata.name}`;
 }
 
-async function accessReview(client: LimitedClient, verb: string, group: string, resource: string, namespace: string): Promise<{ allowed: boolean; reason?: string }> {
-  const review = await client.create<{ status?: { allowed?: boolean; reason?: string } }>(
-    { apiVersion: 'authorization.k8s.io/v1', resource: 'selfsubjectaccessreviews' },
-    {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SelfSubjectAccessReview',
-      spec: { resourceAttributes: { namespace, verb, group, version: group === '' ? 'v1' : '', resource } },
-    },
-  );
-  return { allowed: Boolean(review.status?.allowed), reason: review.status?.reason || undefined };
+/** What is wrong with the Links (spec fields the service mirror needs), one line each. */
+export function linkProblems(links: Link[]): string[] {
+  const problems: string[] = [];
+  for (const l of links) {
+    const where = `Link ${l.metadata.namespace}/${l.metadata.name}`;
+    if (!l.spec) {
+      problems.push(`* ${where}: has no spec`);
+      continue;
+    }
+    for (const field of ['targetClusterName', 'clusterCredentialsSecret'] as const) {
+      if (!l.spec[field]) problems.push(`* ${where}: spec.${field} is missing`);
+    }
+    if (l.spec.gatewayAddress && !l.spec.gatewayPort) problems.push(`* ${where}: spec.gatewayAddress is set but spec.gatewayPort is missing`);
+  }
+  return problems;
 }

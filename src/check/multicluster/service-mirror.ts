@@ -1,0 +1,64 @@
+/** The service mirror of each Link in this cluster: its RBAC and its Deployment. */
+import type { KubeObject } from '../../kube/client.js';
+import { MIRROR_CLUSTER_LABEL } from '../../multicluster-names.js';
+import type { CheckEnv } from '../env.js';
+import { SkipCheck } from '../runner.js';
+import { bullet, joinErrors, labelsOf, perLink, target } from './shared.js';
+
+export async function checkServiceMirrorLocalRBAC(env: CheckEnv): Promise<string[]> {
+  const links = await env.validLinks();
+  if (links.length === 0) throw new SkipCheck('no links');
+  const messages = await perLink(links, async (link) => {
+    const t = target(link);
+    const ns = link.metadata.namespace ?? 'default';
+    const [sas, crs, crbs, roles, rbs] = await Promise.all([
+      env.rbacObjects('serviceaccounts', ns),
+      env.rbacObjects('clusterroles'),
+      env.rbacObjects('clusterrolebindings'),
+      env.rbacObjects('roles', ns),
+      env.rbacObjects('rolebindings', ns),
+    ]);
+    // Names for links made by the CLI, then by the multicluster chart's controllers.
+    const wanted: Array<[string, Map<string, KubeObject>, string[], string]> = [
+      ['ServiceAccounts', sas, [`linkerd-service-mirror-${t}`, `controller-${t}`], ns],
+      ['ClusterRoles', crs, [`linkerd-service-mirror-access-local-resources-${t}`, 'linkerd-multicluster-controller-access-local-resources'], ''],
+      ['ClusterRoleBindings', crbs, [`linkerd-service-mirror-access-local-resources-${t}`, `linkerd-multicluster-controller-access-local-resources-${t}`], ''],
+      ['Roles', roles, [`linkerd-service-mirror-read-remote-creds-${t}`, `controller-read-remote-creds-${t}`], ns],
+      ['RoleBindings', rbs, [`linkerd-service-mirror-read-remote-creds-${t}`, `controller-read-remote-creds-${t}`], ns],
+    ];
+    const out: string[] = [];
+    for (const [kind, objects, names, inNs] of wanted) {
+      if (names.some((n) => objects.has(n))) continue;
+      out.push(`* ${t}: missing ${kind}: ${names[0]}${inNs ? ` in namespace ${inNs}` : ''} (or ${names[1]})`);
+    }
+    return out;
+  });
+  const all = messages.flat();
+  if (all.length > 0) throw new Error(all.join('\n'));
+  return links.map(bullet);
+}
+
+export async function checkServiceMirrorController(env: CheckEnv, attempt: number): Promise<string[]> {
+  if (attempt > 0) env.forget('retry:deployments');
+  const links = await env.validLinks();
+  if (links.length === 0) throw new SkipCheck('no links');
+  const deployments = await env.serviceMirrorDeployments();
+  const errors: string[] = [];
+  for (const link of links) {
+    const mine = deployments.filter((d) => labelsOf(d)[MIRROR_CLUSTER_LABEL] === target(link));
+    if (mine.length > 1) {
+      errors.push(`* too many service mirror controller deployments for Link ${target(link)}`);
+      continue;
+    }
+    if (mine.length === 0) {
+      errors.push(`* no service mirror controller deployment for Link ${target(link)}`);
+      continue;
+    }
+    const d = mine[0]!;
+    if ((d.status?.availableReplicas ?? 0) < 1) {
+      errors.push(`* service mirror controller is not available: ${d.metadata.namespace}/${d.metadata.name}`);
+    }
+  }
+  if (errors.length > 0) throw new Error(joinErrors(errors, 2));
+  return links.map(bullet);
+}

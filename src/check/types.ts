@@ -1,0 +1,61 @@
+/** The shapes of the objects the checks read (only the fields they use). */
+import type { KubeObject } from '../kube/client.js';
+import type { PodObject } from './pods.js';
+import type { LabelSelector } from './selectors.js';
+
+export interface LinkSpec {
+  targetClusterName: string;
+  targetClusterDomain?: string;
+  targetClusterLinkerdNamespace?: string;
+  clusterCredentialsSecret: string;
+  gatewayAddress?: string;
+  gatewayPort?: string;
+  gatewayIdentity?: string;
+  probeSpec?: { path?: string; port?: string; period?: string };
+  selector?: LabelSelector;
+  remoteDiscoverySelector?: LabelSelector;
+  federatedServiceSelector?: LabelSelector;
+}
+
+export interface Link extends KubeObject {
+  spec: LinkSpec;
+}
+
+export interface Service extends KubeObject {
+  spec?: { ports?: Array<{ name?: string; port: number }>; type?: string; clusterIP?: string };
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+}
+
+export interface Endpoints extends KubeObject {
+  subsets?: Array<{ addresses?: unknown[] }>;
+}
+
+export interface Deployment extends KubeObject {
+  status?: { availableReplicas?: number; readyReplicas?: number; replicas?: number };
+}
+
+export type Pod = KubeObject & PodObject;
+
+export interface SecretObject extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export interface ConfigMapObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export type RbacKind = 'serviceaccounts' | 'clusterroles' | 'clusterrolebindings' | 'roles' | 'rolebindings';
+
+/** Where a cluster's Linkerd identity comes from, as far as we could read it. */
+export interface IdentityMaterial {
+  anchorsPem?: string;
+  /** The bundle proxies are injected with (ConfigMap linkerd-identity-trust-roots), when there is one. */
+  proxyTrustBundlePem?: string;
+  /** e.g. ConfigMap linkerd/linkerd-config */
+  anchorsSource: string;
+  issuerPem?: string;
+  issuerSource?: string;
+  /** Why the issuer could not be read (forbidden with the Link's credentials...). */
+  issuerUnavailable?: string;
+}
