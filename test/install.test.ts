@@ -171,8 +171,9 @@ controllers:
 test('enablePSP adds the PSP Role and RoleBinding', async () => {
   const docs = await install(['--set', 'enablePSP=true']);
   assert.deepEqual(get(docs, `Role/${NS}/psp`).rules[0].resourceNames, ['linkerd-linkerd-control-plane']);
+  // As upstream's template (and install_psp.golden): the gateway and the Helm-only namespace-metadata Job's account.
   const subjects = get(docs, `RoleBinding/${NS}/linkerd-multicluster-psp`).subjects.map((s: { name: string }) => s.name);
-  assert.ok(subjects.includes('linkerd-gateway'));
+  assert.deepEqual(subjects, ['linkerd-gateway', 'namespace-metadata']);
 });
 
 test('enablePodAntiAffinity and --ha: anti-affinity, rolling strategy, disruption budgets; user values win over HA', async () => {

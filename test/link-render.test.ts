@@ -44,11 +44,24 @@ test('--ha adds anti-affinity, the rollout strategy, 3 replicas and a PDB', asyn
   assert.equal(two['Deployment/test/linkerd-service-mirror-test-cluster'].spec.replicas, 2);
 });
 
-test('--gateway=false drops the probe Service and the -probe-service argument', async () => {
+test("--gateway=false drops the probe Service but, as upstream's template, still passes -probe-service=probe-gateway-NAME", async () => {
   const docs = await render({ gateway: false });
   assert.ok(!docs.some((d) => d.kind === 'Service'));
   const args: string[] = docs.find((d) => d.kind === 'Deployment').spec.template.spec.containers[0].args;
-  assert.ok(!args.some((a) => a.startsWith('-probe-service')));
+  assert.deepEqual(args.slice(-2), ['-probe-service=probe-gateway-test-cluster', 'test-cluster']);
+});
+
+test("link chart keys upstream's templates read beyond values.yaml: enablePprof, serviceMirrorAdditionalEnv, serviceMirrorExperimentalEnv, cliVersion", async () => {
+  const docs = await render({
+    ha: true,
+    valueOptions: { set: ['enablePprof=true', 'cliVersion=linkerd/cli custom'], setString: ['serviceMirrorAdditionalEnv[0].name=A,serviceMirrorAdditionalEnv[0].value=1', 'serviceMirrorExperimentalEnv[0].name=X,serviceMirrorExperimentalEnv[0].value=2'] },
+  });
+  const container = docs.find((d) => d.kind === 'Deployment').spec.template.spec.containers[0];
+  assert.ok(container.args.includes('-enable-pprof=true'));
+  assert.deepEqual(container.env, [{ name: 'A', value: '1' }, { name: 'X', value: '2' }]);
+  assert.equal(docs.find((d) => d.kind === 'PodDisruptionBudget').metadata.annotations['linkerd.io/created-by'], 'linkerd/cli custom');
+  // Fields of upstream's Values struct that the link chart does not read are taken, as Helm takes them.
+  await render({ valueOptions: { set: ['gateway.name=x,linkerdNamespace=l5d,proxyOutboundPort=4140'] } });
 });
 
 test('values reach the documents: labels, pod metadata, namespaces, headless, resources, tolerations, pull secrets, PSP, probe port', async () => {

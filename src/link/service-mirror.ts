@@ -5,6 +5,7 @@
  */
 import { loadChart, resolveValues, type RenderedDoc } from '../render/chart.js';
 import type { ValueOptions, Values } from '../render/values.js';
+import { createdByValue } from '../render/multicluster.js';
 
 export interface ServiceMirrorInput {
   clusterName: string;
@@ -29,6 +30,8 @@ export function flagValues(i: ServiceMirrorInput): Values {
     logFormat: i.logFormat,
     controllerImageVersion: i.version,
     controllerImage: `${i.registry}/controller`,
+    // upstream's NewLinkValues stamps its CLI version here; the created-by partial reads it
+    cliVersion: `linkerd/cli ${i.version}`,
   };
 }
 
@@ -40,5 +43,5 @@ export function serviceMirrorValues(i: ServiceMirrorInput): Values {
 
 export async function renderServiceMirror(i: ServiceMirrorInput, values: Values = serviceMirrorValues(i)): Promise<RenderedDoc[]> {
   const chart = loadChart('link');
-  return chart.render(values, { namespace: i.namespace }, { cliVersion: `linkerd/cli ${i.version}` });
+  return chart.render(values, { namespace: i.namespace }, { createdBy: createdByValue(values) });
 }

@@ -9,7 +9,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
-import { buildSchema, validateLayer, type SchemaHints, type ValuesSchema } from './schema.js';
+import { buildSchema, checkKeptNulls, validateLayer, type SchemaHints, type ValuesSchema } from './schema.js';
 import { compileTemplates, type Template } from './template.js';
 import { coalesce, mergeMaps, parseValuesFile, userOverrides, type ValueOptions, type Values } from './values.js';
 
@@ -168,5 +168,7 @@ export function resolveValues(chart: Chart, opts: ResolveOptions = {}): Values {
   const base = mergeMaps(chart.defaults, flags);
   let user = userOverrides(opts.user ?? {}, chart.schema, opts.readFile);
   if (opts.ha) user = mergeMaps(chart.haValues, user);
-  return coalesce(base, user);
+  const values = coalesce(base, user);
+  checkKeptNulls(values, chart.schema);
+  return values;
 }

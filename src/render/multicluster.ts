@@ -4,10 +4,11 @@
  * documents out. The command files do the reading and printing.
  */
 import { UsageError } from '../errors.js';
+import { truthy } from './template.js';
 import { loadChart, resolveValues, type RenderedDoc } from './chart.js';
 import { validateLayer } from './schema.js';
 import type { LinkerdSettings } from '../linkerd-config.js';
-import { isMap, mergeMaps, setPath, type ValueOptions, type Values } from './values.js';
+import { getPath, isMap, mergeMaps, setPath, type ValueOptions, type Values } from './values.js';
 
 /** Namespace the extension lives in (upstream's CLI has no flag for it). */
 export const MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
@@ -101,6 +102,9 @@ function affinity(enableAnti: unknown, nodeAffinity: unknown, label: string, com
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** Entry settings the controller templates print (a null there renders an empty flag or field). */
+const PRINTED_CONTROLLER_KEYS = ['replicas', 'logLevel', 'logFormat', 'retryLimit', 'enablePprof', 'UID', 'GID', 'image.name', 'image.version', 'gateway.probe.port'];
+
 /** Each `controllers` entry completed from controllerDefaults, as the chart's `dig` calls do. */
 function resolveControllers(values: Values): Values[] {
   const list = Array.isArray(values.controllers) ? values.controllers : [];
@@ -114,15 +118,37 @@ function resolveControllers(values: Values): Values[] {
       throw new UsageError(`controllers[${i}].link.ref.name is required`, 'Name the Link each controller serves, e.g. --set controllers[0].link.ref.name=east.');
     }
     const { link: _link, ...rest } = item;
-    // A null in an entry means "the default", as `dig` falls back for missing keys.
-    const c = mergeMaps(defaults, withoutNulls(rest));
+    // The chart reads each setting with `dig KEY controllerDefaults.KEY entry`: an entry's key
+    // replaces the default whole (no merge), except along dig's nested paths image.* and gateway.*.
+    // Helm leaves nulls in list items alone, so dig returns them: falsy for the conditions, and
+    // an empty flag or field where the value is printed, which is refused here.
+    const c: Values = { ...defaults, ...rest };
+    const nested = (key: string) => (isMap(rest[key]) ? mergeMaps(isMap(defaults[key]) ? defaults[key] : {}, rest[key]) : defaults[key]);
+    c.image = nested('image');
+    c.gateway = nested('gateway');
+    for (const path of PRINTED_CONTROLLER_KEYS) {
+      if (getPath(c, path) === null) {
+        throw new UsageError(
+          `controllers[${i}].${path} is null: Helm keeps nulls in list entries, so the chart would render it empty instead of using controllerDefaults.${path}`,
+          `Leave "${path}" out of the entry to use the default.`,
+        );
+      }
+    }
     return {
       ...c,
       name,
       affinity: affinity(c.enablePodAntiAffinity, c.nodeAffinity, 'mirror.linkerd.io/cluster-name', name),
-      pdb: item.enablePodAntiAffinity ?? values.enablePodAntiAffinity,
+      // pdb.yaml digs with the top-level enablePodAntiAffinity as the default, not controllerDefaults'.
+      pdb: 'enablePodAntiAffinity' in item ? item.enablePodAntiAffinity : values.enablePodAntiAffinity,
     };
   });
+}
+
+/** Upstream's created-by partial: cliVersion, else "linkerd/helm " + (image.version, else linkerdVersion). */
+export function createdByValue(values: Values): string {
+  const image = isMap(values.image) ? values.image : {};
+  if (truthy(values.cliVersion)) return String(values.cliVersion);
+  return `linkerd/helm ${String(truthy(image.version) ? image.version : values.linkerdVersion)}`;
 }
 
 /** Template data besides Values: computed names and structures. */
@@ -131,8 +157,9 @@ export function installContext(values: Values, cniEnabled: boolean): Record<stri
   const names = values.remoteMirrorServiceAccountName;
   const remoteAccountNames = (Array.isArray(names) ? names.map(String) : String(names ?? '').split(',')).map((s) => s.trim()).filter((s) => s !== '');
   return {
-    createdBy: `linkerd/helm ${String(values.linkerdVersion)}`,
-    cniEnabled,
+    createdBy: createdByValue(values),
+    // Upstream's install forces cniEnabled=true when the cluster uses the CNI plugin; else the user's value holds.
+    cniEnabled: cniEnabled || truthy(values.cniEnabled),
     gatewayIdentity: `${String(gw.name)}.${MULTICLUSTER_NAMESPACE}.serviceaccount.identity.${String(values.linkerdNamespace)}.${String(values.identityTrustDomain)}`,
     setNodePorts: gw.serviceType === 'NodePort' || gw.serviceType === 'LoadBalancer',
     remoteAccountNames,

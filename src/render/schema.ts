@@ -234,3 +234,28 @@ function distance(a: string, b: string): number {
   }
   return dp[a.length]![b.length]!;
 }
+
+/**
+ * After coalescing: a null that deleted nothing (the chart has no default for
+ * that key, so Helm keeps it) inside a map of strings would be rendered as
+ * `key: null` on a label, annotation or node selector. Refused, with why.
+ */
+export function checkKeptNulls(values: Values, schema: ValuesSchema, path = ''): void {
+  for (const [k, v] of Object.entries(values)) {
+    const p = join(path, k);
+    const node = schema.children?.[k];
+    if (!node) continue;
+    if (node.stringValues && isMap(v)) {
+      for (const [key, x] of Object.entries(v)) {
+        if (x === null) {
+          throw new UsageError(
+            `"${join(p, key)}" is null, which deletes nothing: a null removes only a key the chart has a default for (Helm's rule), so Helm would render ${key}: null`,
+            `Leave "${join(p, key)}" out of your values instead of setting it to null.`,
+          );
+        }
+      }
+    } else if (isMap(v)) {
+      checkKeptNulls(v, node, p);
+    }
+  }
+}

@@ -47,35 +47,31 @@ export function mergeMaps(a: Values, b: Values): Values {
 }
 
 /**
- * Helm's coalescing of user values over chart defaults: maps merged, user
- * lists and scalars win, and a user null removes the key (and its default).
- * Nulls left anywhere in the result are removed too.
+ * Helm's coalescing of user values over chart defaults (chartutil.CoalesceValues):
+ * maps merge; user lists and scalars win; a user null deletes a key only where
+ * the chart has a default for it (the default goes too). Anywhere else a null
+ * stays (inside a new map key, a list item, a key the chart lacks), and the
+ * templates see it as Helm's do.
  */
 export function coalesce(defaults: Values, user: Values): Values {
   const out: Values = {};
   const keys = new Set([...Object.keys(defaults), ...Object.keys(user)]);
   for (const k of keys) {
     const has = Object.prototype.hasOwnProperty.call(user, k);
+    const hasDefault = Object.prototype.hasOwnProperty.call(defaults, k);
     const u = user[k];
     const d = defaults[k];
-    if (has && u === null) continue;
     if (!has) {
       if (d !== null && d !== undefined) out[k] = cloneValues(d);
       continue;
     }
-    out[k] = isMap(u) && isMap(d) ? coalesce(d, u) : stripNulls(cloneValues(u));
+    if (u === null) {
+      if (!hasDefault) out[k] = null;
+      continue;
+    }
+    out[k] = isMap(u) && isMap(d) ? coalesce(d, u) : cloneValues(u);
   }
   return out;
-}
-
-function stripNulls(v: unknown): unknown {
-  if (isMap(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === null) delete v[k];
-      else stripNulls(x);
-    }
-  }
-  return v;
 }
 
 /** One user-supplied source of values, named for error messages. */
