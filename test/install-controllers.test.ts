@@ -187,7 +187,7 @@ const keyOf = (d: V) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.na
 
 /** The controller documents mc renders for these values (as a values file), and upstream's for the same. */
 async function compare(user: V, ha = false): Promise<void> {
-  const docs = (await renderInstall({ linkerdVersion: 'linkerdVersionValue', linkerdNamespace: 'linkerd', ha, user: { values: ['-'] }, readFile: () => yaml.dump(user) })).map((d) => d.object as V);
+  const docs = (await renderInstall({ linkerdVersion: 'linkerdVersionValue', linkerdNamespace: 'linkerd', ha, user: { values: ['controllers.yaml'] }, readFile: () => yaml.dump(user) })).map((d) => d.object as V);
   let values = merge(UPSTREAM_DEFAULTS, ha ? { gateway: { replicas: 3 }, enablePodAntiAffinity: true } : {});
   values = merge(values, user);
   const ours = new Map(docs.filter((d) => /controller-|probe-/.test(d.metadata.name) && d.metadata.name !== 'linkerd-multicluster-controller-access-local-resources').map((d) => [keyOf(d), d]));

@@ -9,6 +9,7 @@ import type { IO } from '../io.js';
 export interface UnlinkFlags {
   clusterName?: string;
   namespace: string;
+  onlyController?: boolean;
   output?: string;
 }
 
@@ -17,18 +18,24 @@ export function register(program: Command, io: IO): void {
     .command('unlink')
     .summary('what link created for a linked cluster, for kubectl delete -f -')
     .description(
-      'Reads the linking cluster (the --context) and outputs the Link named --cluster-name, its credentials Secrets, ' +
-        'its service mirror and the services mirrored through it, as manifests for `kubectl delete -f -`. ' +
-        'Only objects that exist are listed.',
+      'Reads the linking cluster (the --context) and outputs the Link named --cluster-name, its credentials Secrets and Lease, ' +
+        'its legacy service mirror (made by `mc link`) and the services mirrored through it, as manifests for `kubectl delete -f -`. ' +
+        'Only objects that exist are listed. With --only-controller, only the legacy service mirror: the migration to a ' +
+        '`controllers` entry of the multicluster extension, which then takes over the Link and its Lease.',
     )
     .option('--cluster-name <name>', 'name of the linked cluster (the Link)')
     .option('--namespace <ns>', 'namespace of the Link and service mirror', 'linkerd-multicluster')
     .option('-o, --output <format>', 'output format: yaml or json', 'yaml')
+    .option('--only-controller', 'only the legacy service mirror and its RBAC: leave the Link, its credentials, its Lease and the mirrored services', false)
     .addHelpText(
       'after',
       examples(`
 # Remove west's link to east
-mc --context west unlink --cluster-name east | kubectl --context west delete -f -`),
+mc --context west unlink --cluster-name east | kubectl --context west delete -f -
+
+# Migrate west's legacy link to east to a controller of the extension
+mc --context west install --set 'controllers[0].link.ref.name=east' | kubectl --context west apply -f -
+mc --context west unlink --cluster-name east --only-controller | kubectl --context west delete -f -`),
     )
     .action(
       commandAction(async (flags: UnlinkFlags, command: Command) => {

@@ -9,10 +9,10 @@ import type { IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, kindInfo } from '../kube/resources.js';
 import type { UnlinkFlags } from '../commands/unlink.js';
-import { LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
+import { LINK_API_VERSION, managedControllerName, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
 import { outputFormatOf } from './output.js';
 import { formatDocuments } from '../render/output.js';
-import { linkCreatedObjects, unlinkPlan, type ObjectId } from './unlink.js';
+import { legacyControllerObjects, linkCreatedObjects, unlinkPlan, type ObjectId } from './unlink.js';
 
 export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promise<void> {
   const format = outputFormatOf(f.output);
@@ -20,10 +20,14 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
   const name = f.clusterName;
   const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env });
   try {
-    const candidates = linkCreatedObjects(name, f.namespace, g.linkerdNamespace);
+    // --only-controller (upstream's migration path): only the legacy service mirror; the Link,
+    // its Secrets and Lease stay, so the chart's controller takes the Lease over.
+    const onlyController = Boolean(f.onlyController);
+    const candidates = onlyController ? legacyControllerObjects(name, f.namespace) : linkCreatedObjects(name, f.namespace, g.linkerdNamespace);
     const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
-    const [links, services, ...found] = await Promise.all([
+    const [links, managed, services, ...found] = await Promise.all([
       client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace: f.namespace }),
+      client.getIfExists<KubeObject>({ apiVersion: 'apps/v1', resource: 'deployments', namespace: f.namespace, name: managedControllerName(name) }),
       client.list<KubeObject>(coreRef('services'), { labelSelector: `${MIRROR_CLUSTER_LABEL}=${name}` }),
       ...candidates.map((c) => client.getIfExists(refOf(c))),
     ]);
@@ -35,7 +39,20 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
       );
     }
     const existing = candidates.filter((_, i) => found[i] !== undefined);
-    const mirrored: ObjectId[] = services.map((s) => ({ apiVersion: 'v1', kind: 'Service', name: s.metadata.name!, namespace: s.metadata.namespace }));
+    const mirrored: ObjectId[] = onlyController ? [] : services.map((s) => ({ apiVersion: 'v1', kind: 'Service', name: s.metadata.name!, namespace: s.metadata.namespace }));
+    if (managed) {
+      say(
+        io,
+        `The service mirror of Link "${name}" is run by the multicluster extension (Deployment ${f.namespace}/${managedControllerName(name)}, ` +
+          `from the \`controllers\` entry with link.ref.name: ${name}). ` +
+          (onlyController
+            ? 'It stays, and takes over the Link once the legacy mirror is gone.'
+            : `Remove that entry from the values of \`mc install\` and apply it again (\`mc --context ${client.contextName} install ... | kubectl --context ${client.contextName} apply -f -\`), or the controller keeps running without its Link.`),
+      );
+    }
+    if (onlyController && existing.length === 0) {
+      say(io, `There is no legacy service mirror (\`mc link\`) for Link "${name}" in namespace "${f.namespace}"; nothing to delete.`);
+    }
     const plan = unlinkPlan(existing, mirrored);
     if (g.verbose) say(io, `[unlink] ${existing.length} object(s) of link "${name}" and ${mirrored.length} mirrored service(s) in context "${client.contextName}"`);
     await printResult(io, formatDocuments(plan, format));

@@ -12,7 +12,7 @@ import {
   remoteCredsRoleName,
   serviceMirrorName,
 } from './names.js';
-import { LINK_API_VERSION } from '../multicluster-names.js';
+import { LINK_API_VERSION, serviceMirrorLeaseName } from '../multicluster-names.js';
 
 export interface ObjectId {
   apiVersion: string;
@@ -21,14 +21,15 @@ export interface ObjectId {
   namespace?: string;
 }
 
-/** Everything link may have created for cluster NAME, in upstream's unlink order (plus the Linkerd-namespace Secret, PDB and PSP binding). */
-export function linkCreatedObjects(clusterName: string, namespace: string, linkerdNamespace: string): ObjectId[] {
-  const ns = (apiVersion: string, kind: string, name: string, n = namespace): ObjectId => ({ apiVersion, kind, name, namespace: n });
+/**
+ * The legacy service mirror of link NAME (what `mc link` adds to link-gen's
+ * objects): upstream's `unlink --only-controller` list, plus mc's probe
+ * Service (always looked for), PDB and PSP binding.
+ */
+export function legacyControllerObjects(clusterName: string, namespace: string): ObjectId[] {
+  const ns = (apiVersion: string, kind: string, name: string): ObjectId => ({ apiVersion, kind, name, namespace });
   return [
-    ns('v1', 'Secret', credentialsSecretName(clusterName)),
-    ns('v1', 'Secret', credentialsSecretName(clusterName), linkerdNamespace),
     ns('v1', 'Service', probeServiceName(clusterName)),
-    ns(LINK_API_VERSION, 'Link', clusterName),
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: localResourcesRoleName(clusterName) },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: localResourcesRoleName(clusterName) },
     ns('rbac.authorization.k8s.io/v1', 'Role', remoteCredsRoleName(clusterName)),
@@ -38,6 +39,21 @@ export function linkCreatedObjects(clusterName: string, namespace: string, linke
     ns('apps/v1', 'Deployment', serviceMirrorName(clusterName)),
     ns('policy/v1', 'PodDisruptionBudget', serviceMirrorName(clusterName)),
   ];
+}
+
+/** The link itself: both credentials Secrets, the Link, and the Lease its active service mirror holds. */
+export function linkObjects(clusterName: string, namespace: string, linkerdNamespace: string): ObjectId[] {
+  return [
+    { apiVersion: 'v1', kind: 'Secret', name: credentialsSecretName(clusterName), namespace },
+    { apiVersion: 'v1', kind: 'Secret', name: credentialsSecretName(clusterName), namespace: linkerdNamespace },
+    { apiVersion: LINK_API_VERSION, kind: 'Link', name: clusterName, namespace },
+    { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: serviceMirrorLeaseName(clusterName), namespace },
+  ];
+}
+
+/** Everything link may have created for cluster NAME: the link, then its legacy service mirror. */
+export function linkCreatedObjects(clusterName: string, namespace: string, linkerdNamespace: string): ObjectId[] {
+  return [...linkObjects(clusterName, namespace, linkerdNamespace), ...legacyControllerObjects(clusterName, namespace)];
 }
 
 /** A minimal manifest naming an object, enough for `kubectl delete -f -`. */
