@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['startup', 'install', 'link', 'export-service', 'check'];
+const BENCHES = ['startup', 'install', 'link', 'export-service', 'check', 'gateways'];
 
 let failed = 0;
 for (const name of BENCHES) {

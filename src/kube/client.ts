@@ -6,6 +6,7 @@
  * context. Secrets never reach a message: only Status texts and names do.
  */
 import https from 'node:https';
+import tls from 'node:tls';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import { loadKubeconfig, selectContext, singleContextConfig, type KubeconfigSource, type RawKubeconfig } from './kubeconfig.js';
@@ -78,14 +79,14 @@ interface Connection {
   server: URL;
   agent: https.Agent;
   headers: Record<string, string>;
-  tls: https.AgentOptions;
 }
 
 /** How to reach the API server outside plain requests (the WebSocket of port-forward). */
 export interface Transport {
   server: URL;
-  tls: https.AgentOptions;
   headers: Record<string, string>;
+  /** The keep-alive agent (TLS settings included): its idle connections and TLS sessions spare upgrades a handshake each. */
+  agent: https.Agent;
 }
 
 export class KubeClient {
@@ -138,9 +139,11 @@ export class KubeClient {
       throw new McError(`cannot load the credentials of context "${contextName}": ${e.code ?? e.message}${e.path ? ` reading ${e.path}` : ''}`, 'Check the certificate and token files named in the kubeconfig.');
     }
     creds ??= await pluginCredentials(cfg, contextName);
-    const { server, headers, ...tls } = creds;
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...tls });
-    return new KubeClient(contextName, cfg, { server: new URL(server), agent, headers, tls }, options.timeoutMs ?? 30_000);
+    const { server, headers, ca, cert, key, ...rest } = creds;
+    // One secure context for every connection (else each new one parses the CA and key again).
+    const secureContext = tls.createSecureContext({ ca, cert, key });
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 32, secureContext, ...rest });
+    return new KubeClient(contextName, cfg, { server: new URL(server), agent, headers }, options.timeoutMs ?? 30_000);
   }
 
   /** Close idle keep-alive connections (lets the process exit at once). */
@@ -210,9 +213,9 @@ export class KubeClient {
     throw this.errorFor(status, text, 'get', ref);
   }
 
-  /** Server URL, TLS options and auth headers of this context, for transports of src/kube other than requests. */
+  /** Server URL, auth headers and agent of this context, for transports of src/kube other than requests. */
   transport(): Transport {
-    return { server: this.conn.server, tls: this.conn.tls, headers: { ...this.conn.headers } };
+    return { server: this.conn.server, headers: { ...this.conn.headers }, agent: this.conn.agent };
   }
 
   /** The error for a failed answer (status and body text) to `verb` on `ref`. */

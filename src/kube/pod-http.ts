@@ -83,14 +83,14 @@ export async function podProxyGet(client: KubeClient, target: PodPort, path: str
  * exchange (handshake, request, answer) must finish within `timeoutMs`.
  */
 export function portForwardGet(client: KubeClient, target: PodPort, path: string, timeoutMs: number): Promise<PodHttpReply> {
-  const { server, tls, headers } = client.transport();
+  const { server, headers, agent } = client.transport();
   const ref = podSubresourceRef(target, 'portforward');
   const url = new URL(`${pathOf(ref)}?ports=${target.port}`, server);
   url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
   return new Promise<PodHttpReply>((resolve, reject) => {
     let settled = false;
     let phase = 'waiting for the API server to accept the port-forward';
-    const ws = new WebSocket(url, [PROTOCOL], { ...tls, headers, perMessageDeflate: false });
+    const ws = new WebSocket(url, [PROTOCOL], { agent, headers, perMessageDeflate: false });
     const finish = (err: Error | undefined, reply?: PodHttpReply) => {
       if (settled) return;
       settled = true;
