@@ -178,6 +178,23 @@ test('slow metrics beyond --wait: said as a timeout, with the pod and port', asy
   }
 });
 
+test('Ctrl-C while a mirror is slow: the run ends at once, nothing on stdout', async () => {
+  sim.admin.faults.delayMs = 20_000;
+  try {
+    const ctrlC = new AbortController();
+    const started = Date.now();
+    const run = runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'gateways'], { signal: ctrlC.signal });
+    setTimeout(() => ctrlC.abort(new Error('interrupted (SIGINT)')), 300);
+    const r = await run;
+    assert.ok(Date.now() - started < 10_000, 'ended long before the mirror answered or --wait ran out');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error: interrupted \(SIGINT\)/);
+    assert.equal(r.stdout, '');
+  } finally {
+    sim.admin.faults.delayMs = 0;
+  }
+});
+
 /** A kubeconfig for a service account of west with the given rules on top of what gateways reads. */
 function limitedKubeconfig(name: string, podSubresources: Array<{ resources: string[]; verbs: string[] }>): string {
   const rbac = 'rbac.authorization.k8s.io/v1';

@@ -49,6 +49,8 @@ export interface GatewayMetricsOptions {
   waitMs: number;
   /** --verbose lines (e.g. the fallback from port-forward to the pod proxy). */
   log?: (line: string) => void;
+  /** Ctrl-C: open port-forwards are closed. */
+  signal?: AbortSignal;
 }
 
 export interface GatewayMetricsResult {
@@ -123,10 +125,10 @@ function leaseHolder(cluster: string, namespace: string, pods: PodObject[], leas
  * when the port-forward is refused (not when it times out). Both refused by
  * RBAC: one error that names both grants.
  */
-export async function readPodMetrics(client: KubeClient, target: PodPort, timeoutMs: number, log?: (line: string) => void): Promise<PodHttpReply & { via: MetricsTransport }> {
+export async function readPodMetrics(client: KubeClient, target: PodPort, timeoutMs: number, log?: (line: string) => void, signal?: AbortSignal): Promise<PodHttpReply & { via: MetricsTransport }> {
   const started = Date.now();
   try {
-    return { ...(await portForwardGet(client, target, METRICS_PATH, timeoutMs)), via: 'port-forward' };
+    return { ...(await portForwardGet(client, target, METRICS_PATH, timeoutMs, signal)), via: 'port-forward' };
   } catch (err) {
     if (!(err instanceof PortForwardRefused)) throw err;
     log?.(`${err.message}; reading ${METRICS_PATH} through the API server's pod proxy instead`);
@@ -205,7 +207,7 @@ export async function readGatewayMetrics(client: KubeClient, options: GatewayMet
   const reads = new Map<string, Promise<PodHttpReply & { via: MetricsTransport }>>();
   const read: PodRead = (pod, port) => {
     const key = `${pod.metadata.name}:${port}`;
-    if (!reads.has(key)) reads.set(key, readPodMetrics(client, { namespace, pod: pod.metadata.name!, port }, Math.max(1, deadline - Date.now()), options.log));
+    if (!reads.has(key)) reads.set(key, readPodMetrics(client, { namespace, pod: pod.metadata.name!, port }, Math.max(1, deadline - Date.now()), options.log, options.signal));
     return reads.get(key)!;
   };
   const clusters = new Set(pods.map((p) => p.metadata.labels?.[MIRROR_CLUSTER_LABEL]).filter((c): c is string => Boolean(c)));

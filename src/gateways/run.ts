@@ -5,6 +5,7 @@
  * gateways whose gateway_enabled is 0 left out). Failures to read a mirror's
  * metrics go to stderr and make the exit code 1; the others are printed.
  */
+import { McError } from '../errors.js';
 import type { IO } from '../io.js';
 import { KubeClient } from '../kube/client.js';
 import { coreRef } from '../kube/resources.js';
@@ -61,14 +62,24 @@ export function gatewayStatuses(readings: GatewayReading[], servicesPerCluster: 
 export async function run(options: GatewaysOptions, io: IO): Promise<number> {
   const say = (line: string) => void io.stderr.write(`${line}\n`);
   const client = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: io.env });
+  // Ctrl-C: the run ends at once (nothing printed) and the requests in flight with the client's connections.
+  let onAbort = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(new McError((io.signal.reason as Error | undefined)?.message ?? 'interrupted'));
+      client.close();
+    };
+  });
+  if (io.signal.aborted) onAbort();
+  io.signal.addEventListener('abort', onAbort, { once: true });
   try {
     let selector = `${MIRRORED_SERVICE_LABEL}=true`;
     if (options.clusterName) selector += `,${MIRROR_CLUSTER_LABEL}=${options.clusterName}`;
     // The mirrored services of every link in one list, alongside the metrics.
-    const [{ namespace, readings }, services] = await Promise.all([
-      readGatewayMetrics(client, { clusterName: options.clusterName, waitMs: options.waitMs, log: options.verbose ? say : undefined }),
+    const [{ namespace, readings }, services] = await Promise.race([interrupted, Promise.all([
+      readGatewayMetrics(client, { clusterName: options.clusterName, waitMs: options.waitMs, log: options.verbose ? say : undefined, signal: io.signal }),
       client.list(coreRef('services'), { labelSelector: selector }),
-    ]);
+    ])]);
     const counts = new Map<string, number>();
     for (const s of services) {
       const c = s.metadata.labels?.[MIRROR_CLUSTER_LABEL];
@@ -91,6 +102,7 @@ export async function run(options: GatewaysOptions, io: IO): Promise<number> {
     await new Promise<void>((resolve, reject) => io.stdout.write(out, (err) => (err ? reject(err) : resolve())));
     return failed.length > 0 ? 1 : 0;
   } finally {
+    io.signal.removeEventListener('abort', onAbort);
     client.close();
   }
 }

@@ -82,7 +82,7 @@ export async function podProxyGet(client: KubeClient, target: PodPort, path: str
  * GET `path` of the pod's port through a port-forward WebSocket. The whole
  * exchange (handshake, request, answer) must finish within `timeoutMs`.
  */
-export function portForwardGet(client: KubeClient, target: PodPort, path: string, timeoutMs: number): Promise<PodHttpReply> {
+export function portForwardGet(client: KubeClient, target: PodPort, path: string, timeoutMs: number, signal?: AbortSignal): Promise<PodHttpReply> {
   const { server, headers, agent } = client.transport();
   const ref = podSubresourceRef(target, 'portforward');
   const url = new URL(`${pathOf(ref)}?ports=${target.port}`, server);
@@ -95,11 +95,15 @@ export function portForwardGet(client: KubeClient, target: PodPort, path: string
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       ws.removeAllListeners('message');
       ws.terminate();
       if (err) reject(err);
       else resolve(reply!);
     };
+    const onAbort = () => finish(new McError(`interrupted: the port-forward to ${describe(target)} was closed`));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => finish(new PodHttpTimeout(`no answer from ${describe(target)} within ${seconds(timeoutMs)} (port-forward through context "${client.contextName}": ${phase})`)), timeoutMs);
     ws.on('error', (err) => {
       if (settled) return;

@@ -126,6 +126,8 @@ export const STEPS: DemoStep[] = [
     async run(ctx) {
       // All green here, or the demo fails.
       await ctx.sh('mc --context west check --wait 10s');
+      const gw = await ctx.sh('mc --context west gateways');
+      if (!/^east +True /m.test(gw.output)) throw new Error('mc gateways should show east alive');
     },
   },
   {
@@ -137,6 +139,9 @@ export const STEPS: DemoStep[] = [
         const check = await ctx.sh('mc --context west check --wait 2s --timeout 2s', { allowFailure: true });
         if (check.code !== 1) throw new Error(`mc check should fail (exit 1) while east is down, but exited ${check.code}`);
         ctx.note('as expected: the checks that need east fail (exit 1), the local ones still pass');
+        await ctx.mirror?.syncOnce(); // (simulated: the mirror's next probe of east's gateway gets no answer)
+        const gw = await ctx.sh('mc --context west gateways');
+        if (!/^east +False /m.test(gw.output)) throw new Error('mc gateways should show east not alive while east is down');
       } finally {
         ctx.east.faults.down = false;
       }
