@@ -14,6 +14,7 @@ import yaml from 'js-yaml';
 import * as x509 from '@peculiar/x509';
 import { REFERENCE_DIR } from './helpers.js';
 import type { TestCluster } from './support/index.js';
+import { serveMirrorAdmin, type GatewayProbe, type MirrorAdmin } from './support/mirror-admin.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -137,6 +138,8 @@ export interface LinkOptions {
   /** Token for the credentials kubeconfig (default: the remote-access account's). */
   token?: string;
   gatewayAddress: string;
+  /** Serve the mirror pod's Lease and /metrics here (default); false when a service mirror simulation does it. */
+  mirrorAdmin?: boolean;
 }
 
 /** Everything `mc link` puts into `local` for the remote cluster `remote`. */
@@ -183,7 +186,7 @@ export function putLink(local: TestCluster, remote: TestCluster, pki: Pki, optio
     spec: {
       containers: [
         { name: 'linkerd-proxy', image: 'cr.l5d.io/linkerd/proxy:edge-26.8.3', env: [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem }] },
-        { name: 'service-mirror', image: 'cr.l5d.io/linkerd/controller:edge-26.8.3' },
+        { name: 'service-mirror', image: 'cr.l5d.io/linkerd/controller:edge-26.8.3', ports: [{ name: 'svcmi-admin', containerPort: 9999 }] },
       ],
     },
     status: {
@@ -195,6 +198,25 @@ export function putLink(local: TestCluster, remote: TestCluster, pki: Pki, optio
       ],
     },
   });
+  if (options.mirrorAdmin !== false) setGatewayProbe(local, name);
+}
+
+const admins = new WeakMap<object, MirrorAdmin>();
+
+/**
+ * The admin side of the mirrors of `local` (simulated): each Link's mirror pod
+ * holds its Lease, and its /metrics says what `probe` says about the gateway
+ * of `remoteName` (alive by default).
+ */
+export function setGatewayProbe(local: TestCluster, remoteName: string, probe: Partial<GatewayProbe> = {}): MirrorAdmin {
+  let admin = admins.get(local.apiServer);
+  if (!admin) {
+    admin = serveMirrorAdmin(local);
+    admins.set(local.apiServer, admin);
+  }
+  admin.probes.set(remoteName, { enabled: true, alive: true, latencyMs: 2, ...probe });
+  admin.syncLeases([{ metadata: { namespace: 'linkerd-multicluster' }, spec: { targetClusterName: remoteName } }]);
+  return admin;
 }
 
 /** An exported Service (with ready endpoints) in `c`. */

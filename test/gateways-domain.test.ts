@@ -33,10 +33,10 @@ test('gatewayMetricsFor: the gauges of one target; absent or non-numeric series 
 test('gatewayStatuses: disabled gateways and failed reads left out, services counted, latency rounded', () => {
   const statuses = gatewayStatuses(
     [
-      { clusterName: 'east', metrics: { enabled: true, alive: true, latencyMs: 12.6 } },
-      { clusterName: 'north', metrics: { enabled: false, alive: false } },
-      { clusterName: 'south', error: 'timed out' },
-      { clusterName: 'up', metrics: { alive: false } },
+      { clusterName: 'east', namespace: 'linkerd-multicluster', metrics: { enabled: true, alive: true, latencyMs: 12.6 } },
+      { clusterName: 'north', namespace: 'linkerd-multicluster', metrics: { enabled: false, alive: false } },
+      { clusterName: 'south', namespace: 'linkerd-multicluster', error: 'timed out' },
+      { clusterName: 'up', namespace: 'linkerd-multicluster', metrics: { alive: false } },
     ],
     new Map([['east', 3]]),
   );

@@ -40,7 +40,7 @@ before(async () => {
   east.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'test' } });
   west.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'test' } });
   east.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'podinfo', namespace: 'test', labels: { app: 'podinfo', 'mirror.linkerd.io/exported': 'true' } }, spec: { ports: [{ name: 'http', port: 9898 }] } });
-  putLink(west, east, pki, { gatewayAddress: '203.0.113.10' });
+  putLink(west, east, pki, { gatewayAddress: '203.0.113.10', mirrorAdmin: false });
   // putLink adds a hand-made mirror pod for setups without the simulation; here the simulation makes them.
   for (const p of west.list('v1', 'Pod', NS)) west.remove('v1', 'Pod', NS, p.metadata.name);
   sim = startServiceMirrorSimulation(env, 'west', { intervalMs: 0 });

@@ -14,6 +14,7 @@ import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL, SERVICE_MIRROR_COMPONENT_VALUES } from '../multicluster-names.js';
+import { readGatewayMetrics, type GatewayReading } from '../gateways/read.js';
 import { accessReview, type AccessReview } from './access-review.js';
 import { LimitedClient } from './limited-client.js';
 import { Memo } from './memo.js';
@@ -196,6 +197,18 @@ export class CheckEnv {
       const apiVersion = kind === 'serviceaccounts' ? 'v1' : 'rbac.authorization.k8s.io/v1';
       const items = await this.l.list({ apiVersion, resource: kind, namespace });
       return new Map(items.map((i) => [i.metadata.name ?? '', i]));
+    });
+  }
+
+  /**
+   * What each link's active service mirror (the Lease holder) says about its
+   * gateway, by linked cluster name: one parallel read of every holder's
+   * /metrics, within the request timeout.
+   */
+  gatewayReadings(): Promise<Map<string, GatewayReading>> {
+    return this.once('local:gateway-metrics', async () => {
+      const { readings } = await readGatewayMetrics(this.local, { waitMs: this.options.remoteTimeoutMs, waitFlag: '--timeout', signal: this.options.signal });
+      return new Map(readings.map((r) => [r.clusterName, r]));
     });
   }
 

@@ -32,6 +32,8 @@ export type MetricsTransport = 'port-forward' | 'pod proxy';
 export interface GatewayReading {
   /** The linked (target) cluster. */
   clusterName: string;
+  /** The multicluster extension's namespace, where the service mirrors run. */
+  namespace: string;
   /** The service mirror pod that holds the link's Lease, when there is one. */
   pod?: string;
   port?: number;
@@ -51,6 +53,8 @@ export interface GatewayMetricsOptions {
   log?: (line: string) => void;
   /** Ctrl-C: open port-forwards are closed. */
   signal?: AbortSignal;
+  /** The flag that sets waitMs, for messages (default --wait; check's is --timeout). */
+  waitFlag?: string;
 }
 
 export interface GatewayMetricsResult {
@@ -155,7 +159,7 @@ function failure(err: unknown): { error: string; hint?: string } {
 type PodRead = (pod: PodObject, port: number) => Promise<PodHttpReply & { via: MetricsTransport }>;
 
 /** Read one Lease holder's metrics for `cluster` (never throws: failures become the reading's error). */
-async function readHolder(read: PodRead, cluster: string, namespace: string, pod: PodObject): Promise<GatewayReading> {
+async function readHolder(read: PodRead, cluster: string, namespace: string, pod: PodObject, waitFlag: string): Promise<Omit<GatewayReading, 'namespace'>> {
   const podName = pod.metadata.name!;
   const admin = adminPort(pod);
   if ('error' in admin) return { clusterName: cluster, pod: podName, error: admin.error };
@@ -166,7 +170,7 @@ async function readHolder(read: PodRead, cluster: string, namespace: string, pod
   } catch (err) {
     const f = failure(err);
     if (err instanceof PodHttpTimeout) {
-      return { clusterName: cluster, pod: podName, port: admin.port, error: `timed out reading GET ${METRICS_PATH} of ${where} for "${cluster}" (--wait): ${f.error}`, hint: 'Give it more time with --wait, or look at the pod: its admin server may be overloaded or stuck.' };
+      return { clusterName: cluster, pod: podName, port: admin.port, error: `timed out reading GET ${METRICS_PATH} of ${where} for "${cluster}" (${waitFlag}): ${f.error}`, hint: `Give it more time with ${waitFlag}, or look at the pod: its admin server may be overloaded or stuck.` };
     }
     return { clusterName: cluster, pod: podName, port: admin.port, error: `cannot read GET ${METRICS_PATH} of ${where} for "${cluster}": ${f.error}`, ...(f.hint ? { hint: f.hint } : {}) };
   }
@@ -220,8 +224,8 @@ export async function readGatewayMetrics(client: KubeClient, options: GatewayMet
   const readings = await Promise.all(
     [...clusters].sort().map(async (cluster): Promise<GatewayReading> => {
       const holder = leaseHolder(cluster, namespace, pods, leases);
-      if ('error' in holder) return { clusterName: cluster, error: holder.error, hint: holder.hint };
-      return readHolder(read, cluster, namespace, holder.pod);
+      if ('error' in holder) return { clusterName: cluster, namespace, error: holder.error, hint: holder.hint };
+      return { ...(await readHolder(read, cluster, namespace, holder.pod, options.waitFlag ?? '--wait')), namespace };
     }),
   );
   return { namespace, readings };

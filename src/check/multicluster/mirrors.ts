@@ -1,9 +1,11 @@
 /** The mirror services here: probe gateways with endpoints, mirrors with endpoints, none orphaned. */
-import { LOCAL_DISCOVERY_ANNOTATION, MIRROR_CLUSTER_LABEL, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, REMOTE_DISCOVERY_ANNOTATION, REMOTE_DISCOVERY_LABEL } from '../../multicluster-names.js';
+import { LOCAL_DISCOVERY_ANNOTATION, MIRROR_CLUSTER_LABEL, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, REMOTE_DISCOVERY_ANNOTATION, REMOTE_DISCOVERY_LABEL, SERVICE_MIRROR_POD_COMPONENTS } from '../../multicluster-names.js';
+import { GATEWAY_ALIVE, TARGET_CLUSTER_LABEL } from '../../gateways/metrics.js';
+import type { GatewayReading } from '../../gateways/read.js';
 import type { CheckEnv } from '../env.js';
 import { SkipCheck } from '../runner.js';
 import type { Endpoints, Service } from '../types.js';
-import { bullet, joinErrors, labelsOf, perLink, target } from './shared.js';
+import { bullet, errText, joinErrors, labelsOf, perLink, target } from './shared.js';
 
 export async function checkIfGatewayMirrorsHaveEndpoints(env: CheckEnv): Promise<string[]> {
   const mcNamespaces = await env.multiclusterNamespaces().catch(() => []);
@@ -20,13 +22,32 @@ export async function checkIfGatewayMirrorsHaveEndpoints(env: CheckEnv): Promise
     if (!ep || (ep.subsets ?? []).length === 0) {
       return { error: `${svc.metadata.name}.${svc.metadata.namespace} mirrored from cluster [${labelsOf(svc)[MIRROR_CLUSTER_LABEL]}] has no endpoints` };
     }
-    return { ok: bullet(link) };
+    // As upstream: the mirror that holds the link's Lease must see the gateway alive.
+    const liveness = await gatewayLiveness(env, target(link));
+    return liveness ? { error: liveness } : { ok: bullet(link) };
   });
   const errors = results.flatMap((r) => (r?.error ? [r.error] : []));
   if (errors.length > 0) throw new Error(joinErrors(errors, 1));
   const ok = results.flatMap((r) => (r?.ok ? [r.ok] : []));
   if (ok.length === 0) throw new SkipCheck('no links');
   return ok;
+}
+
+/** Why the gateway of `cluster` is not known to be alive (gateway_alive of its Lease holder), or undefined when it is. */
+async function gatewayLiveness(env: CheckEnv, cluster: string): Promise<string | undefined> {
+  let readings: Map<string, GatewayReading>;
+  try {
+    readings = await env.gatewayReadings();
+  } catch (err) {
+    return `failed to get the gateway metrics for target cluster ${cluster}: ${errText(err)}`;
+  }
+  const r = readings.get(cluster);
+  if (!r) return `no service mirror pod for target cluster ${cluster} (component in (${SERVICE_MIRROR_POD_COMPONENTS.join(', ')}), ${MIRROR_CLUSTER_LABEL}=${cluster}): nothing probes its gateway`;
+  if (r.error) return `failed to get the gateway metrics for target cluster ${cluster}: ${r.error}`;
+  if (r.metrics?.alive !== true) {
+    return `liveness checks failed for ${cluster}: ${GATEWAY_ALIVE}{${TARGET_CLUSTER_LABEL}="${cluster}"} is 0 in the metrics of pod ${r.namespace}/${r.pod} port ${r.port} (the Lease holder): the gateway does not answer its probes`;
+  }
+  return undefined;
 }
 
 /** Mirrors of exported services (not the probe gateways). */
