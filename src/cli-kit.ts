@@ -2,7 +2,7 @@
  * Small helpers shared by the command files: global options, output format,
  * printing. Kept free of heavy imports so `mc --help` stays fast.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { readAll, type IO, type OutputStream } from './io.js';
 import type { ValueOptions } from './render/values.js';
@@ -53,7 +53,10 @@ const PFLAG_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
  * commander knows, so `--gateway=false` works as it does with upstream.
  */
 export function normalizeBooleanArgs(argv: string[], booleanNames: Set<string>): string[] {
-  return argv.map((arg) => {
+  // After `--` every word is an argument (`mc complete -- --gateway=f` completes what was typed).
+  const end = argv.indexOf('--');
+  return argv.map((arg, i) => {
+    if (end !== -1 && i > end) return arg;
     const m = /^--([a-z0-9][a-z0-9-]*)=(.*)$/i.exec(arg);
     if (!m || !booleanNames.has(m[1]!)) return arg;
     if (PFLAG_TRUE.has(m[2]!)) return `--${m[1]}`;
@@ -159,4 +162,47 @@ export function addValueFlags(cmd: Command): Command {
     .option('--set <key=value>', 'set a value (Helm syntax: a.b=c,list={x,y},a[0].b=c), repeatable', collect, [])
     .option('--set-string <key=value>', 'set a value, always as a string, repeatable', collect, [])
     .option('--set-file <key=path>', 'set a value to the contents of a file, repeatable', collect, []);
+}
+
+/**
+ * What the shell completes for a value (src/completion/): contexts of the
+ * kubeconfig, names read from the cluster of the chosen context, or local
+ * paths; `service-refs` are `svc/NAME` arguments. Values named `<file>`,
+ * `<path>`, `<dir>`, `<ns>`, `<namespace>` or `<context>` in a flag need no
+ * declaration; choices come from commander's `.choices()` or flagChoices.
+ */
+export type CompletionKind = 'contexts' | 'namespaces' | 'services' | 'service-refs' | 'links' | 'files' | 'dirs';
+
+const completionKinds = new WeakMap<Option | Argument, readonly CompletionKind[]>();
+
+function findOption(cmd: Command, flag: string): Option {
+  const option = cmd.options.find((o) => o.long === flag || o.short === flag);
+  if (!option) throw new Error(`${cmd.name()} has no option ${flag}`);
+  return option;
+}
+
+/** Complete the value of `flag` (declared on `cmd`) with these kinds of names. */
+export function completeFlag(cmd: Command, flag: string, ...kinds: CompletionKind[]): Command {
+  completionKinds.set(findOption(cmd, flag), kinds);
+  return cmd;
+}
+
+/** Complete the positional arguments of `cmd` with these kinds of names. */
+export function completeArguments(cmd: Command, ...kinds: CompletionKind[]): Command {
+  for (const arg of cmd.registeredArguments) completionKinds.set(arg, kinds);
+  return cmd;
+}
+
+/**
+ * The values the shell offers for `flag` (and --help lists as choices) while
+ * the domain keeps validating them with its own messages.
+ */
+export function flagChoices(cmd: Command, flag: string, values: readonly string[]): Command {
+  findOption(cmd, flag).argChoices = [...values];
+  return cmd;
+}
+
+/** The completion kinds declared for an option or argument. */
+export function completionKindsOf(target: Option | Argument): readonly CompletionKind[] | undefined {
+  return completionKinds.get(target);
 }

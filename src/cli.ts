@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { booleanFlagNames, commandExitCode, normalizeBooleanArgs } from './cli-kit.js';
+import { booleanFlagNames, commandExitCode, completeFlag, normalizeBooleanArgs } from './cli-kit.js';
 import { exitCodeOf, formatError } from './errors.js';
 import type { IO } from './io.js';
 import { LINKERD_VERSION, mcVersion } from './version.js';
@@ -59,6 +59,7 @@ export async function buildProgram(argv: string[], io: IO): Promise<Command> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput(outputTo(io));
+  completeFlag(program, '--context', 'contexts');
 
   const dir = new URL('./commands/', import.meta.url);
   for (const file of commandFiles(dir, argv)) {

@@ -1,6 +1,6 @@
 /** `mc allow`: a remote-access ServiceAccount, its token Secret and RBAC, for another cluster's service mirror. */
 import { Command, Option } from 'commander';
-import { booleanFlag, commandAction, examples, globalOptions, outputFormat, printResult } from '../cli-kit.js';
+import { booleanFlag, commandAction, examples, flagChoices, globalOptions, outputFormat, printResult } from '../cli-kit.js';
 import { McError, UsageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
@@ -34,7 +34,9 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
   booleanFlag(cmd, 'ignore-cluster', 'print even if the account already exists (do not read the cluster)', false);
   cmd
     .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
-    .option('--linkerd-version <tag>', 'Linkerd release recorded in the created-by annotations', LINKERD_VERSION)
+    .option('--linkerd-version <tag>', 'Linkerd release recorded in the created-by annotations', LINKERD_VERSION);
+  flagChoices(cmd, '--output', ['yaml', 'json']);
+  cmd
     .action(commandAction(async (flags: AllowFlags, command: Command) => {
       const globals = globalOptions(command);
       const format = outputFormat(flags.output);

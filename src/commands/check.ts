@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { commandAction, examples, globalOptions, printResult } from '../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions, printResult } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
 
 export function register(program: Command, io: IO): void {
-  program
+  const cmd = program
     .command('check')
     .description('Check the multicluster extension for potential problems: Links, credentials, trust anchors, service mirrors, gateways, mirrors and certificates')
     .option('-o, --output <format>', 'output format: basic, short (only problems) or json', 'basic')
@@ -22,7 +22,10 @@ mc --context west check -o short --wait 30s
 
 # Machine-readable results (linkerd's JSON shape), failing fast on dead clusters
 mc --context west check -o json --timeout 3s`),
-    )
+    );
+  // The documented formats of check/render.ts's CHECK_OUTPUTS (not imported: it loads the renderer).
+  flagChoices(cmd, '--output', ['basic', 'short', 'json']);
+  cmd
     .action(commandAction(async (opts: { output: string; wait: string; timeout: string }, cmd: Command) => {
       const { CHECK_OUTPUTS, createRenderer } = await import('../check/render.js');
       if (!(CHECK_OUTPUTS as readonly string[]).includes(opts.output)) {

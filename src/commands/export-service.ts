@@ -3,7 +3,7 @@
  * (files, folders, URLs, stdin) or live through the API of the --context.
  */
 import { Command } from 'commander';
-import { booleanFlag, commandAction, examples, globalOptions, printResult, say, sayTo } from '../cli-kit.js';
+import { booleanFlag, commandAction, completeArguments, examples, globalOptions, printResult, say, sayTo } from '../cli-kit.js';
 import type { IO } from '../io.js';
 import { UsageError } from '../errors.js';
 
@@ -80,6 +80,7 @@ mc --context east export-service -l app=web -A --remote-discovery
 mc --context east export-service --all -n test --unexport --dry-run
 `),
   );
+  completeArguments(cmd, 'service-refs', 'files');
   cmd.action(commandAction(async (inputs: string[], flags: Flags, command: Command) => {
     const { validateOptions } = await import('../export/transform.js');
     const options = {

@@ -1,12 +1,12 @@
 /** `mc gateways`: per linked cluster, gateway liveness, mirrored services and latency. */
 import type { Command } from 'commander';
-import { commandAction, examples, globalOptions } from '../cli-kit.js';
+import { commandAction, completeFlag, examples, flagChoices, globalOptions } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
 
 export function register(program: Command, io: IO): void {
-  program
+  const cmd = program
     .command('gateways')
     .description('Display stats information about the gateways in target clusters: alive, mirrored services, latency')
     .option('--cluster-name <name>', 'only the gateway of this linked cluster')
@@ -20,7 +20,10 @@ mc --context west gateways
 
 # One linked cluster, as JSON
 mc --context west gateways --cluster-name east -o json`),
-    )
+    );
+  completeFlag(cmd, '--cluster-name', 'links');
+  flagChoices(cmd, '--output', ['table', 'json']);
+  cmd
     .action(commandAction(async (flags: { clusterName?: string; wait: string; output: string }, cmd: Command) => {
       const { GATEWAYS_OUTPUTS, run } = await import('../gateways/run.js');
       const output = flags.output === '' ? 'table' : flags.output;

@@ -1,6 +1,6 @@
 /** `mc install`: the multicluster extension's manifests, for `kubectl apply -f -`. */
 import { Command, Option } from 'commander';
-import { addValueFlags, booleanFlag, commandAction, examples, globalOptions, outputFormat, printResult, say, uintArg, valueOptions } from '../cli-kit.js';
+import { addValueFlags, booleanFlag, commandAction, examples, flagChoices, globalOptions, outputFormat, printResult, say, uintArg, valueOptions } from '../cli-kit.js';
 import type { Env, IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
@@ -59,7 +59,10 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
   cmd
     .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
     .option('--linkerd-version <tag>', 'image tag of the Linkerd release', LINKERD_VERSION)
-    .option('--registry <registry>', 'registry of the service mirror images (default: $LINKERD_DOCKER_REGISTRY, else cr.l5d.io/linkerd)')
+    .option('--registry <registry>', 'registry of the service mirror images (default: $LINKERD_DOCKER_REGISTRY, else cr.l5d.io/linkerd)');
+  flagChoices(cmd, '--output', ['yaml', 'json']);
+  flagChoices(cmd, '--gateway-service-type', ['LoadBalancer', 'NodePort', 'ClusterIP']);
+  cmd
     .action(commandAction(async (flags: InstallFlags, command: Command) => {
       const globals = globalOptions(command);
       const format = outputFormat(flags.output);

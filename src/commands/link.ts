@@ -5,7 +5,7 @@
  * with --apply-to.
  */
 import { Command, Option } from 'commander';
-import { addValueFlags, booleanFlag, commandAction, examples, globalOptions } from '../cli-kit.js';
+import { addValueFlags, booleanFlag, commandAction, examples, flagChoices, globalOptions } from '../cli-kit.js';
 import type { IO } from '../io.js';
 import type { LinkGenFlagValues } from '../link/options.js';
 import { addLinkGenFlags } from './link/flags.js';
@@ -47,6 +47,7 @@ export function register(program: Command, io: IO): void {
     .option('--registry <registry>', 'registry of the service mirror image ($LINKERD_DOCKER_REGISTRY)');
   addValueFlags(cmd);
   booleanFlag(cmd, 'ha', 'run the service mirror with the HA values (3 spread replicas)', false);
+  flagChoices(cmd, '--log-format', ['plain', 'json']);
   cmd.addHelpText(
     'after',
     examples(`

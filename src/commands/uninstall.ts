@@ -1,11 +1,11 @@
 /** `mc uninstall`: every resource of the multicluster extension, for `kubectl delete -f -`. */
 import { Command, Option } from 'commander';
-import { commandAction, examples, globalOptions, outputFormat, printResult, say } from '../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions, outputFormat, printResult, say } from '../cli-kit.js';
 import type { IO } from '../io.js';
 import { McError } from '../errors.js';
 
 export function register(program: Command, io: IO): void {
-  program
+  const cmd = program
     .command('uninstall')
     .description('Print every resource of the multicluster extension in the cluster, for deletion; refuses while Links remain')
     .addHelpText(
@@ -14,7 +14,9 @@ export function register(program: Command, io: IO): void {
 # Unlink every cluster first, then
 mc uninstall | kubectl delete -f -`),
     )
-    .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
+    .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'));
+  flagChoices(cmd, '--output', ['yaml', 'json']);
+  cmd
     .action(commandAction(async (flags: { output?: string }, command: Command) => {
       const globals = globalOptions(command);
       const format = outputFormat(flags.output);

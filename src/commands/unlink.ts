@@ -3,7 +3,7 @@
  * one link, and the services mirrored through it, for `kubectl delete -f -`.
  */
 import { Command } from 'commander';
-import { commandAction, examples, globalOptions } from '../cli-kit.js';
+import { commandAction, completeFlag, examples, flagChoices, globalOptions } from '../cli-kit.js';
 import type { IO } from '../io.js';
 
 export interface UnlinkFlags {
@@ -36,7 +36,10 @@ mc --context west unlink --cluster-name east | kubectl --context west delete -f 
 # Migrate west's legacy link to east to a controller of the extension
 mc --context west install --set 'controllers[0].link.ref.name=east' | kubectl --context west apply -f -
 mc --context west unlink --cluster-name east --only-controller | kubectl --context west delete -f -`),
-    )
+    );
+  completeFlag(cmd, '--cluster-name', 'links');
+  flagChoices(cmd, '--output', ['yaml', 'json']);
+  cmd
     .action(
       commandAction(async (flags: UnlinkFlags, command: Command) => {
         const { runUnlink } = await import('../link/run-unlink.js');

@@ -1,7 +1,7 @@
 /** `mc certs generate`: a trust anchor and one issuer per cluster. */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { collect, commandAction, examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import { collect, commandAction, examples, flagChoices, globalOptions, printResult, say } from '../../cli-kit.js';
 import type { IO } from '../../io.js';
 import { UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
@@ -21,7 +21,7 @@ interface Flags {
 }
 
 export function register(certs: Command, io: IO): void {
-  certs
+  const cmd = certs
     .command('generate')
     .description('make a trust anchor (root CA) and an identity issuer per cluster, as PEM files')
     .option('--dir <dir>', 'folder for the files (created if missing)', 'certs')
@@ -47,7 +47,9 @@ mc certs generate --dir /secure/mc --cluster east,west --anchor-lifetime 43800h 
 mc certs generate --anchor-key rsa4096 -o json
 # Then, per cluster (the command prints these with your paths):
 linkerd install --identity-trust-anchors-file certs/ca.crt --identity-issuer-certificate-file certs/east/issuer.crt --identity-issuer-key-file certs/east/issuer.key | kubectl apply -f -`),
-    )
+    );
+  flagChoices(cmd, '--output', ['json']);
+  cmd
     .action(commandAction(async (flags: Flags, cmd: Command) => generate(flags, cmd, io)));
 }
 

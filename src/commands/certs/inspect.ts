@@ -1,7 +1,7 @@
 /** `mc certs inspect FILE...`: what the certificates are, and whether they chain. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { commandAction, examples, printResult, say } from '../../cli-kit.js';
+import { commandAction, examples, flagChoices, printResult, say } from '../../cli-kit.js';
 import type { IO } from '../../io.js';
 import { McError } from '../../errors.js';
 import type { InspectedCertificate, InspectReport } from '../../certs/inspect.js';
@@ -13,7 +13,7 @@ interface Flags {
 }
 
 export function register(certs: Command, io: IO): void {
-  certs
+  const cmd = certs
     .command('inspect')
     .description('show every certificate in the files (bundles too) and check that each chains to a trust anchor among them')
     .argument('<file...>', 'PEM files: certificates or bundles (trust anchors are the self-signed CAs among them)')
@@ -28,7 +28,9 @@ mc certs inspect bundle.pem -o json
 
 Exit status: 1 when a certificate has expired or does not chain to the given
 anchors; a certificate expiring within 60 days only warns (‼).`),
-    )
+    );
+  flagChoices(cmd, '--output', ['json']);
+  cmd
     .action(commandAction(async (fileArgs: string[], flags: Flags) => inspect(fileArgs, flags, io)));
 }
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { commandAction, examples, globalOptions, printResult, say } from '../../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions, printResult, say } from '../../cli-kit.js';
 import type { IO } from '../../io.js';
 import { McError, UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
@@ -19,7 +19,7 @@ interface Flags {
 }
 
 export function register(certs: Command, io: IO): void {
-  certs
+  const cmd = certs
     .command('issuer')
     .description('make a new identity issuer signed by an existing trust anchor (rotation, or a new cluster)')
     .requiredOption('--ca-cert <file>', 'trust anchor certificate (PEM), e.g. certs/ca.crt')
@@ -36,7 +36,9 @@ export function register(certs: Command, io: IO): void {
 mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/north
 # Rotate the issuer of cluster east (90 days), replacing the old files
 mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/east --issuer-lifetime 2160h --force`),
-    )
+    );
+  flagChoices(cmd, '--output', ['json']);
+  cmd
     .action(commandAction(async (flags: Flags, cmd: Command) => issuer(flags, cmd, io)));
 }
 

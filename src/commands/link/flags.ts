@@ -1,6 +1,6 @@
 /** The flags `link` and `link-gen` share: what decides the credentials Secrets and the Link (no heavy imports). */
 import type { Command } from 'commander';
-import { booleanFlag, collect } from '../../cli-kit.js';
+import { booleanFlag, collect, flagChoices } from '../../cli-kit.js';
 
 export function addLinkGenFlags(cmd: Command): Command {
   cmd
@@ -20,5 +20,5 @@ export function addLinkGenFlags(cmd: Command): Command {
     .option('-o, --output <format>', 'output format: yaml or json', 'yaml')
     .option('--apply-to <context>', 'apply the result to this kubeconfig context (server-side apply, field manager mc) instead of printing it');
   booleanFlag(cmd, 'gateway', 'link through the gateway; --gateway=false links without one (flat network)', true);
-  return cmd;
+  return flagChoices(cmd, '--output', ['yaml', 'json']);
 }
