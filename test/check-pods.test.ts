@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { podStatus, proxyReady, proxyVersion, type PodObject } from '../src/check/pods.js';
+import { podStatus, proxyReady, type PodObject } from '../src/check/pods.js';
+import { proxyVersion } from '../src/versions/read.js';
 
 const running = { running: { startedAt: '2026-01-01T00:00:00Z' } };
 

@@ -54,14 +54,6 @@ export function proxyReady(pod: PodObject): boolean {
   return statuses.find((c) => c.name === PROXY_CONTAINER)?.ready === true;
 }
 
-/** The proxy's version: its image tag ('' for an image pinned by digest, or no proxy). */
-export function proxyVersion(pod: PodObject): string {
-  const image = proxyContainer(pod)?.image ?? '';
-  if (image.includes('@')) return '';
-  const lastColon = image.lastIndexOf(':');
-  return lastColon > image.lastIndexOf('/') ? image.slice(lastColon + 1) : '';
-}
-
 function terminatedReason(t: NonNullable<ContainerState['terminated']>): string {
   if (t.reason) return t.reason;
   return t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode ?? 0}`;

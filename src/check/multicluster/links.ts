@@ -1,7 +1,7 @@
 /** The Links themselves: the CRD, their specs, the CLI version that made them. */
 import { KubeApiError } from '../../kube/client.js';
-import { CREATED_BY_ANNOTATION } from '../../multicluster-names.js';
 import { LINKERD_VERSION } from '../../version.js';
+import { linkCreatorVersion } from '../../versions/read.js';
 import { linkProblems, type CheckEnv } from '../env.js';
 import { SkipCheck } from '../runner.js';
 import { bullet, errText, joinErrors, target } from './shared.js';
@@ -35,8 +35,8 @@ export async function checkLinkVersions(env: CheckEnv): Promise<string[]> {
   if (links.length === 0) throw new SkipCheck('no links');
   const problems: string[] = [];
   for (const link of links) {
-    const [tool, version, ...rest] = (link.metadata.annotations?.[CREATED_BY_ANNOTATION] ?? '').split(' ');
-    if (tool !== 'linkerd/cli' || !version || rest.length > 0) problems.push(`* ${target(link)}: unable to determine version`);
+    const version = linkCreatorVersion(link);
+    if (version === undefined) problems.push(`* ${target(link)}: unable to determine version`);
     else if (version !== LINKERD_VERSION) problems.push(`* ${target(link)}: CLI version is ${LINKERD_VERSION} but Link version is ${version}`);
   }
   if (problems.length > 0) throw new Error(joinErrors(problems, 2).trimStart());

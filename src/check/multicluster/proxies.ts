@@ -1,7 +1,8 @@
 /** The proxies of the extension's pods (in the Links' namespaces): healthy, current bundle, CLI version. */
 import { LINKERD_VERSION } from '../../version.js';
 import type { CheckEnv } from '../env.js';
-import { FINISHED_POD_STATUSES, podStatus, PROXY_CONTAINER, proxyContainer, proxyReady, proxyVersion } from '../pods.js';
+import { proxyVersion } from '../../versions/read.js';
+import { FINISHED_POD_STATUSES, podStatus, PROXY_CONTAINER, proxyContainer, proxyReady } from '../pods.js';
 import { linkNamespaces } from './shared.js';
 
 const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
