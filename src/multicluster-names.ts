@@ -45,6 +45,8 @@ export const REMOTE_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/remote-disco
 export const LOCAL_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/local-discovery';
 /** `component` label values of service mirror Deployments (links made by the CLI, or by the multicluster chart). */
 export const SERVICE_MIRROR_COMPONENT_VALUES = ['service-mirror', 'controller'];
+/** The first: the legacy mirror `link` makes (check warns that the extension does not manage it). */
+export const LEGACY_SERVICE_MIRROR_COMPONENT = 'service-mirror';
 /** The service mirror the multicluster chart runs for a `controllers` entry (Deployment and ServiceAccount). */
 export function managedControllerName(clusterName: string): string {
   return `controller-${clusterName}`;

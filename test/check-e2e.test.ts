@@ -1,5 +1,6 @@
 /**
- * `mc check` after the real commands: `mc install` in both clusters, `mc link`
+ * `mc check` after the real commands: `mc install` in both clusters (west with a
+ * `controllers` entry for east), `mc link-gen`
  * (--apply-to) from east to west through Ambassador, `mc export-service`, and
  * the simulated service mirror. Guards that check and link agree on names,
  * labels and fields; then a Link whose mirror has stopped, and a fatal
@@ -44,8 +45,9 @@ before(async () => {
   // Mirrors go into existing namespaces only (as upstream without namespace creation).
   west.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'test' } });
   await putFrom(east, ['--context', 'east', 'install', '--gateway=false']);
-  await putFrom(west, ['--context', 'west', 'install']);
-  const link = await mc(['--context', 'east', 'link', '--cluster-name', 'east', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador', '--apply-to', 'west']);
+  // The current upstream flow: west's extension runs the mirror for east; link-gen brings the Link.
+  await putFrom(west, ['--context', 'west', 'install', '--set', 'controllers[0].link.ref.name=east']);
+  const link = await mc(['--context', 'east', 'link-gen', '--cluster-name', 'east', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador', '--apply-to', 'west']);
   assert.equal(link.code, 0, link.stderr);
   const exp = await mc(['--context', 'east', 'export-service', 'svc/podinfo', '-n', 'test']);
   assert.equal(exp.code, 0, exp.stderr);
@@ -63,11 +65,12 @@ function check(...args: string[]): Promise<RunResult> {
   return mc(['--context', 'west', 'check', '--wait', '1s', '--timeout', '2s', ...args]);
 }
 
-test('after mc install, mc link and mc export-service, every check passes', async () => {
+test('after mc install (with a controllers entry), mc link-gen and mc export-service, every check passes', async () => {
   const r = await check();
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /[×‼]/);
   assert.match(r.stdout, /^√ probe services able to communicate with all gateway mirrors\n\t\* east$/m);
+  assert.match(r.stdout, /^√ extension is managing controllers\n\t\* east$/m);
   assert.match(r.stdout, /^√ all mirror services have endpoints$/m);
   assert.match(r.stdout, /\t\* east: 1 exported, all mirrored/);
   assert.match(r.stdout, /\t\* east: 203\.0\.113\.10:4143 \(ambassador\/ambassador\)/);

@@ -266,3 +266,62 @@ export function putProbeEndpoints(local: TestCluster, remoteName: string, gatewa
     subsets: [{ addresses: [{ ip: gatewayAddress }], ports: [{ name: 'mc-probe', port: 4191, protocol: 'TCP' }] }],
   });
 }
+
+/**
+ * The service mirror as the multicluster chart runs it for a `controllers`
+ * entry (the current flow): what `mc install --set controllers[0].link.ref.name=NAME`
+ * renders for it, the Deployment available, and its ready, meshed pod.
+ */
+export async function putManagedController(local: TestCluster, name: string, pki: Pki): Promise<any[]> {
+  const put: any[] = [];
+  const { renderInstall } = await import('../src/render/multicluster.js');
+  const docs = await renderInstall({ linkerdVersion: 'edge-26.8.3', linkerdNamespace: 'linkerd', user: { set: [`controllers[0].link.ref.name=${name}`] } });
+  for (const d of docs.map((x) => x.object as any)) {
+    if (d.metadata.labels?.['mirror.linkerd.io/cluster-name'] !== name && !(d.kind === 'PodDisruptionBudget' && d.metadata.name === `controller-${name}`)) continue;
+    if (d.kind === 'Deployment') d.status = { replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1 };
+    put.push(d);
+  }
+  put.push({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `controller-${name}-7c4b9f8d6-q9w2e`,
+      namespace: 'linkerd-multicluster',
+      labels: { component: 'controller', 'mirror.linkerd.io/cluster-name': name, 'linkerd.io/control-plane-ns': 'linkerd', 'linkerd.io/extension': 'multicluster' },
+    },
+    spec: {
+      containers: [
+        { name: 'linkerd-proxy', image: 'cr.l5d.io/linkerd/proxy:edge-26.8.3', env: [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem }] },
+        { name: 'controller', image: 'cr.l5d.io/linkerd/controller:edge-26.8.3' },
+      ],
+    },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [
+        { name: 'linkerd-proxy', ready: true, restartCount: 0, image: 'cr.l5d.io/linkerd/proxy:edge-26.8.3', imageID: '', state: { running: { startedAt: new Date().toISOString() } } },
+        { name: 'controller', ready: true, restartCount: 0, image: 'cr.l5d.io/linkerd/controller:edge-26.8.3', imageID: '', state: { running: { startedAt: new Date().toISOString() } } },
+      ],
+    },
+  });
+  for (const o of put) local.put(o);
+  return put;
+}
+
+/** Remove objects put by a fixture function. */
+export function removeObjects(local: TestCluster, objects: any[]): void {
+  for (const o of objects) local.remove(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+}
+
+/** What `mc unlink --only-controller` removes: the legacy service mirror of link NAME (returned, to put back). */
+export function removeLegacyMirror(local: TestCluster, name: string): any[] {
+  const removed: any[] = [];
+  for (const obj of serviceMirrorObjects(name)) {
+    const o = local.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    if (o && local.remove(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name)) removed.push(o);
+  }
+  const podName = `linkerd-service-mirror-${name}-5d8f7c9b4-x2x7q`;
+  const pod = local.get('v1', 'Pod', 'linkerd-multicluster', podName);
+  if (pod && local.remove('v1', 'Pod', 'linkerd-multicluster', podName)) removed.push(pod);
+  return removed;
+}

@@ -35,7 +35,6 @@ const UPSTREAM: UpstreamCheck[] = [
 /** Upstream checks mc does not have, and why. */
 const LEFT_OUT: Record<string, string> = {
   'multicluster extension proxies are up-to-date': 'asks versioncheck.linkerd.io over the internet',
-  'extension is managing controllers': 'not implemented yet (issue 12)',
 };
 
 const levelOf = (c: { fatal?: boolean; warning?: boolean }): Level => (c.fatal ? 'fatal' : c.warning ? 'warning' : 'error');

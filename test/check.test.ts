@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runMc, type RunResult } from './helpers.js';
-import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, type Pki } from './check-fixture.js';
+import { makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putMulticluster, putProbeEndpoints, removeLegacyMirror, removeObjects, type Pki } from './check-fixture.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const EAST_GATEWAY = '172.18.0.42';
@@ -60,6 +60,7 @@ const UPSTREAM_CHECKS = [
   'clusters share trust anchors',
   'service mirror controller has required permissions',
   'service mirror controllers are running',
+  'extension is managing controllers',
   'probe services able to communicate with all gateway mirrors',
   'all mirror services have endpoints',
   'all mirror services are part of a Link',
@@ -67,12 +68,27 @@ const UPSTREAM_CHECKS = [
   'multicluster extension proxies and cli versions match',
 ];
 
-test('a healthy east → west link passes every check', async () => {
+/** The east link's service mirror as the chart's `controllers` entry instead of the legacy `mc link` mirror, for one test. */
+async function migrateToManaged(t: { after(fn: () => Promise<void> | void): void }): Promise<void> {
+  const legacy = removeLegacyMirror(west, 'east');
+  const managed = await putManagedController(west, 'east', pki);
+  // the managed controller's probe Service gets the Endpoints its mirror writes
+  const ep = west.get('v1', 'Endpoints', 'linkerd-multicluster', 'probe-gateway-east');
+  const probeEp = west.put({ ...ep, metadata: { ...ep.metadata, name: 'probe-east', resourceVersion: undefined, uid: undefined } });
+  t.after(() => {
+    removeObjects(west, [...managed, probeEp]);
+    for (const o of legacy) west.put(o);
+  });
+}
+
+test('a healthy east → west link passes every check; the legacy `mc link` mirror is the one warning, as upstream', async () => {
   const r = await check();
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.ok(r.stdout.startsWith('linkerd-multicluster\n--------------------\n'), r.stdout);
-  for (const d of UPSTREAM_CHECKS) assert.match(r.stdout, new RegExp(`^√ ${d}$`, 'm'));
-  assert.doesNotMatch(r.stdout, /[×‼]/);
+  for (const d of UPSTREAM_CHECKS.filter((c) => c !== 'extension is managing controllers')) assert.match(r.stdout, new RegExp(`^√ ${d}$`, 'm'));
+  assert.doesNotMatch(r.stdout, /×/);
+  assert.deepEqual(r.stdout.match(/^‼ .*$/gm), ['‼ extension is managing controllers']);
+  assert.match(block(r.stdout, 'extension is managing controllers'), /^‼ extension is managing controllers\n +\* using legacy service mirror controller for Link: east\n {4}see https:\/\/linkerd\.io\/2\/checks\/#l5d-multicluster-managed-controllers for hints/);
   // Per-link detail lines, as upstream.
   assert.equal(block(r.stdout, 'remote cluster access credentials are valid'), '√ remote cluster access credentials are valid\n\t* east');
   assert.match(block(r.stdout, 'trust anchors and issuer certificates'), /\t\* west: anchors until \d{4}-\d\d-\d\d, issuer until/);
@@ -81,10 +97,34 @@ test('a healthy east → west link passes every check', async () => {
   assert.ok(r.stdout.endsWith('\nStatus check results are √\n'));
 });
 
-test('-o short prints only the status line when healthy; -o json has upstream shape', async () => {
+test('the current flow (a controllers entry runs the mirror): every check passes, with no warning', async (t) => {
+  await migrateToManaged(t);
+  const r = await check();
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  for (const d of UPSTREAM_CHECKS) assert.match(r.stdout, new RegExp(`^√ ${d}$`, 'm'));
+  assert.doesNotMatch(r.stdout, /[×‼]/);
+  assert.equal(block(r.stdout, 'extension is managing controllers'), '√ extension is managing controllers\n\t* east');
   const short = await check('-o', 'short');
   assert.equal(short.code, 0);
   assert.equal(short.stdout, 'Status check results are √\n');
+});
+
+test('during a migration (legacy mirror and controllers entry both running): too many controllers, as upstream; the chart\'s counts as managing', async (t) => {
+  const managed = await putManagedController(west, 'east', pki);
+  t.after(() => removeObjects(west, managed));
+  const r = await check();
+  assert.equal(r.code, 1);
+  assert.match(block(r.stdout, 'service mirror controllers are running'), /^× service mirror controllers are running\n +\* too many service mirror controller deployments for Link east/);
+  assert.equal(block(r.stdout, 'extension is managing controllers'), '√ extension is managing controllers\n\t* east');
+  // both generations' RBAC exist: permissions are fine
+  assert.match(r.stdout, /^√ service mirror controller has required permissions$/m);
+});
+
+test('-o short prints the warnings only; -o json has upstream shape', async () => {
+  const short = await check('-o', 'short');
+  assert.equal(short.code, 0);
+  assert.match(short.stdout, /^linkerd-multicluster\n-+\n‼ extension is managing controllers\n/);
+  assert.ok(short.stdout.endsWith('\n\nStatus check results are √\n'));
   const json = await check('-o', 'json');
   assert.equal(json.code, 0);
   const doc = JSON.parse(json.stdout);
@@ -92,7 +132,7 @@ test('-o short prints only the status line when healthy; -o json has upstream sh
   assert.equal(doc.categories[0].categoryName, 'linkerd-multicluster');
   const descs = doc.categories[0].checks.map((c: { description: string }) => c.description.split('\n')[0]);
   for (const d of UPSTREAM_CHECKS) assert.ok(descs.includes(d), d);
-  assert.ok(doc.categories[0].checks.every((c: { result: string }) => c.result === 'success'));
+  assert.ok(doc.categories[0].checks.every((c: { result: string; description: string }) => c.result === (c.description.startsWith('extension is managing controllers') ? 'warning' : 'success')));
   assert.equal(doc.categories[0].checks[1].description, 'Link resources are valid\n\t* east');
 });
 
@@ -164,7 +204,7 @@ test('an orphaned mirror is a warning: exit 0', async (t) => {
   assert.match(block(r.stdout, 'all mirror services are part of a Link'), /^‼ all mirror services are part of a Link\n {8}mirror service legacy-north\.test is not part of any Link/);
   const short = await check('-o', 'short');
   assert.equal(short.code, 0);
-  assert.match(short.stdout, /^linkerd-multicluster\n-+\n‼ all mirror services are part of a Link\n/);
+  assert.match(short.stdout, /^linkerd-multicluster\n-+\n(‼ [^\n]*\n(?: {4,}[^\n]*\n)*)*‼ all mirror services are part of a Link\n/);
   assert.ok(short.stdout.endsWith('\n\nStatus check results are √\n'));
 });
 

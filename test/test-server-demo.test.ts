@@ -8,7 +8,10 @@ test('the demo runs every step, printing each command as typed', async () => {
   const failed = await runDemo((s) => (out += s));
   assert.equal(failed, 0, out);
   assert.match(out, /^\$ mc certs generate --dir certs --cluster east --cluster west$/m);
-  assert.match(out, /^\$ mc --context east link /m);
+  // the current upstream flow: the extension runs the mirror, link-gen brings the Link, check is green
+  assert.match(out, /^\$ mc --context west install --set 'controllers\[0\]\.link\.ref\.name=east' \| kubectl --context west apply -f -$/m);
+  assert.match(out, /^\$ mc --context east link-gen --cluster-name east /m);
+  assert.match(out, /^√ extension is managing controllers$/m);
   assert.match(out, /^# demo finished in/m);
 });
 

@@ -91,19 +91,21 @@ export const STEPS: DemoStep[] = [
     },
   },
   {
-    title: 'The multicluster extension: east without a gateway (Ambassador is its gateway), west with one',
+    title: 'The multicluster extension: east without a gateway (Ambassador is its gateway); west with one, running the service mirror for east',
     async run(ctx) {
       if (!ctx.hasKubectl) return ctx.note('kubectl not installed: skipping the kubectl apply steps');
       await ctx.sh('mc --context east install --gateway=false | kubectl --context east apply -f -');
-      await ctx.sh('mc --context west install | kubectl --context west apply -f -');
+      // The current flow (Linkerd 2.18+): a `controllers` entry per linked cluster runs its service mirror.
+      await ctx.sh("mc --context west install --set 'controllers[0].link.ref.name=east' | kubectl --context west apply -f -");
     },
   },
   {
     title: 'Link east to west: west mirrors what east exports, through Ambassador',
     async run(ctx) {
       if (!ctx.hasKubectl) return ctx.note('kubectl not installed: skipping');
-      await ctx.sh('mc --context east link --cluster-name east --gateway-name ambassador --gateway-namespace ambassador | kubectl --context west apply -f -');
-      ctx.note('(simulated: the service mirror in west starts and watches east through the Link)');
+      // link-gen: only the Link and its credentials; west's extension already runs controller-east.
+      await ctx.sh('mc --context east link-gen --cluster-name east --gateway-name ambassador --gateway-namespace ambassador | kubectl --context west apply -f -');
+      ctx.note('(simulated: controller-east in west reads its Link and watches east through it)');
       ctx.mirror = startServiceMirrorSimulation(ctx.env, 'west', { intervalMs: 200 });
       await ctx.mirror.syncOnce();
       for (const [link, err] of ctx.mirror.errors) ctx.note(`service mirror (simulated): Link ${link}: ${err}`);

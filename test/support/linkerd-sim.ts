@@ -561,8 +561,10 @@ function putIfChanged(cluster: TestCluster, obj: any): void {
  * A SIMULATED service mirror for every Link in `clusterName`: reads the
  * target cluster through the Link's credentials Secret (real HTTPS with the
  * token in it) and keeps NAME-TARGET mirrors (Service + Endpoints at the
- * Link's gateway address), the probe-gateway-TARGET Endpoints, and the
- * service-mirror Deployment and its Pods ready. Runs every `intervalMs`
+ * Link's gateway address), the probe Endpoints (probe-gateway-TARGET, and
+ * probe-TARGET of a managed controller), and the service mirror Deployments
+ * and their Pods ready: legacy `link` mirrors and the extension's
+ * `controllers` entries (controller-TARGET) alike. Runs every `intervalMs`
  * (default 300) until stop(); syncOnce() forces a round.
  */
 export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, options: { intervalMs?: number } = {}): ServiceMirrorSimulation {
@@ -661,15 +663,21 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
       local.remove('v1', 'Service', svc.metadata.namespace, svc.metadata.name);
       local.remove('v1', 'Endpoints', svc.metadata.namespace, svc.metadata.name);
     }
-    // the gateway probe mirror
+    // the gateway probe mirror: probe-gateway-TARGET of a legacy `link` mirror, and probe-TARGET
+    // when the extension's `controllers` entry made it (the managed controller's -probe-service)
     if (gatewayIps.length > 0) {
       const probePort = Number(spec.probeSpec?.port ?? 4191);
-      putIfChanged(local, {
-        apiVersion: 'v1',
-        kind: 'Endpoints',
-        metadata: { name: `probe-gateway-${target}`, namespace: ns, labels: { [MirrorLabels.clusterName]: target }, annotations: { [MirrorLabels.remoteGatewayIdentity]: identity } },
-        subsets: [{ addresses: gatewayIps, ports: [{ name: 'mc-probe', port: probePort, protocol: 'TCP' }] }],
-      });
+      const managed = Boolean(local.get('v1', 'Service', ns, `probe-${target}`));
+      const legacy = !managed || Boolean(local.get('v1', 'Service', ns, `probe-gateway-${target}`));
+      const names = [...(legacy ? [`probe-gateway-${target}`] : []), ...(managed ? [`probe-${target}`] : [])];
+      for (const name of names) {
+        putIfChanged(local, {
+          apiVersion: 'v1',
+          kind: 'Endpoints',
+          metadata: { name, namespace: ns, labels: { [MirrorLabels.clusterName]: target }, annotations: { [MirrorLabels.remoteGatewayIdentity]: identity } },
+          subsets: [{ addresses: gatewayIps, ports: [{ name: 'mc-probe', port: probePort, protocol: 'TCP' }] }],
+        });
+      }
     }
     return members;
   };

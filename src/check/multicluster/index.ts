@@ -15,7 +15,7 @@ import { checkLinkCRD, checkLinks, checkLinkVersions } from './links.js';
 import { checkForOrphanedServices, checkIfGatewayMirrorsHaveEndpoints, checkIfMirrorServicesHaveEndpoints } from './mirrors.js';
 import { checkProxyHealth, checkProxyVersions } from './proxies.js';
 import { checkRemoteClusterAnchors, checkRemoteClusterConnectivity } from './remote-access.js';
-import { checkServiceMirrorController, checkServiceMirrorLocalRBAC } from './service-mirror.js';
+import { checkLegacyController, checkServiceMirrorController, checkServiceMirrorLocalRBAC } from './service-mirror.js';
 
 export const MULTICLUSTER_CATEGORY = 'linkerd-multicluster';
 
@@ -34,8 +34,7 @@ export const UPSTREAM_CHECKS: readonly MulticlusterCheck[] = [
     surfaceErrorOnRetry: true,
     run: checkServiceMirrorController,
   },
-  // Upstream's "extension is managing controllers" (l5d-multicluster-managed-controllers,
-  // a warning) comes here: issue 12 adds it.
+  { description: 'extension is managing controllers', hintAnchor: 'l5d-multicluster-managed-controllers', warning: true, run: checkLegacyController },
   { description: 'probe services able to communicate with all gateway mirrors', hintAnchor: 'l5d-multicluster-gateways-endpoints', run: checkIfGatewayMirrorsHaveEndpoints },
   { description: 'all mirror services have endpoints', hintAnchor: 'l5d-multicluster-services-endpoints', run: checkIfMirrorServicesHaveEndpoints },
   { description: 'all mirror services are part of a Link', hintAnchor: 'l5d-multicluster-orphaned-services', warning: true, run: checkForOrphanedServices },

@@ -1,6 +1,6 @@
 /** The service mirror of each Link in this cluster: its RBAC and its Deployment. */
 import type { KubeObject } from '../../kube/client.js';
-import { MIRROR_CLUSTER_LABEL } from '../../multicluster-names.js';
+import { LEGACY_SERVICE_MIRROR_COMPONENT, MIRROR_CLUSTER_LABEL } from '../../multicluster-names.js';
 import type { CheckEnv } from '../env.js';
 import { SkipCheck } from '../runner.js';
 import { bullet, joinErrors, labelsOf, perLink, target } from './shared.js';
@@ -61,4 +61,31 @@ export async function checkServiceMirrorController(env: CheckEnv, attempt: numbe
   }
   if (errors.length > 0) throw new Error(joinErrors(errors, 2));
   return links.map(bullet);
+}
+
+/**
+ * Upstream's "extension is managing controllers": each Link's service mirror
+ * should be a `controllers` entry of the extension (component=controller),
+ * not a legacy `link` mirror (component=service-mirror). Like upstream, the
+ * first matching Deployment in list order (namespace, name) decides, so during
+ * a migration, while both run, the chart's `controller-NAME` counts.
+ */
+export async function checkLegacyController(env: CheckEnv): Promise<string[]> {
+  const links = await env.validLinks();
+  const deployments = await env.serviceMirrorDeployments();
+  const errors: string[] = [];
+  const managed: string[] = [];
+  const order = (d: KubeObject) => `${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''}`;
+  for (const link of links) {
+    const mine = deployments.filter((d) => labelsOf(d)[MIRROR_CLUSTER_LABEL] === target(link)).sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+    if (mine.length === 0) continue;
+    if (labelsOf(mine[0]!).component === LEGACY_SERVICE_MIRROR_COMPONENT) {
+      errors.push(`* using legacy service mirror controller for Link: ${target(link)}`);
+      continue;
+    }
+    managed.push(bullet(link));
+  }
+  if (errors.length > 0) throw new Error(joinErrors(errors, 2));
+  if (managed.length === 0) throw new SkipCheck('no links');
+  return managed;
 }
