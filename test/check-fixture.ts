@@ -292,7 +292,7 @@ export async function putManagedController(local: TestCluster, name: string, pki
     spec: {
       containers: [
         { name: 'linkerd-proxy', image: 'cr.l5d.io/linkerd/proxy:edge-26.8.3', env: [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem }] },
-        { name: 'controller', image: 'cr.l5d.io/linkerd/controller:edge-26.8.3' },
+        { name: 'controller', image: 'cr.l5d.io/linkerd/controller:edge-26.8.3', ports: [{ name: 'ctrl-admin', containerPort: 9999 }] },
       ],
     },
     status: {

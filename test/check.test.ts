@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runMc, type RunResult } from './helpers.js';
-import { makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putMulticluster, putProbeEndpoints, removeLegacyMirror, removeObjects, type Pki } from './check-fixture.js';
+import { makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putMulticluster, putProbeEndpoints, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './check-fixture.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const EAST_GATEWAY = '172.18.0.42';
@@ -75,9 +75,12 @@ async function migrateToManaged(t: { after(fn: () => Promise<void> | void): void
   // the managed controller's probe Service gets the Endpoints its mirror writes
   const ep = west.get('v1', 'Endpoints', 'linkerd-multicluster', 'probe-gateway-east');
   const probeEp = west.put({ ...ep, metadata: { ...ep.metadata, name: 'probe-east', resourceVersion: undefined, uid: undefined } });
+  // the chart's controller takes the Lease over (its /metrics answer the probe check)
+  setGatewayProbe(west, 'east');
   t.after(() => {
     removeObjects(west, [...managed, probeEp]);
     for (const o of legacy) west.put(o);
+    setGatewayProbe(west, 'east');
   });
 }
 
