@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { runMc } from './helpers.js';
 import { httpsRequest } from './support/https-request.js';
 import { makePki, putLink, putLinkerd, putMulticluster, type Pki } from './check-fixture.js';
-import { startServiceMirrorSimulation, startTestClusters, type ServiceMirrorSimulation, type TestCluster, type TestEnv } from './support/index.js';
+import { markDeploymentReady, putFromMc, startServiceMirrorSimulation, startTestClusters, type ServiceMirrorSimulation, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let east: TestCluster;
@@ -137,6 +137,28 @@ test('two mirror pods, the second holding the Lease: its metrics are read (the o
     assert.doesNotMatch(other.text, /gateway_alive/);
   } finally {
     west.put({ ...west.get('apps/v1', 'Deployment', NS, 'linkerd-service-mirror-east'), spec: { ...deploy.spec, replicas: 1 } });
+    await sim.syncOnce();
+  }
+});
+
+test('a managed controller (mc install controllers entry: component controller, container controller, port ctrl-admin) is read like a legacy mirror', async () => {
+  const link = west.get('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east');
+  await putFromMc(west, ['install', '--ignore-cluster', '--set', 'controllers[0].link.ref.name=north'], (o) => o.kind === 'Deployment' && o.metadata.labels?.component === 'controller');
+  west.put({ ...link, metadata: { name: 'north', namespace: NS }, spec: { ...link.spec, targetClusterName: 'north', clusterCredentialsSecret: 'cluster-credentials-north' } });
+  try {
+    await sim.syncOnce(); // north's credentials do not exist: the controller's probes of its gateway fail
+    markDeploymentReady(west, NS, 'controller-north');
+    await sim.syncOnce();
+    const r = await gateways('--verbose');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^north    False          0            -  $/m);
+    assert.match(r.stdout, /^east     True /m);
+    assert.match(r.stderr, /north: read pod linkerd-multicluster\/controller-north-\S+ port 9999 through port-forward/);
+  } finally {
+    west.remove('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'north');
+    west.remove('apps/v1', 'Deployment', NS, 'controller-north');
+    for (const p of west.list('v1', 'Pod', NS)) if (p.metadata.name.startsWith('controller-north-')) west.remove('v1', 'Pod', NS, p.metadata.name);
+    west.remove('coordination.k8s.io/v1', 'Lease', NS, 'service-mirror-write-north');
     await sim.syncOnce();
   }
 });
