@@ -278,6 +278,20 @@ test('neither port-forward nor pod proxy allowed: a 403 that names both grants',
   assert.doesNotMatch(r.stderr, /eyJ|Bearer/, 'no token in the error');
 });
 
+test('no multicluster extension: an error that says how to install it, nothing on stdout', async () => {
+  const ns = west.get('v1', 'Namespace', undefined, NS);
+  west.put({ ...ns, metadata: { ...ns.metadata, labels: {} } });
+  try {
+    const r = await gateways();
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /the multicluster extension is not installed in context "west": no namespace is labelled linkerd\.io\/extension=multicluster/);
+    assert.match(r.stderr, /mc --context west install \| kubectl --context west apply -f -/);
+  } finally {
+    west.put(ns);
+  }
+});
+
 test('usage: bad -o, bad --wait, unknown --cluster-name', async () => {
   const bad = await gateways('-o', 'yaml');
   assert.equal(bad.code, 2);
