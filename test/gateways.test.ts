@@ -9,6 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runMc } from './helpers.js';
+import { KubeClient } from '../src/kube/client.js';
+import { readPodMetrics } from '../src/gateways/read.js';
 import { httpsRequest } from './support/https-request.js';
 import { makePki, putLink, putLinkerd, putMulticluster, type Pki } from './check-fixture.js';
 import { markDeploymentReady, putFromMc, startServiceMirrorSimulation, startTestClusters, type ServiceMirrorSimulation, type TestCluster, type TestEnv } from './support/index.js';
@@ -266,6 +268,21 @@ test('through the pod proxy the failures are named the same way (refused, slow)'
     assert.match(r.stderr, /timed out reading GET \/metrics of pod linkerd-multicluster\/\S+ port 9999 for "east"/);
   } finally {
     sim.admin.faults.delayMs = 0;
+  }
+});
+
+test('pod proxy first (as check reads): where it is forbidden, a port-forward', async () => {
+  const kubeconfig = limitedKubeconfig('forward-only', [{ resources: ['pods/portforward'], verbs: ['get', 'create'] }]);
+  const client = await KubeClient.connect({ kubeconfig, env: {} });
+  try {
+    const holder = west.get('coordination.k8s.io/v1', 'Lease', NS, LEASE).spec.holderIdentity;
+    const lines: string[] = [];
+    const r = await readPodMetrics(client, { namespace: NS, pod: holder, port: 9999 }, 5000, (l) => lines.push(l), undefined, 'pod proxy');
+    assert.equal(r.via, 'port-forward');
+    assert.match(r.body, /gateway_alive\{target_cluster_name="east"\} 1/);
+    assert.match(lines.join('\n'), /cannot get resource "pods\/proxy".*; reading \/metrics through a port-forward instead/);
+  } finally {
+    client.close();
   }
 });
 

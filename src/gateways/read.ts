@@ -55,6 +55,13 @@ export interface GatewayMetricsOptions {
   signal?: AbortSignal;
   /** The flag that sets waitMs, for messages (default --wait; check's is --timeout). */
   waitFlag?: string;
+  /**
+   * Tried first (default port-forward, as upstream; the other one when it is
+   * refused). The pod proxy rides the client's keep-alive connections, where
+   * each port-forward is a connection of its own: check, which reads every
+   * link's mirror among many other reads, prefers it.
+   */
+  prefer?: MetricsTransport;
 }
 
 export interface GatewayMetricsResult {
@@ -129,24 +136,46 @@ function leaseHolder(cluster: string, namespace: string, pods: PodObject[], leas
  * when the port-forward is refused (not when it times out). Both refused by
  * RBAC: one error that names both grants.
  */
-export async function readPodMetrics(client: KubeClient, target: PodPort, timeoutMs: number, log?: (line: string) => void, signal?: AbortSignal): Promise<PodHttpReply & { via: MetricsTransport }> {
+export async function readPodMetrics(
+  client: KubeClient,
+  target: PodPort,
+  timeoutMs: number,
+  log?: (line: string) => void,
+  signal?: AbortSignal,
+  prefer: MetricsTransport = 'port-forward',
+): Promise<PodHttpReply & { via: MetricsTransport }> {
   const started = Date.now();
+  const left = () => Math.max(1, timeoutMs - (Date.now() - started));
+  const forward = async () => ({ ...(await portForwardGet(client, target, METRICS_PATH, left(), signal)), via: 'port-forward' as const });
+  const proxy = async () => ({ ...(await podProxyGet(client, target, METRICS_PATH, left())), via: 'pod proxy' as const });
+  const bothForbidden = () =>
+    new McError(
+      `forbidden: context "${client.contextName}" may neither port-forward to nor proxy to pod ${target.namespace}/${target.pod} (port ${target.port})`,
+      `Grant its identity "get" on pods/proxy, or "get" and "create" on pods/portforward, in namespace "${target.namespace}" (e.g. kubectl create role mc-gateways -n ${target.namespace} --verb=get --resource=pods/proxy, then bind it).`,
+    );
+  const isForbidden = (err: unknown) => (err as { code?: number }).code === 403 || (err instanceof PortForwardRefused && err.status === 403);
+  if (prefer === 'pod proxy') {
+    try {
+      return await proxy();
+    } catch (err) {
+      if (!isForbidden(err)) throw err;
+      log?.(`${(err as Error).message}; reading ${METRICS_PATH} through a port-forward instead`);
+      try {
+        return await forward();
+      } catch (forwardErr) {
+        throw isForbidden(forwardErr) ? bothForbidden() : forwardErr;
+      }
+    }
+  }
   try {
-    return { ...(await portForwardGet(client, target, METRICS_PATH, timeoutMs, signal)), via: 'port-forward' };
+    return await forward();
   } catch (err) {
     if (!(err instanceof PortForwardRefused)) throw err;
     log?.(`${err.message}; reading ${METRICS_PATH} through the API server's pod proxy instead`);
-    const left = Math.max(1, timeoutMs - (Date.now() - started));
     try {
-      return { ...(await podProxyGet(client, target, METRICS_PATH, left)), via: 'pod proxy' };
+      return await proxy();
     } catch (proxyErr) {
-      if (err.status === 403 && (proxyErr as { code?: number }).code === 403) {
-        throw new McError(
-          `forbidden: context "${client.contextName}" may neither port-forward to nor proxy to pod ${target.namespace}/${target.pod} (port ${target.port})`,
-          `Grant its identity "get" on pods/proxy, or "get" and "create" on pods/portforward, in namespace "${target.namespace}" (e.g. kubectl create role mc-gateways -n ${target.namespace} --verb=get --resource=pods/proxy, then bind it).`,
-        );
-      }
-      throw proxyErr;
+      throw isForbidden(err) && isForbidden(proxyErr) ? bothForbidden() : proxyErr;
     }
   }
 }
@@ -211,7 +240,7 @@ export async function readGatewayMetrics(client: KubeClient, options: GatewayMet
   const reads = new Map<string, Promise<PodHttpReply & { via: MetricsTransport }>>();
   const read: PodRead = (pod, port) => {
     const key = `${pod.metadata.name}:${port}`;
-    if (!reads.has(key)) reads.set(key, readPodMetrics(client, { namespace, pod: pod.metadata.name!, port }, Math.max(1, deadline - Date.now()), options.log, options.signal));
+    if (!reads.has(key)) reads.set(key, readPodMetrics(client, { namespace, pod: pod.metadata.name!, port }, Math.max(1, deadline - Date.now()), options.log, options.signal, options.prefer));
     return reads.get(key)!;
   };
   const clusters = new Set(pods.map((p) => p.metadata.labels?.[MIRROR_CLUSTER_LABEL]).filter((c): c is string => Boolean(c)));
