@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runMc, type RunResult } from './helpers.js';
-import { makePki } from './check-fixture.js';
+import { setupEastWest } from './check-fixture.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
+import { addPodinfo, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 
 let env: TestEnv;
 let west: TestCluster;
@@ -21,32 +21,11 @@ async function mc(args: string[]): Promise<RunResult> {
   return runMc(['--kubeconfig', env.kubeconfigPath, ...args]);
 }
 
-/** Put what `mc ARGS -o json` prints into a cluster (CRDs first). */
-async function putFrom(c: TestCluster, args: string[]): Promise<void> {
-  const r = await mc([...args, '-o', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  const objs = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  objs.sort((a, b) => Number(b.kind === 'CustomResourceDefinition') - Number(a.kind === 'CustomResourceDefinition'));
-  for (const o of objs) c.put(o);
-}
-
 before(async () => {
   env = await startTestClusters(['west', 'east']);
   west = env.cluster('west');
-  const east = env.cluster('east');
-  const pki = await makePki();
-  installSimulatedLinkerd(west, pki);
-  installSimulatedLinkerd(east, pki);
-  addAmbassadorGateway(east, { address: '203.0.113.10' });
-  addPodinfo(east);
-  // Mirrors go into existing namespaces only (as upstream without namespace creation).
-  west.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'test' } });
-  await putFrom(east, ['--context', 'east', 'install', '--gateway=false']);
   // The current upstream flow: west's extension runs the mirror for east; link-gen brings the Link.
-  await putFrom(west, ['--context', 'west', 'install', '--set', 'controllers[0].link.ref.name=east']);
+  await setupEastWest(env, ['--set', 'controllers[0].link.ref.name=east']);
   const link = await mc(['--context', 'east', 'link-gen', '--cluster-name', 'east', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador', '--apply-to', 'west']);
   assert.equal(link.code, 0, link.stderr);
   const exp = await mc(['--context', 'east', 'export-service', 'svc/podinfo', '-n', 'test']);

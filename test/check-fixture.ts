@@ -325,3 +325,34 @@ export function removeLegacyMirror(local: TestCluster, name: string): any[] {
   if (pod && local.remove('v1', 'Pod', 'linkerd-multicluster', podName)) removed.push(pod);
   return removed;
 }
+
+/** Put what `mc ARGS -o json` prints (with this kubeconfig) into a cluster, CRDs first, as kubectl apply would. */
+export async function putFromMcWith(kubeconfig: string, c: TestCluster, args: string[]): Promise<void> {
+  const { runMc } = await import('./helpers.js');
+  const r = await runMc(['--kubeconfig', kubeconfig, ...args, '-o', 'json']);
+  if (r.code !== 0) throw new Error(`mc ${args.join(' ')}: ${r.stderr}`);
+  const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  objs.sort((a, b) => Number(b.kind === 'CustomResourceDefinition') - Number(a.kind === 'CustomResourceDefinition'));
+  for (const o of objs) c.put(o);
+}
+
+/**
+ * East and west as the end-to-end tests start them: simulated Linkerd on both
+ * (one trust anchor), Ambassador as east's gateway, podinfo in east, namespace
+ * test in west, the extension in east without a gateway and in west with
+ * `westInstall` (e.g. a `controllers` entry).
+ */
+export async function setupEastWest(env: { kubeconfigPath: string; cluster(name: string): TestCluster }, westInstall: string[] = []): Promise<void> {
+  const { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd } = await import('./support/linkerd-sim.js');
+  const west = env.cluster('west');
+  const east = env.cluster('east');
+  const pki = await makePki();
+  installSimulatedLinkerd(west, pki);
+  installSimulatedLinkerd(east, pki);
+  addAmbassadorGateway(east, { address: '203.0.113.10' });
+  addPodinfo(east);
+  // Mirrors go into existing namespaces only (as upstream without namespace creation).
+  west.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'test' } });
+  await putFromMcWith(env.kubeconfigPath, east, ['--context', 'east', 'install', '--gateway=false']);
+  await putFromMcWith(env.kubeconfigPath, west, ['--context', 'west', 'install', ...westInstall]);
+}

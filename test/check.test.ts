@@ -291,6 +291,28 @@ test('a Link gateway address that no longer matches the remote gateway', async (
   );
 });
 
+test('a NodePort gateway (beyond upstream #14451): the Link on node ports agrees with the remote; a local probe Service on another port is ×, with its fix', async (t) => {
+  const gw = east.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
+  east.put({ ...gw, spec: { ...gw.spec, type: 'NodePort', ports: gw.spec.ports.map((p: any) => ({ ...p, nodePort: p.name === 'mc-gateway' ? 30143 : p.name === 'mc-probe' ? 30191 : undefined })) }, status: {} });
+  t.after(() => east.put(gw));
+  // The Link as link/link-gen write it for that gateway: node ports (addresses from --gateway-addresses)
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (l) => {
+    l.spec.gatewayPort = '30143';
+    l.spec.probeSpec.port = '30191';
+  });
+  const r = await check();
+  assert.equal(r.code, 1);
+  const b = block(r.stdout, 'Link gateway addresses match');
+  assert.match(b, /\* east: the probe Service linkerd-multicluster\/probe-gateway-east here listens on 4191, but the Link's probe port is 30191 \(the node port of the NodePort gateway Service linkerd-multicluster\/linkerd-gateway in east\): .*probe never succeeds; run `mc link` again/);
+  assert.doesNotMatch(b, /is not an address of/, 'node addresses are not load balancer addresses');
+  // The probe Service as mc link renders it for that Link: they agree
+  changeInWest(t, 'v1', 'Service', 'linkerd-multicluster', 'probe-gateway-east', (s) => {
+    s.spec.ports = [{ name: 'mc-probe', port: 30191, protocol: 'TCP' }];
+  });
+  const ok = await check();
+  assert.match(block(ok.stdout, 'Link gateway addresses match'), /^√ Link gateway addresses match the remote gateways\n\t\* east: 172\.18\.0\.42:30143 \(linkerd-multicluster\/linkerd-gateway, NodePort\)/);
+});
+
 const MIRROR_POD = 'linkerd-service-mirror-east-5d8f7c9b4-x2x7q';
 
 /** Changes an object of west for one test; the original comes back after it. */

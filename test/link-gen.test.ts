@@ -302,3 +302,33 @@ test('a loopback API server address is warned about, naming --api-server-address
   const ok = await mc('east', ['link-gen', '--cluster-name', 'east', '--api-server-address', 'https://east.example.com:6443']);
   assert.doesNotMatch(ok.stderr, /loopback/);
 });
+
+/** A NodePort gateway: reached on node addresses and node ports (mc-gateway 30143, mc-probe 30191). */
+function putNodePortGateway(): void {
+  const gw = env.cluster('east').get('v1', 'Service', MC_NS, 'linkerd-gateway');
+  env.cluster('east').put({
+    ...gw,
+    metadata: { ...gw.metadata, name: 'np-gateway', uid: undefined, resourceVersion: undefined },
+    spec: { type: 'NodePort', selector: gw.spec.selector, ports: [{ name: 'mc-gateway', port: 4143, nodePort: 30143, protocol: 'TCP' }, { name: 'mc-probe', port: 4191, nodePort: 30191, protocol: 'TCP' }] },
+    status: {},
+  });
+}
+
+test('NodePort gateway (beyond upstream #14451): link-gen says which controllers entry port makes the probe Service agree; link renders it agreeing', async () => {
+  putNodePortGateway();
+  const args = ['--cluster-name', 'east', '--gateway-name', 'np-gateway', '--gateway-addresses', '198.51.100.7'];
+  const r = await mc('east', ['link-gen', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  const link = docsOf(r.stdout)[2];
+  assert.equal(link.spec.gatewayPort, '30143');
+  assert.equal(link.spec.probeSpec.port, '30191');
+  assert.match(r.stderr, /Warning: the Link's probe port is 30191 .* listens on 4191 .*mc install --set 'controllers\[N\]\.link\.ref\.name=east' --set 'controllers\[N\]\.gateway\.probe\.port=30191'/);
+  // the default gateway (LoadBalancer, probe on 4191) gives no such warning
+  assert.doesNotMatch((await mc('east', ['link-gen', '--cluster-name', 'east'])).stderr, /probe port/);
+
+  const legacy = await mc('east', ['link', ...args]);
+  assert.equal(legacy.code, 0, legacy.stderr);
+  const probe = docsOf(legacy.stdout).find((d) => d.kind === 'Service' && d.metadata.name === 'probe-gateway-east');
+  assert.deepEqual(probe.spec.ports, [{ name: 'mc-probe', port: 30191, protocol: 'TCP' }], 'the probe Service listens on the Link probe port');
+  assert.doesNotMatch(legacy.stderr, /probe port/);
+});

@@ -11,24 +11,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers.js';
-import { makePki } from './check-fixture.js';
+import { putFromMcWith, setupEastWest } from './check-fixture.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
+import { startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 
 const NS = 'linkerd-multicluster';
 let env: TestEnv;
 let west: TestCluster;
 let mirror: ServiceMirrorSimulation;
 const mc = (args: string[]): Promise<RunResult> => runMc(['--kubeconfig', env.kubeconfigPath, ...args]);
-
-/** Put what `mc ARGS -o json` prints into a cluster (CRDs first), as kubectl apply would. */
-async function putFrom(c: TestCluster, args: string[]): Promise<void> {
-  const r = await mc([...args, '-o', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  objs.sort((a, b) => Number(b.kind === 'CustomResourceDefinition') - Number(a.kind === 'CustomResourceDefinition'));
-  for (const o of objs) c.put(o);
-}
 
 /** `mc unlink ... | kubectl delete -f -` (the real kubectl when there is one). */
 async function deleteAll(manifests: string): Promise<void> {
@@ -45,15 +36,7 @@ const check = () => mc(['--context', 'west', 'check', '--wait', '5s', '--timeout
 before(async () => {
   env = await startTestClusters(['west', 'east']);
   west = env.cluster('west');
-  const east = env.cluster('east');
-  const pki = await makePki();
-  installSimulatedLinkerd(west, pki);
-  installSimulatedLinkerd(east, pki);
-  addAmbassadorGateway(east, { address: '203.0.113.10' });
-  addPodinfo(east);
-  west.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'test' } });
-  await putFrom(east, ['--context', 'east', 'install', '--gateway=false']);
-  await putFrom(west, ['--context', 'west', 'install']);
+  await setupEastWest(env);
   mirror = startServiceMirrorSimulation(env, 'west', { intervalMs: 0 });
 });
 
@@ -77,7 +60,7 @@ test('legacy link → managed controller: check green before and after, the Link
   assert.ok(west.get('v1', 'Service', 'test', 'podinfo-east'));
 
   // 1. the extension gets a controllers entry for east (both run for a moment: check says so, as upstream)
-  await putFrom(west, ['--context', 'west', 'install', '--set', 'controllers[0].link.ref.name=east']);
+  await putFromMcWith(env.kubeconfigPath, west, ['--context', 'west', 'install', '--set', 'controllers[0].link.ref.name=east']);
   await mirror.syncOnce();
   const during = await mc(['--context', 'west', 'check', '--wait', '1s', '--timeout', '3s']);
   assert.equal(during.code, 1);

@@ -22,7 +22,7 @@ export interface Link extends KubeObject {
 }
 
 export interface Service extends KubeObject {
-  spec?: { ports?: Array<{ name?: string; port: number }>; type?: string; clusterIP?: string };
+  spec?: { ports?: Array<{ name?: string; port: number; nodePort?: number }>; type?: string; clusterIP?: string };
   status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
 }
 

@@ -52,7 +52,15 @@ export interface LinkGenOptions {
   excludedAnnotations: string[];
   /** The Linkerd version in the Link's `linkerd.io/created-by` ("linkerd/cli VERSION"); default the one mc targets. */
   linkerdVersion?: string;
+  /**
+   * Whether the extension's `controllers` entry makes the probe Service (link-gen, the default),
+   * so a probe port other than its default is warned about; `link` renders its own that agrees.
+   */
+  chartProbeService?: boolean;
 }
+
+/** controllerDefaults.gateway.probe.port of the multicluster chart: where the chart's probe-NAME Service listens. */
+export const CHART_PROBE_PORT = '4191';
 
 export interface LinkGenResult {
   clusterName: string;
@@ -203,6 +211,15 @@ export async function linkGenObjects(client: KubeClient, o: LinkGenOptions, log:
   const warnings: string[] = [];
   const loopback = loopbackWarning(remote!.server, ctx, Boolean(o.apiServerAddress));
   if (loopback) warnings.push(loopback);
+  if (gateway && o.chartProbeService !== false && gateway.probeSpec.port !== CHART_PROBE_PORT) {
+    // The service mirror probes the gateway through its local probe Service on the Link's port
+    // (upstream #14451, #15670: NodePort gateways). The chart's Service listens on 4191 unless told.
+    const p = gateway.probeSpec.port;
+    warnings.push(
+      `the Link's probe port is ${p} (for a NodePort gateway, its node port), but the probe Service probe-${cluster.name} that the multicluster extension makes for this link listens on ${CHART_PROBE_PORT} unless told otherwise, and the service mirror probes the gateway through it on the Link's port. ` +
+        `In the linking cluster, give the controllers entry of ${cluster.name} that port: mc install --set 'controllers[N].link.ref.name=${cluster.name}' --set 'controllers[N].gateway.probe.port=${p}' (N: the entry's index); \`mc check\` says when they differ.`,
+    );
+  }
 
   const objects = buildLinkObjects(facts!, remote!.text, {
     clusterName: cluster.name,

@@ -58,12 +58,14 @@ export async function runLink(f: LinkFlags, g: GlobalOptions, io: IO): Promise<v
   const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env });
   let result;
   try {
-    result = await linkGenObjects(client, o.linkGen, log);
+    result = await linkGenObjects(client, { ...o.linkGen, chartProbeService: false }, log);
   } finally {
     client.close();
   }
   reportLinkGen(result, client.contextName, say);
-  const mirror = await renderServiceMirror({ ...mirrorInput, clusterName: result.clusterName });
+  // The probe Service listens on the Link's probe port, so they agree (beyond upstream, which keeps 4191).
+  const probePort = result.gateway ? Number(result.gateway.probeSpec.port) : undefined;
+  const mirror = await renderServiceMirror({ ...mirrorInput, clusterName: result.clusterName, probePort });
   if (o.linkGen.applyTo) {
     const all: KubeObject[] = [...result.objects, ...mirror.map((d) => d.object as KubeObject)];
     await applyObjects(all, { kubeconfig: g.kubeconfig, context: o.linkGen.applyTo, env: io.env }, log, say);

@@ -18,13 +18,19 @@ export interface ServiceMirrorInput {
   gateway: boolean;
   ha: boolean;
   valueOptions: ValueOptions;
+  /**
+   * The Link's probe port. The mirror probes the gateway through its local
+   * probe Service on this port, so the Service must listen on it (for a
+   * NodePort gateway it is the node port, not 4191: upstream #14451).
+   */
+  probePort?: number;
 }
 
 /** Values set from link's own flags (upstream's buildServiceMirrorValues). */
 export function flagValues(i: ServiceMirrorInput): Values {
   return {
     targetClusterName: i.clusterName,
-    gateway: { enabled: i.gateway },
+    gateway: { enabled: i.gateway, ...(i.probePort ? { probe: { port: i.probePort } } : {}) },
     serviceMirrorRetryLimit: i.retryLimit,
     logLevel: i.logLevel,
     logFormat: i.logFormat,

@@ -1,13 +1,20 @@
-/** Beyond upstream: each Link's gateway address, port and identity still match the remote gateway Service. */
-import { GATEWAY_IDENTITY_ANNOTATION } from '../../multicluster-names.js';
+/**
+ * Beyond upstream: each Link's gateway address, port, identity and probe port
+ * still match the remote gateway Service (its node ports when it is of type
+ * NodePort), and the local probe Service listens on the Link's probe port,
+ * which the service mirror probes through (upstream #14451, #15670: NodePort
+ * gateways, where the Link says the node port and the probe Service 4191).
+ */
+import { GATEWAY_IDENTITY_ANNOTATION, MIRRORED_GATEWAY_LABEL } from '../../multicluster-names.js';
 import type { CheckEnv } from '../env.js';
 import { SkipCheck } from '../runner.js';
 import type { Service } from '../types.js';
-import { joinErrors, perLink, remoteReadProblem, target } from './shared.js';
+import { joinErrors, labelsOf, perLink, remoteReadProblem, target } from './shared.js';
 
 export async function checkGatewayAddresses(env: CheckEnv): Promise<string[]> {
   const withGateway = (await env.validLinks()).filter((l) => l.spec.gatewayAddress);
   if (withGateway.length === 0) throw new SkipCheck('no links with a gateway');
+  const localByCluster = await env.mirrorServicesByCluster();
   const results = await perLink(withGateway, async (link): Promise<{ error?: string; ok?: string }> => {
     const t = target(link);
     let remote: Service[];
@@ -28,23 +35,52 @@ export async function checkGatewayAddresses(env: CheckEnv): Promise<string[]> {
       };
     }
     const where = `Service ${gw.metadata.namespace}/${gw.metadata.name} in ${t}`;
+    const nodePort = gw.spec?.type === 'NodePort';
+    // A NodePort gateway is reached on node addresses (given with --gateway-addresses) and node ports.
+    const portOf = (name: string) => {
+      const p = gw.spec?.ports?.find((x) => x.name === name);
+      return nodePort ? p?.nodePort : p?.port;
+    };
+    const kind = nodePort ? 'node port' : 'port';
     const actual = (gw.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname).filter((a): a is string => Boolean(a));
     const linked = (link.spec.gatewayAddress ?? '').split(',').map((a) => a.trim()).filter(Boolean);
     const problems: string[] = [];
     const missing = linked.filter((a) => !actual.includes(a));
-    if (missing.length > 0) {
+    if (!nodePort && missing.length > 0) {
       problems.push(`the Link's gateway address ${missing.join(',')} is not an address of ${where} (${actual.length > 0 ? actual.join(',') : 'it has none'})`);
     }
-    const port = gw.spec?.ports?.find((p) => p.name === 'mc-gateway')?.port;
+    const port = portOf('mc-gateway');
     if (link.spec.gatewayPort && port !== undefined && String(port) !== String(link.spec.gatewayPort)) {
-      problems.push(`the Link's gateway port ${link.spec.gatewayPort} differs from the mc-gateway port ${port} of ${where}`);
+      problems.push(`the Link's gateway port ${link.spec.gatewayPort} differs from the mc-gateway ${kind} ${port} of ${where}`);
+    }
+    const probePort = portOf('mc-probe');
+    const linkProbe = link.spec.probeSpec?.port;
+    if (linkProbe && probePort !== undefined && String(probePort) !== String(linkProbe)) {
+      problems.push(`the Link's probe port ${linkProbe} differs from the mc-probe ${kind} ${probePort} of ${where}`);
     }
     const identity = gw.metadata.annotations?.[GATEWAY_IDENTITY_ANNOTATION];
     if (link.spec.gatewayIdentity && identity && identity !== link.spec.gatewayIdentity) {
       problems.push(`the Link's gateway identity ${link.spec.gatewayIdentity} differs from ${identity} on ${where}`);
     }
+    // The local probe Service: the mirror GETs http://PROBE-SERVICE:<Link's probe port><path>.
+    const local = (localByCluster.get(t) ?? []).filter((s) => MIRRORED_GATEWAY_LABEL in labelsOf(s));
+    for (const svc of local) {
+      const listens = svc.spec?.ports?.find((x) => x.name === 'mc-probe')?.port;
+      if (linkProbe && listens !== undefined && String(listens) !== String(linkProbe)) {
+        const name = svc.metadata.name ?? '';
+        const managed = !name.startsWith('probe-gateway-');
+        return {
+          error:
+            `* ${t}: the probe Service ${svc.metadata.namespace}/${name} here listens on ${listens}, but the Link's probe port is ${linkProbe}${nodePort ? ` (the node port of the NodePort gateway ${where})` : ''}: ` +
+            `the service mirror probes the gateway through that Service on the Link's port, so the probe never succeeds; ` +
+            (managed
+              ? `set the port in the link's controllers entry: mc install --set 'controllers[N].gateway.probe.port=${linkProbe}' (N: the entry of ${t})`
+              : `run \`mc link\` again (it makes the probe Service listen on the Link's probe port)`),
+        };
+      }
+    }
     if (problems.length > 0) return { error: `* ${t}: ${problems.join('; ')}; run \`mc link\` again` };
-    return { ok: `\t* ${t}: ${linked.join(',')}:${link.spec.gatewayPort} (${gw.metadata.namespace}/${gw.metadata.name})` };
+    return { ok: `\t* ${t}: ${linked.join(',')}:${link.spec.gatewayPort} (${gw.metadata.namespace}/${gw.metadata.name}${nodePort ? ', NodePort' : ''})` };
   });
   const errors = results.flatMap((r) => (r.error ? [r.error] : []));
   if (errors.length > 0) throw new Error(joinErrors(errors, 1).trimStart());
