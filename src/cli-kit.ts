@@ -9,17 +9,22 @@ import type { ValueOptions } from './render/values.js';
 
 export interface GlobalOptions {
   kubeconfig?: string;
+  /** The last --context given (kubectl's rule). */
   context?: string;
+  /** Every --context given, in order, without repeats (commands that read several clusters). */
+  contexts: string[];
   linkerdNamespace: string;
   verbose: boolean;
 }
 
 /** The global options (kubectl-style) as seen from any subcommand. */
 export function globalOptions(cmd: Command): GlobalOptions {
-  const all = cmd.optsWithGlobals() as Partial<GlobalOptions>;
+  const all = cmd.optsWithGlobals() as Partial<Omit<GlobalOptions, 'context'>> & { context?: string | string[] };
+  const given = all.context === undefined ? [] : Array.isArray(all.context) ? all.context : [all.context];
   return {
     kubeconfig: all.kubeconfig,
-    context: all.context,
+    context: given.at(-1),
+    contexts: [...new Set(given)],
     linkerdNamespace: all.linkerdNamespace ?? 'linkerd',
     verbose: Boolean(all.verbose),
   };

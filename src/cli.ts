@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { booleanFlagNames, commandExitCode, completeFlag, normalizeBooleanArgs } from './cli-kit.js';
+import { booleanFlagNames, collect, commandExitCode, completeFlag, normalizeBooleanArgs } from './cli-kit.js';
 import { exitCodeOf, formatError } from './errors.js';
 import type { IO } from './io.js';
 import { LINKERD_VERSION, mcVersion } from './version.js';
@@ -53,7 +53,8 @@ export async function buildProgram(argv: string[], io: IO): Promise<Command> {
     .description('Linkerd multicluster: trust anchors, install manifests, links, exports and health checks.')
     .version(`mc ${mcVersion()} (Linkerd ${LINKERD_VERSION})`, '--version', 'print the version of mc and of the Linkerd release it targets')
     .option('--kubeconfig <path>', 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    // Repeatable: the last one wins (as kubectl); commands over several clusters (certs bundle/rotate) take them all.
+    .option('--context <name>', 'kubeconfig context to use (default: the current context)', collect)
     .option('-L, --linkerd-namespace <ns>', 'namespace of the Linkerd control plane', 'linkerd')
     .option('-v, --verbose', 'log more, and show stack traces on errors', false)
     .showHelpAfterError('(run with --help for usage)')

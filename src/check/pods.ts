@@ -24,14 +24,22 @@ export interface Container {
   name: string;
   image?: string;
   restartPolicy?: string;
-  env?: Array<{ name: string; value?: string }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: { configMapKeyRef?: { name?: string; key?: string } } }>;
 }
 
 export interface PodObject {
-  metadata: { name?: string; deletionTimestamp?: string };
+  metadata: {
+    name?: string;
+    namespace?: string;
+    deletionTimestamp?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>;
+  };
   spec?: { containers?: Container[]; initContainers?: Container[] };
   status?: {
     phase?: string;
+    startTime?: string;
     reason?: string;
     conditions?: Array<{ type: string; status: string }>;
     containerStatuses?: ContainerStatus[];
@@ -94,4 +102,36 @@ export function podStatus(pod: PodObject): string {
   }
   if (pod.metadata.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
   return reason;
+}
+
+/** The proxy's trust anchors (upstream: pkg/identity EnvTrustAnchors). */
+export const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
+/** Digest of the bundle a pod was injected with (upstream: k8s.ProxyTrustRootSHA). */
+export const TRUST_ROOT_SHA_ANNOTATION = 'linkerd.io/trust-root-sha256';
+
+/**
+ * The trust bundle a pod's proxy started with, as far as the pod tells: the
+ * PEM itself when injected as an env value; only the digest annotation when
+ * the proxy reads ConfigMap linkerd-identity-trust-roots (control-plane pods).
+ * Undefined without a proxy.
+ */
+export function proxyTrustBundle(pod: PodObject): { pem?: string; sha256?: string } | undefined {
+  const proxy = proxyContainer(pod);
+  if (!proxy) return undefined;
+  const env = proxy.env?.find((e) => e.name === TRUST_ANCHORS_ENV);
+  const sha256 = pod.metadata.annotations?.[TRUST_ROOT_SHA_ANNOTATION];
+  return { ...(env?.value !== undefined ? { pem: env.value } : {}), ...(sha256 ? { sha256 } : {}) };
+}
+
+/** What owns a pod, for `kubectl rollout restart`: its Deployment (through the ReplicaSet), StatefulSet or DaemonSet, else the pod itself. */
+export function podWorkload(pod: PodObject): { kind: 'deployment' | 'statefulset' | 'daemonset' | 'pod'; name: string } {
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller) ?? pod.metadata.ownerReferences?.[0];
+  if (owner?.kind === 'ReplicaSet') {
+    const hash = pod.metadata.labels?.['pod-template-hash'];
+    const name = hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -hash.length - 1) : owner.name.replace(/-[a-z0-9]+$/, '');
+    return { kind: 'deployment', name };
+  }
+  if (owner?.kind === 'StatefulSet') return { kind: 'statefulset', name: owner.name };
+  if (owner?.kind === 'DaemonSet') return { kind: 'daemonset', name: owner.name };
+  return { kind: 'pod', name: pod.metadata.name ?? '' };
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { examples } from '../cli-kit.js';
 import type { IO } from '../io.js';
+import * as bundle from './certs/bundle.js';
 import * as generate from './certs/generate.js';
 import * as inspect from './certs/inspect.js';
 import * as issuer from './certs/issuer.js';
@@ -26,4 +27,5 @@ mc certs inspect certs/ca.crt certs/east/issuer.crt`),
   generate.register(certs, io);
   issuer.register(certs, io);
   inspect.register(certs, io);
+  bundle.register(certs, io);
 }

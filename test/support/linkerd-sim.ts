@@ -67,6 +67,34 @@ export interface ReadyOptions {
   /** Add a ready linkerd-proxy container and the control-plane-ns label (default: template says linkerd.io/inject: enabled). */
   meshed?: boolean;
   linkerdNamespace?: string;
+  /** Pods' (and proxies') start time; default now. */
+  startedAt?: Date;
+}
+
+const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
+const TRUST_ROOT_SHA = 'linkerd.io/trust-root-sha256';
+
+/** identityTrustAnchorsPEM of the cluster's linkerd-config: what the proxy injector puts into proxies. */
+function injectedTrustAnchors(cluster: TestCluster, linkerdNamespace: string): string | undefined {
+  const cm = cluster.get('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
+  try {
+    return (yaml.load(cm?.data?.values ?? '') as { identityTrustAnchorsPEM?: string } | undefined)?.identityTrustAnchorsPEM;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The proxy's trust as upstream sets it: injected pods carry the bundle as an
+ * env value (and its digest as annotation); control-plane pods read it from
+ * ConfigMap linkerd-identity-trust-roots at start (their template carries the digest).
+ */
+function proxyTrust(cluster: TestCluster, namespace: string, linkerdNamespace: string): { env: object; annotations: Record<string, string> } {
+  if (namespace === linkerdNamespace) {
+    return { env: { name: TRUST_ANCHORS_ENV, valueFrom: { configMapKeyRef: { name: 'linkerd-identity-trust-roots', key: 'ca-bundle.crt' } } }, annotations: {} };
+  }
+  const pem = injectedTrustAnchors(cluster, linkerdNamespace) ?? '';
+  return { env: { name: TRUST_ANCHORS_ENV, value: pem }, annotations: { [TRUST_ROOT_SHA]: createHash('sha256').update(pem).digest('hex') } };
 }
 
 /**
@@ -94,11 +122,12 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
   for (const p of owned) if (p.metadata.labels?.['pod-template-hash'] !== podHash) cluster.remove('v1', 'Pod', namespace, p.metadata.name);
   const existing = owned.filter((p) => p.metadata.labels?.['pod-template-hash'] === podHash);
   for (const p of existing.slice(replicas)) cluster.remove('v1', 'Pod', namespace, p.metadata.name);
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = (options.startedAt ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
+  const trust = meshed ? proxyTrust(cluster, namespace, lnsp) : undefined;
   for (let i = existing.length; i < replicas; i++) {
     const containers = [...(tmpl.spec?.containers ?? [])];
     if (meshed && !containers.some((c: any) => c.name === 'linkerd-proxy')) {
-      containers.unshift({ name: 'linkerd-proxy', image: `cr.l5d.io/linkerd/proxy:${SIM_LINKERD_VERSION}`, ports: [{ name: 'linkerd-proxy', containerPort: 4143 }, { name: 'linkerd-admin', containerPort: 4191 }] });
+      containers.unshift({ name: 'linkerd-proxy', image: `cr.l5d.io/linkerd/proxy:${SIM_LINKERD_VERSION}`, env: [trust!.env], ports: [{ name: 'linkerd-proxy', containerPort: 4143 }, { name: 'linkerd-admin', containerPort: 4191 }] });
     }
     const ip = nextPodIp(cluster);
     cluster.put({
@@ -108,7 +137,7 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
         name: `${name}-${podHash}-${randomBytes(3).toString('hex').slice(0, 5)}`,
         namespace,
         labels,
-        annotations: { ...(tmpl.metadata?.annotations ?? {}), ...(meshed ? { 'linkerd.io/proxy-version': SIM_LINKERD_VERSION, 'linkerd.io/created-by': `linkerd/proxy-injector ${SIM_LINKERD_VERSION}` } : {}) },
+        annotations: { ...(tmpl.metadata?.annotations ?? {}), ...(meshed ? { 'linkerd.io/proxy-version': SIM_LINKERD_VERSION, 'linkerd.io/created-by': `linkerd/proxy-injector ${SIM_LINKERD_VERSION}`, ...trust!.annotations } : {}) },
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${podHash}`, uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }],
       },
       spec: { ...(tmpl.spec ?? {}), containers, serviceAccountName: tmpl.spec?.serviceAccountName ?? 'default', nodeName: `${cluster.name}-node` },
@@ -347,7 +376,7 @@ export function installSimulatedLinkerd(cluster: TestCluster, certs: LinkerdCert
         replicas: 1,
         selector: { matchLabels: { 'linkerd.io/control-plane-component': c.component, 'linkerd.io/control-plane-ns': ns, 'linkerd.io/proxy-deployment': c.name } },
         template: {
-          metadata: { labels: { ...podLabels, 'linkerd.io/proxy-deployment': c.name }, annotations: { 'linkerd.io/inject': 'enabled', ...createdBy } },
+          metadata: { labels: { ...podLabels, 'linkerd.io/proxy-deployment': c.name }, annotations: { 'linkerd.io/inject': 'enabled', ...createdBy, [TRUST_ROOT_SHA]: createHash('sha256').update(certs.trustAnchorsPem).digest('hex') } },
           spec: { serviceAccountName: c.sa, containers: [{ name: c.component, image: `cr.l5d.io/linkerd/controller:${SIM_LINKERD_VERSION}` }] },
         },
       },
@@ -373,6 +402,30 @@ export function installSimulatedLinkerd(cluster: TestCluster, certs: LinkerdCert
     });
     syncEndpoints(cluster, ns, s.name);
   }
+}
+
+/**
+ * What Linkerd's identity controller does when Secret linkerd-identity-issuer
+ * changes (it watches the files the Secret is mounted as): load the new
+ * issuer and record a Normal Event "IssuerUpdated" on its Deployment, at `at`
+ * (default now). Proxies get certificates from the new issuer from then on.
+ */
+export function simulateIssuerReload(cluster: TestCluster, options: { namespace?: string; at?: Date } = {}): void {
+  const ns = options.namespace ?? 'linkerd';
+  const at = (options.at ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `linkerd-identity.${randomBytes(8).toString('hex')}`, namespace: ns },
+    involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'linkerd-identity', namespace: ns },
+    reason: 'IssuerUpdated',
+    message: 'Updated identity issuer',
+    type: 'Normal',
+    source: { component: 'linkerd-identity' },
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
+  });
 }
 
 function issuerExpiry(pem: string): string {
