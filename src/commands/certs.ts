@@ -9,6 +9,7 @@ import * as bundle from './certs/bundle.js';
 import * as generate from './certs/generate.js';
 import * as inspect from './certs/inspect.js';
 import * as issuer from './certs/issuer.js';
+import * as rotate from './certs/rotate.js';
 
 export function register(program: Command, io: IO): void {
   const certs = program
@@ -28,4 +29,5 @@ mc certs inspect certs/ca.crt certs/east/issuer.crt`),
   issuer.register(certs, io);
   inspect.register(certs, io);
   bundle.register(certs, io);
+  rotate.register(certs, io);
 }

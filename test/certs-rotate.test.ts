@@ -1,0 +1,236 @@
+/**
+ * `mc certs rotate` walks a three-cluster trust anchor rotation on the test
+ * API servers, stage by stage: each stage refuses while the one before is
+ * incomplete (a proxy not restarted, an issuer still signed by the old
+ * anchor), the restarts mc lists are run with the real kubectl, and the
+ * simulated controllers roll the pods.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import yaml from 'js-yaml';
+import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers.js';
+import { makePki, putMulticluster, type Pki } from './check-fixture.js';
+import { addPodinfo, installSimulatedLinkerd, settleWorkloads, simulateIssuerReload, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+
+const CLUSTERS = ['east', 'west', 'north'];
+const HOUR = 3_600_000;
+let env: TestEnv;
+let old: Pki;
+let dir: string;
+const T0 = Date.now();
+/** Restarts of stage 3 happen well before the new issuers are made. */
+const EARLIER = new Date(T0 - 2 * HOUR);
+
+before(async () => {
+  env = await startTestClusters(CLUSTERS);
+  old = await makePki();
+  for (const name of CLUSTERS) {
+    const c = env.cluster(name);
+    installSimulatedLinkerd(c, old);
+    addPodinfo(c);
+    putMulticluster(c, '192.0.2.1');
+  }
+  const link = (from: string, to: string) =>
+    env.cluster(from).put({ apiVersion: 'multicluster.linkerd.io/v1alpha3', kind: 'Link', metadata: { name: to, namespace: 'linkerd-multicluster' }, spec: { targetClusterName: to, clusterCredentialsSecret: `cluster-credentials-${to}` } });
+  link('west', 'east');
+  link('east', 'north');
+  link('north', 'east');
+  dir = join(mkdtempSync(join(tmpdir(), 'mc-rotate-')), 'rotation');
+});
+
+after(async () => {
+  await env?.stop();
+  rmSync(join(dir, '..'), { recursive: true, force: true });
+});
+
+function rotate(...args: string[]): Promise<RunResult> {
+  return runMc(['--kubeconfig', env.kubeconfigPath, ...CLUSTERS.flatMap((c) => ['--context', c]), 'certs', 'rotate', '--dir', dir, '--timeout', '5s', ...args]);
+}
+
+function cluster(name: string): TestCluster {
+  return env.cluster(name);
+}
+
+function subjects(pem: string): string[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => new X509Certificate(b).subject);
+}
+
+/**
+ * Run the `kubectl rollout restart` lines mc printed (only for `clusters`),
+ * then let the simulated deployment controller replace the pods, started at `startedAt`.
+ */
+async function restartAsPrinted(out: string, clusters: string[], startedAt: Date): Promise<number> {
+  const lines = [...out.matchAll(/^\s+kubectl --context (\S+) -n (\S+) rollout restart (\S+)$/gm)].filter((m) => clusters.includes(m[1]!));
+  for (const [, ctx, ns, what] of lines) {
+    if (hasKubectl()) {
+      const r = await runKubectl(env.kubeconfigPath, ctx!, ['-n', ns!, 'rollout', 'restart', what!]);
+      assert.equal(r.code, 0, r.stderr);
+    } else {
+      // Without kubectl: what `rollout restart` sends, put directly.
+      const d = cluster(ctx!).get('apps/v1', 'Deployment', ns!, what!.split('/')[1]!);
+      d.spec.template.metadata.annotations = { ...d.spec.template.metadata.annotations, 'kubectl.kubernetes.io/restartedAt': startedAt.toISOString() };
+      cluster(ctx!).put(d);
+    }
+    settleWorkloads(cluster(ctx!), ns!, { startedAt });
+  }
+  return lines.length;
+}
+
+/** The controllers roll what changed in these namespaces (e.g. templates patched by --apply). */
+function settle(namespace: string, startedAt: Date): void {
+  for (const name of CLUSTERS) settleWorkloads(cluster(name), namespace, { startedAt });
+}
+
+test('a three-cluster rotation, stage by stage', async (t) => {
+  if (!hasKubectl()) t.diagnostic('kubectl not on PATH: restarts are put directly instead of through kubectl rollout restart');
+
+  await t.test('status before anything: stage 2 is next; a stage whose predecessor is incomplete is refused', async () => {
+    const r = await rotate();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Trust anchor rotation over east, west, north/);
+    assert.match(r.stdout, /√ 1\. plan\n\s+· 2\. new anchor/);
+    assert.match(r.stdout, /Next: mc --context east --context west --context north certs rotate --dir \S+ --stage 2/);
+    assert.match(r.stdout, /east \(installed with linkerd CLI; \d+ meshed pods; Links to: north\)/);
+    const early = await rotate('--stage', '3');
+    assert.equal(early.code, 1);
+    assert.equal(early.stdout, '');
+    assert.match(early.stderr, /stage 3 needs stage 2 complete, and stage 2 \(new anchor: every bundle = old \+ new\) is not:\n\s+- the new trust anchor \S+ca\.crt does not exist yet/);
+  });
+
+  await t.test('stage 1 prints every stage\'s command per cluster', async () => {
+    const r = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'east', '--context', 'west', 'certs', 'rotate', '--dir', dir, '--stage', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2\. linkerd --context east upgrade --identity-trust-anchors-file \S+bundle\.crt \| kubectl --context east apply -f -/);
+    assert.match(r.stdout, /4\. linkerd --context west upgrade --identity-issuer-certificate-file \S+\/west\/issuer\.crt --identity-issuer-key-file \S+\/west\/issuer\.key/);
+  });
+
+  let newAnchor = '';
+  await t.test('stage 2 makes the new anchor and the bundle; without --apply the clusters are unchanged and stage 3 refuses', async () => {
+    const r = await rotate('--stage', '2');
+    assert.equal(r.code, 0, r.stderr);
+    newAnchor = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    assert.deepEqual(subjects(readFileSync(join(dir, 'bundle.crt'), 'utf8')).sort(), ['CN=root.linkerd.cluster.local', 'CN=root.linkerd.cluster.local']);
+    for (const c of CLUSTERS) assert.match(r.stdout, new RegExp(`linkerd --context ${c} upgrade --identity-trust-anchors-file \\S+bundle\\.crt`));
+    const refused = await rotate('--stage', '3');
+    assert.equal(refused.code, 1);
+    for (const c of CLUSTERS) assert.match(refused.stderr, new RegExp(`- ${c}: its trust bundle \\(ConfigMap linkerd/linkerd-identity-trust-roots: CN=root\\.linkerd\\.cluster\\.local\\) lacks the new anchor`));
+  });
+
+  await t.test('stage 2 --apply writes the bundle; a rerun finds nothing to do', async () => {
+    const r = await rotate('--stage', '2', '--apply');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const bundle = readFileSync(join(dir, 'bundle.crt'), 'utf8');
+    for (const c of CLUSTERS) {
+      assert.match(r.stdout, new RegExp(`√ ${c}: wrote ConfigMap linkerd/linkerd-identity-trust-roots, ConfigMap linkerd/linkerd-config \\(identityTrustAnchorsPEM\\), Deployment linkerd/linkerd-destination \\(rolls out with the new bundle\\)`));
+      assert.equal(cluster(c).get('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots').data['ca-bundle.crt'], bundle.trim());
+      const values = yaml.load(cluster(c).get('v1', 'ConfigMap', 'linkerd', 'linkerd-config').data.values) as { identityTrustAnchorsPEM: string; identity: { issuer: { issuanceLifetime: string } } };
+      assert.equal(values.identityTrustAnchorsPEM, bundle);
+      assert.equal(values.identity.issuer.issuanceLifetime, '24h0m0s', 'the other values are kept');
+    }
+    const again = await rotate('--stage', '2', '--apply');
+    assert.equal(again.code, 0);
+    for (const c of CLUSTERS) assert.match(again.stdout, new RegExp(`√ ${c}: already up to date`));
+  });
+
+  await t.test('stage 3 lists the proxies to restart per workload until every one trusts the new anchor', async () => {
+    settle('linkerd', EARLIER); // the control plane rolled out with its new template
+    const r = await rotate('--stage', '3');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    for (const c of CLUSTERS) {
+      assert.match(r.stdout, new RegExp(`- ${c}: 2 meshed pods must be restarted: test/podinfo-`));
+      assert.match(r.stdout, new RegExp(`^\\s+kubectl --context ${c} -n test rollout restart deployment/podinfo$`, 'm'));
+    }
+    assert.doesNotMatch(r.stdout, /linkerd\/linkerd-identity-/, 'the rolled control plane trusts the new anchor');
+    // east and west restart; north forgets.
+    assert.equal(await restartAsPrinted(r.stdout, ['east', 'west'], EARLIER), 2);
+    const partial = await rotate('--stage', '3');
+    assert.equal(partial.code, 1);
+    assert.match(partial.stdout, /- north: 2 meshed pods must be restarted/);
+    assert.doesNotMatch(partial.stdout, /- (east|west): /);
+    const refused = await rotate('--stage', '4');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /stage 4 needs stage 3 complete, and stage 3 \(every proxy trusts the new anchor\) is not:\n\s+- north: 2 meshed pods must be restarted/);
+    await restartAsPrinted(partial.stdout, ['north'], EARLIER);
+    const done = await rotate('--stage', '3');
+    assert.equal(done.code, 0, done.stdout);
+    assert.match(done.stdout, /√ every meshed proxy trusts the new anchor; every Link shares an anchor\./);
+    // Without north, east's Link to it is a gap.
+    const partialSet = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'east', '--context', 'west', 'certs', 'rotate', '--dir', dir, '--stage', '4']);
+    assert.equal(partialSet.code, 1);
+    assert.match(partialSet.stderr, /- east: it links to cluster "north", which is not part of this rotation: add --context north/);
+  });
+
+  await t.test('stage 4 --apply makes and installs new issuers; an issuer put back to the old one is refused at stage 5', async () => {
+    const r = await rotate('--stage', '4', '--apply');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const c of CLUSTERS) {
+      assert.match(r.stdout, new RegExp(`wrote \\S+/${c}/issuer\\.crt`));
+      assert.match(r.stdout, new RegExp(`√ ${c}: wrote Secret linkerd/linkerd-identity-issuer`));
+      const crt = Buffer.from(cluster(c).get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer').data['crt.pem'], 'base64').toString();
+      assert.ok(new X509Certificate(crt).verify(new X509Certificate(newAnchor).publicKey), `${c}'s issuer is signed by the new anchor`);
+    }
+    assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY/);
+    // north's issuer goes back to the old one (a stale pipeline re-applied it).
+    const secret = cluster('north').get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer');
+    cluster('north').put({ ...secret, data: { 'crt.pem': Buffer.from(old.issuerCertPem).toString('base64'), 'key.pem': Buffer.from(old.issuerKeyPem).toString('base64') } });
+    const refused = await rotate('--stage', '5');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /stage 4 \(new issuers signed by the new anchor\) is not:\n\s+- north: its issuer CN=identity\.linkerd\.cluster\.local \(Secret linkerd\/linkerd-identity-issuer\) is still signed by CN=root\.linkerd\.cluster\.local, not by the new anchor/);
+    const again = await rotate('--stage', '4', '--apply');
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /√ east: already up to date/);
+    assert.match(again.stdout, /√ north: wrote Secret linkerd\/linkerd-identity-issuer/);
+  });
+
+  await t.test('stage 5 lists the proxies that started before the new issuer was loaded', async () => {
+    for (const c of CLUSTERS) simulateIssuerReload(cluster(c), { at: new Date(T0 + HOUR) });
+    const r = await rotate('--stage', '5');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /- east: \d+ meshed pods started before the new issuer was loaded and may hold a certificate of the old one until/);
+    const later = new Date(T0 + 2 * HOUR);
+    // Everything restarts but north's podinfo.
+    await restartAsPrinted(r.stdout, ['east', 'west'], later);
+    const northCommands = r.stdout.split('\n').filter((l) => /kubectl --context north -n linkerd /.test(l)).join('\n');
+    await restartAsPrinted(northCommands, ['north'], later);
+    const partial = await rotate('--stage', '5');
+    assert.equal(partial.code, 1);
+    assert.match(partial.stdout, /- north: 2 meshed pods started before the new issuer was loaded[^\n]*test\/podinfo-/);
+    assert.doesNotMatch(partial.stdout, /- (east|west): /);
+    await restartAsPrinted(partial.stdout, ['north'], later);
+    const done = await rotate('--stage', '5');
+    assert.equal(done.code, 0, done.stdout);
+  });
+
+  await t.test('stage 6 removes the old anchor; verified again once the proxies restarted', async () => {
+    const r = await rotate('--stage', '6', '--apply');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const c of CLUSTERS) assert.deepEqual(subjects(cluster(c).get('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots').data['ca-bundle.crt']), ['CN=root.linkerd.cluster.local']);
+    const later = new Date(T0 + 3 * HOUR);
+    settle('linkerd', later);
+    const pending = await rotate('--stage', '6');
+    assert.equal(pending.code, 1);
+    assert.match(pending.stdout, /- east: 2 meshed pods must be restarted: test\/podinfo-/);
+    await restartAsPrinted(pending.stdout, CLUSTERS, later);
+    const done = await rotate('--stage', '6');
+    assert.equal(done.code, 0, done.stdout);
+    assert.match(done.stdout, /The rotation is complete\./);
+    const status = await rotate();
+    assert.match(status.stdout, /√ 6\. old anchor removed/);
+    assert.match(status.stdout, /The rotation is complete/);
+  });
+});
+
+test('usage errors: no cluster, a stage out of range, --apply on a verifying stage', async () => {
+  const none = await runMc(['--kubeconfig', env.kubeconfigPath, 'certs', 'rotate']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--context/);
+  const range = await rotate('--stage', '7');
+  assert.equal(range.code, 2);
+  const apply = await rotate('--stage', '3', '--apply');
+  assert.equal(apply.code, 2);
+  assert.match(apply.stderr, /--apply goes with --stage 2, 4 or 6/);
+});
