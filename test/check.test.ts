@@ -181,8 +181,33 @@ test('trust anchors that differ', async (t) => {
   const r = await check();
   assert.equal(r.code, 1);
   const b = block(r.stdout, 'clusters share trust anchors');
-  assert.match(b, /^× clusters share trust anchors\n {4}Problematic clusters:\n {4}\* east: its trust anchors \(ConfigMap linkerd\/linkerd-config in east: other-root\.linkerd\.cluster\.local\) differ from those of west \(root\.linkerd\.cluster\.local\)/);
+  assert.match(b, /^× clusters share trust anchors\n {4}Problematic clusters:\n {4}\* east: its trust anchors \(ConfigMap linkerd\/linkerd-config in east: other-root\.linkerd\.cluster\.local\) and those of west \(root\.linkerd\.cluster\.local\) have none in common/);
   assert.match(b, /see https:\/\/linkerd\.io\/2\/checks\/#l5d-multicluster-clusters-share-anchors for hints/);
+});
+
+test('during a rotation bundles differ but share an anchor: √; a proxy that trusts only the anchor east dropped: ‼ naming it', async (t) => {
+  const next = await makePki({ anchorName: 'new-root.linkerd.cluster.local' });
+  // east finished its rotation (new anchor only, new issuer); west still trusts old + new.
+  putLinkerd(east, next);
+  putLinkerd(west, { ...pki, trustAnchorsPem: pki.trustAnchorsPem + next.trustAnchorsPem });
+  t.after(() => {
+    putLinkerd(east, pki);
+    putLinkerd(west, pki);
+  });
+  // west's service mirror proxy was injected before west's bundle changed.
+  const stale = await check();
+  assert.equal(stale.code, 0, stale.stdout);
+  assert.match(
+    block(stale.stdout, 'clusters share trust anchors'),
+    new RegExp(`^‼ clusters share trust anchors\n\\s+Proxies to restart:\n\\s+\\* east: 1 proxy in west trusts only anchors that east no longer trusts \\(root\\.linkerd\\.cluster\\.local\\): restart linkerd-multicluster/${MIRROR_POD}`),
+  );
+  // Restarted with west's current bundle: no warning, the difference is shown.
+  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
+    pod.spec.containers[0].env = [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem + next.trustAnchorsPem }];
+  });
+  const r = await check();
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(block(r.stdout, 'clusters share trust anchors'), '√ clusters share trust anchors\n\t* east (bundles differ, as during a rotation; shared: new-root.linkerd.cluster.local)');
 });
 
 test('a mirror service without endpoints', async (t) => {

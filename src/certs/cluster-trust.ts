@@ -69,7 +69,8 @@ export async function readClusterTrust(client: TrustReader, linkerdNamespace: st
   const ns = linkerdNamespace;
   const [cm, roots, issuer] = await Promise.all([
     client.get<ConfigMapObject>(linkerdConfigRef(ns)),
-    client.getIfExists<ConfigMapObject>(configMapRef(ns, TRUST_ROOTS_CONFIGMAP)),
+    // Unreadable trust roots fall back to linkerd-config, as a missing ConfigMap does.
+    client.getIfExists<ConfigMapObject>(configMapRef(ns, TRUST_ROOTS_CONFIGMAP)).catch(() => undefined),
     client.getIfExists<SecretObject>(secretRef(ns, ISSUER_SECRET)).catch((err: Error) => err),
   ]);
   const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config`, { optional: true });

@@ -54,8 +54,18 @@ function names(certs: CertificateInfo[]): string {
   return certs.map((c) => c.subject).join(', ') || 'nothing';
 }
 
-/** The anchors a pod's proxy trusts, or why that cannot be told. */
-export function proxyAnchors(pod: PodObject, cluster: ClusterView): { anchors: Set<string> } | { unknown: string } {
+/** What a cluster trusts now, to judge a proxy by: its bundle texts and their anchors. */
+export interface CurrentTrust {
+  trust: Pick<ClusterTrust, 'trustRootsPem' | 'configAnchorsPem'>;
+  bundle: CertificateInfo[];
+}
+
+/**
+ * The fingerprints of the anchors a pod's proxy trusts, or why that cannot be
+ * told: from the injected env value, else (pods that read the ConfigMap) from
+ * the trust-root-sha256 annotation when it is the digest of the current bundle.
+ */
+export function proxyAnchors(pod: PodObject, cluster: CurrentTrust): { anchors: Set<string> } | { unknown: string } {
   const t = proxyTrustBundle(pod);
   if (!t) return { unknown: 'no proxy' };
   if (t.pem !== undefined) {

@@ -25,13 +25,6 @@ export function parsePemBundle(pem: string | undefined, now = new Date()): Certi
   return certs;
 }
 
-/** Same anchors, order free (upstream compares count and then each certificate). */
-export function sameAnchors(a: CertificateInfo[], b: CertificateInfo[]): boolean {
-  if (a.length !== b.length) return false;
-  const set = new Set(a.map((c) => c.fingerprintSha256));
-  return b.every((c) => set.has(c.fingerprintSha256));
-}
-
 /** "root.linkerd.cluster.local" from "CN=root.linkerd.cluster.local" (else the whole subject). */
 export function commonName(cert: CertificateInfo): string {
   const m = /(?:^|,\s*)CN=([^,]+)/.exec(cert.subject);

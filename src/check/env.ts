@@ -19,6 +19,7 @@ import { accessReview, type AccessReview } from './access-review.js';
 import { LimitedClient } from './limited-client.js';
 import { Memo } from './memo.js';
 import { CONTROL_PLANE_NS_LABEL } from './pods.js';
+import { readClusterTrust } from '../certs/cluster-trust.js';
 import type { ConfigMapObject, Deployment, Endpoints, IdentityMaterial, Link, Pod, RbacKind, SecretObject, Service } from './types.js';
 
 export const LINKS: ResourceRef = { apiVersion: LINK_API_VERSION, resource: 'links' };
@@ -119,29 +120,18 @@ export class CheckEnv {
   /** linkerd-config values and the issuer certificate of the local cluster. */
   localIdentity(): Promise<IdentityMaterial> {
     return this.once('local:identity', async () => {
-      const ns = this.options.linkerdNamespace;
-      const [cm, roots, issuer] = await Promise.all([
-        this.l.get<ConfigMapObject>(linkerdConfigRef(ns)),
-        this.l.getIfExists<ConfigMapObject>(configMapRef(ns, 'linkerd-identity-trust-roots')).catch(() => undefined),
-        this.l.getIfExists<SecretObject>(secretRef(ns, 'linkerd-identity-issuer')).catch((err: Error) => err),
-      ]);
-      const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config`, { optional: true });
-      const rootsBundle = roots?.data?.['ca-bundle.crt'];
-      const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config`, proxyTrustBundlePem: rootsBundle };
-      if (!m.anchorsPem?.trim() && rootsBundle) {
-        m.anchorsPem = rootsBundle;
-        m.anchorsSource = `ConfigMap ${ns}/linkerd-identity-trust-roots`;
-      }
-      if (issuer instanceof Error) {
-        m.issuerUnavailable = issuer.message;
-      } else if (issuer) {
-        m.issuerPem = secretText(issuer.data?.['crt.pem'] ?? issuer.data?.['tls.crt']);
-        m.issuerSource = `Secret ${ns}/linkerd-identity-issuer`;
-        if (!m.issuerPem) m.issuerUnavailable = `Secret ${ns}/linkerd-identity-issuer has neither crt.pem nor tls.crt`;
-      } else {
-        m.issuerUnavailable = `Secret ${ns}/linkerd-identity-issuer does not exist`;
-      }
-      return m;
+      const t = await readClusterTrust(this.l, this.options.linkerdNamespace);
+      const fromConfig = Boolean(t.configAnchorsPem?.trim()) || !t.trustRootsPem;
+      return {
+        anchorsPem: fromConfig ? t.configAnchorsPem : t.trustRootsPem,
+        anchorsSource: fromConfig ? `ConfigMap ${t.linkerdNamespace}/linkerd-config` : t.bundleSource,
+        proxyTrustBundlePem: t.trustRootsPem,
+        bundlePem: t.bundlePem,
+        bundleSource: t.bundleSource,
+        issuerPem: t.issuerPem,
+        issuerSource: t.issuerSource,
+        issuerUnavailable: t.issuerPem ? undefined : t.issuerUnavailable,
+      };
     });
   }
 
@@ -212,6 +202,11 @@ export class CheckEnv {
       const { readings } = await readGatewayMetrics(this.local, { waitMs: this.options.remoteTimeoutMs, waitFlag: '--timeout', signal: this.options.signal, prefer: 'pod proxy' });
       return new Map(readings.map((r) => [r.clusterName, r]));
     });
+  }
+
+  /** Every meshed pod here: one cluster-wide list (the trust check asks what each proxy trusts). */
+  allMeshedPods(): Promise<Pod[]> {
+    return this.once('local:all-meshed-pods', () => this.l.list<Pod>(coreRef('pods'), { labelSelector: CONTROL_PLANE_NS_LABEL }));
   }
 
   /** Meshed pods of a namespace (re-read on retries). */

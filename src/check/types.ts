@@ -54,6 +54,9 @@ export interface IdentityMaterial {
   proxyTrustBundlePem?: string;
   /** e.g. ConfigMap linkerd/linkerd-config */
   anchorsSource: string;
+  /** What the cluster trusts (the trust roots, else linkerd-config's anchors), when read. */
+  bundlePem?: string;
+  bundleSource?: string;
   issuerPem?: string;
   issuerSource?: string;
   /** Why the issuer could not be read (forbidden with the Link's credentials...). */

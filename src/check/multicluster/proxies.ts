@@ -2,10 +2,8 @@
 import { LINKERD_VERSION } from '../../version.js';
 import type { CheckEnv } from '../env.js';
 import { proxyVersion } from '../../versions/read.js';
-import { FINISHED_POD_STATUSES, podStatus, PROXY_CONTAINER, proxyContainer, proxyReady } from '../pods.js';
+import { FINISHED_POD_STATUSES, podStatus, PROXY_CONTAINER, proxyReady, proxyTrustBundle } from '../pods.js';
 import { linkNamespaces } from './shared.js';
-
-const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
 
 export async function checkProxyHealth(env: CheckEnv, attempt: number): Promise<void> {
   if (attempt > 0) env.forget('retry:pods');
@@ -25,8 +23,8 @@ export async function checkProxyHealth(env: CheckEnv, attempt: number): Promise<
     }
     const offending = pods
       .filter((pod) => {
-        const anchors = proxyContainer(pod)?.env?.find((e) => e.name === TRUST_ANCHORS_ENV);
-        return anchors !== undefined && (anchors.value ?? '').trim() !== proxyBundle;
+        const injected = proxyTrustBundle(pod)?.pem;
+        return injected !== undefined && injected.trim() !== proxyBundle;
       })
       .map((pod) => `* ${pod.metadata.name}`);
     if (offending.length > 0) throw new Error(`Some pods do not have the current trust bundle and must be restarted:\n\t${offending.join('\n\t')}`);
