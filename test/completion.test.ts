@@ -65,7 +65,7 @@ test('commands and subcommands come from the program (the hidden complete comman
   for (const name of ['certs', 'install', 'link', 'unlink', 'export-service', 'check', 'completion', 'help']) assert.ok(top.includes(name), name);
   assert.ok(!top.includes('complete'));
   assert.deepEqual(await candidates(['ex']), ['export-service']);
-  assert.deepEqual((await candidates(['certs', ''])).filter((c) => c !== 'help').sort(), ['generate', 'inspect', 'issuer']);
+  assert.deepEqual((await candidates(['certs', ''])).filter((c) => c !== 'help').sort(), ['bundle', 'generate', 'inspect', 'issuer', 'rotate']);
   assert.deepEqual(await candidates(['completion', '']), ['bash', 'zsh', 'fish', 'powershell']);
 });
 
