@@ -3,6 +3,7 @@
  * printing. Kept free of heavy imports so `mc --help` stays fast.
  */
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { requestTimeout } from './duration.js';
 import { UsageError } from './errors.js';
 import { readAll, type IO, type OutputStream } from './io.js';
 import type { ValueOptions } from './render/values.js';
@@ -15,6 +16,8 @@ export interface GlobalOptions {
   contexts: string[];
   linkerdNamespace: string;
   verbose: boolean;
+  /** --request-timeout in ms; 0 = no limit. */
+  requestTimeoutMs: number;
 }
 
 /** The global options (kubectl-style) as seen from any subcommand. */
@@ -27,6 +30,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     contexts: [...new Set(given)],
     linkerdNamespace: all.linkerdNamespace ?? 'linkerd',
     verbose: Boolean(all.verbose),
+    requestTimeoutMs: requestTimeout((all as { requestTimeout?: string }).requestTimeout ?? '30s'),
   };
 }
 

@@ -71,6 +71,19 @@ export function secondsToGoDuration(seconds: number): string {
   return `${sign}${s}s`;
 }
 
+/**
+ * kubectl's --request-timeout: "0" for no limit, a bare integer is seconds
+ * ("1" = 1s), else a Go duration ("1s", "2m", "1m30s").
+ */
+export function requestTimeout(value: string): number {
+  const v = value.trim();
+  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : parseGoDuration(v);
+  if (ms === undefined || ms < 0 || !Number.isFinite(ms)) {
+    throw new UsageError(`invalid duration "${value}" for --request-timeout`, 'Use a number of seconds or a duration with a unit (1s, 2m, 1m30s); 0 means no limit.');
+  }
+  return ms;
+}
+
 /** A duration flag's value in ms; anything else is a usage error naming the flag. */
 export function durationFlag(flag: string, value: string, example = '30s, 5m or 1m30s'): number {
   const ms = parseGoDuration(value);

@@ -213,25 +213,19 @@ test('our link values defaults equal upstream link-values.yaml and link-values-h
   assert.deepEqual(ours('values-ha.yaml'), theirs('link-values-ha.yaml'));
 });
 
-test('kube client fast path: token, certificate and CA users are read directly; plugin users go to client-node', async () => {
-  const { staticCredentials } = await import('../src/kube/static-credentials.js');
-  const cfg = (user: Record<string, unknown>, cluster: Record<string, unknown> = { server: 'https://k:6443', 'certificate-authority-data': Buffer.from('CA').toString('base64') }) => ({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'c', cluster }],
-    users: [{ name: 'u', user }],
-    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-  });
-  const t = staticCredentials(cfg({ token: 'abc' }), 'x')!;
+test('kube client fast path: token, certificate and CA users are read directly; plugin users are not', async () => {
+  const { clusterTls, staticUser } = await import('../src/kube/static-credentials.js');
+  const caPem = '-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n';
+  const t = staticUser({ token: 'abc' }, 'user "u"')!;
   assert.equal(t.headers.Authorization, 'Bearer abc');
-  assert.equal(t.ca!.toString(), 'CA');
+  assert.equal(clusterTls({ server: 'https://k:6443', 'certificate-authority-data': Buffer.from(caPem).toString('base64') }, 'cluster "c"').ca!.toString(), caPem);
   const dir = mkdtempSync(join(tmpdir(), 'mc-cred-'));
   writeFileSync(join(dir, 'tok'), 'from-file\n');
   writeFileSync(join(dir, 'ca'), 'CAFILE');
-  const f = staticCredentials(cfg({ tokenFile: join(dir, 'tok') }, { server: 'https://k', 'certificate-authority': join(dir, 'ca'), 'insecure-skip-tls-verify': true }), 'x')!;
-  assert.equal(f.headers.Authorization, 'Bearer from-file');
+  assert.equal(staticUser({ tokenFile: join(dir, 'tok') }, 'user "u"')!.headers.Authorization, 'Bearer from-file');
+  const f = clusterTls({ server: 'https://k', 'certificate-authority': join(dir, 'ca'), 'insecure-skip-tls-verify': true }, 'cluster "c"');
   assert.equal(f.ca!.toString(), 'CAFILE');
   assert.equal(f.rejectUnauthorized, false);
-  assert.equal(staticCredentials(cfg({ exec: { command: 'aws' } }), 'x'), undefined);
-  assert.equal(staticCredentials(cfg({ 'auth-provider': { name: 'oidc' } }), 'x'), undefined);
+  assert.equal(staticUser({ exec: { command: 'aws' } }, 'user "u"'), undefined);
+  assert.equal(staticUser({ 'auth-provider': { name: 'oidc' } }, 'user "u"'), undefined);
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
+import { clientFromUntrustedKubeconfig } from '../src/kube/untrusted-kubeconfig.js';
 import { hasKubectl, REFERENCE_DIR, runKubectl, runMc } from './helpers.js';
 import { putFromMc, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
@@ -129,7 +130,7 @@ async function assertRemoteAccess(westCluster: TestCluster): Promise<void> {
   assert.ok(westCluster.get('multicluster.linkerd.io/v1alpha3', 'Link', MC_NS, 'east'));
   assert.ok(westCluster.get('apps/v1', 'Deployment', MC_NS, 'linkerd-service-mirror-east'));
   const text = Buffer.from(secret.data.kubeconfig, 'base64').toString('utf8');
-  const remote = await KubeClient.fromKubeconfigText(text, 'the Link credentials');
+  const remote = await clientFromUntrustedKubeconfig(text, { source: 'the Link credentials' });
   try {
     const services = await remote.list({ apiVersion: 'v1', resource: 'services', namespace: 'ambassador' });
     assert.deepEqual(services.map((s) => s.metadata.name), ['ambassador']);

@@ -12,6 +12,7 @@
  */
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
+import { clientFromUntrustedKubeconfig } from '../kube/untrusted-kubeconfig.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL, SERVICE_MIRROR_COMPONENT_VALUES } from '../multicluster-names.js';
 import { readGatewayMetrics, type GatewayReading } from '../gateways/read.js';
@@ -28,6 +29,8 @@ export interface CheckEnvOptions {
   linkerdNamespace: string;
   /** Per-request timeout of remote calls, ms. */
   remoteTimeoutMs: number;
+  /** --insecure-remote-tls: accept insecure-skip-tls-verify in Link credentials (never exec or files). */
+  insecureRemoteTls?: boolean;
   /**
    * Concurrent requests (hence connections) per cluster. Locally 8; to each
    * linked cluster 1: a remote's few reads on one keep-alive connection cost a
@@ -249,7 +252,12 @@ export class CheckEnv {
       if (!text) throw new CredentialsError('secret should contain remote kubeconfig under kubeconfig key');
       let client: KubeClient;
       try {
-        client = await KubeClient.fromKubeconfigText(text, `Secret ${secret.metadata.namespace}/${secret.metadata.name}`, { timeoutMs: this.options.remoteTimeoutMs, signal: this.options.signal });
+        client = await clientFromUntrustedKubeconfig(text, {
+          source: `Secret ${secret.metadata.namespace}/${secret.metadata.name}`,
+          timeoutMs: this.options.remoteTimeoutMs,
+          allowInsecureTls: this.options.insecureRemoteTls,
+          signal: this.options.signal,
+        });
       } catch (err) {
         throw new CredentialsError((err as Error).message);
       }

@@ -18,6 +18,8 @@ export interface CheckOptions {
   waitMs: number;
   /** --timeout: per request, ms (remote clusters and the local one). */
   timeoutMs: number;
+  /** --insecure-remote-tls: Link credentials may turn TLS verification off. */
+  insecureRemoteTls?: boolean;
   /** Pause between attempts of retrying checks (upstream: 5s). */
   retryIntervalMs?: number;
   /** Ctrl-C: every request in flight stops, and the run with it. */
@@ -26,7 +28,7 @@ export interface CheckOptions {
 
 export async function runMulticlusterCheck(options: CheckOptions, observer: CheckObserver): Promise<RunSummary> {
   const local = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: options.env }, { timeoutMs: options.timeoutMs, signal: options.signal });
-  const env = new CheckEnv(local, { linkerdNamespace: options.linkerdNamespace, remoteTimeoutMs: options.timeoutMs, signal: options.signal });
+  const env = new CheckEnv(local, { linkerdNamespace: options.linkerdNamespace, remoteTimeoutMs: options.timeoutMs, signal: options.signal, insecureRemoteTls: options.insecureRemoteTls });
   try {
     env.prefetchLocal();
     const [namespaces] = await Promise.all([

@@ -11,6 +11,7 @@ export function register(program: Command, io: IO): void {
     .option('-o, --output <format>', 'output format: basic, short (only problems) or json', 'basic')
     .option('--wait <duration>', 'maximum time for retrying checks (service mirrors, proxies) to pass', '5m')
     .option('--timeout <duration>', 'timeout of each Kubernetes API call, local and to every linked cluster', '10s')
+    .option('--insecure-remote-tls', "accept insecure-skip-tls-verify in the kubeconfigs of Link credentials Secrets (exec plugins and local files stay refused)", false)
     .addHelpText(
       'after',
       examples(`
@@ -26,7 +27,7 @@ mc --context west check -o json --timeout 3s`),
   // The documented formats of check/render.ts's CHECK_OUTPUTS (not imported: it loads the renderer).
   flagChoices(cmd, '--output', ['basic', 'short', 'json']);
   cmd
-    .action(commandAction(async (opts: { output: string; wait: string; timeout: string }, cmd: Command) => {
+    .action(commandAction(async (opts: { output: string; wait: string; timeout: string; insecureRemoteTls: boolean }, cmd: Command) => {
       const { CHECK_OUTPUTS, createRenderer } = await import('../check/render.js');
       if (!(CHECK_OUTPUTS as readonly string[]).includes(opts.output)) {
         throw new UsageError(`Invalid output type '${opts.output}'. Supported output types are: basic, short, json`);
@@ -62,7 +63,7 @@ mc --context west check -o json --timeout 3s`),
 
       let summary;
       try {
-        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs, signal: io.signal }, (r) => {
+        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs, signal: io.signal, insecureRemoteTls: opts.insecureRemoteTls }, (r) => {
           if (spinner) {
             // One line: the retrying check and its current problem, cut to the terminal width.
             const text = r.retry ? `${r.description}: ${(r.error ?? '').trim().replace(/\s+/g, ' ')}` : 'running multicluster checks';

@@ -43,7 +43,7 @@ mc --context east link-gen --cluster-name east --gateway=false`),
     commandAction(async (flags: LinkGenFlagValues, command: Command) => {
       const [{ linkGenOptionsOf }, { runLinkGen }] = await Promise.all([import('../link/options.js'), import('../link/run-link-gen.js')]);
       const g = globalOptions(command);
-      const options = { ...linkGenOptionsOf(flags, g.linkerdNamespace), kubeconfig: g.kubeconfig, context: g.context, verbose: g.verbose };
+      const options = { ...linkGenOptionsOf(flags, g.linkerdNamespace), kubeconfig: g.kubeconfig, context: g.context, requestTimeoutMs: g.requestTimeoutMs, verbose: g.verbose };
       return runLinkGen(options, io);
     }),
   );

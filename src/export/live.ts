@@ -7,8 +7,7 @@
  */
 // live.ts is itself loaded only for live exports, so its imports can be static.
 import { formatError, McError } from '../errors.js';
-import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
-import type { KubeconfigSource } from '../kube/kubeconfig.js';
+import { KubeApiError, KubeClient, type ConnectSource, type KubeObject } from '../kube/client.js';
 import { coreRef, type ResourceRef } from '../kube/resources.js';
 import { mergePatchOf, serviceOutcome, type ExportOptions } from './transform.js';
 
@@ -100,7 +99,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 export async function exportLive(
-  src: KubeconfigSource & { context?: string },
+  src: ConnectSource,
   t: LiveTargets,
   options: ExportOptions,
   log: (line: string) => void,

@@ -7,11 +7,13 @@
  */
 import https from 'node:https';
 import tls from 'node:tls';
+import { delimiter } from 'node:path';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
+import { execCredential, type ExecConfig } from './exec-credential.js';
 import { loadKubeconfig, selectContext, singleContextConfig, type KubeconfigSource, type RawKubeconfig } from './kubeconfig.js';
 import { describeRef, pathOf, refOf, type ResourceRef } from './resources.js';
-import { staticCredentials, type StaticCredentials } from './static-credentials.js';
+import { clusterTls, contextEntries, staticUser, type StaticCredentials, type UserCredentials } from './static-credentials.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -62,10 +64,33 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 export interface ClientOptions {
-  /** Per-request timeout in milliseconds (default 30s). */
+  /** Deadline of each request (and of an exec plugin) in milliseconds; 0 = none (default 30s). */
   timeoutMs?: number;
-  /** Aborts every request in flight and to come (Ctrl-C, a run that is over). */
+  /** Aborts in-flight requests and kills a running exec plugin (Ctrl-C). */
   signal?: AbortSignal;
+}
+
+/** Where the user's own kubeconfig is, and the global --request-timeout. */
+export interface ConnectSource extends KubeconfigSource {
+  context?: string;
+  /** --request-timeout in ms (0 = none); ClientOptions.timeoutMs wins over it. */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** TLS verification failures, said as kubectl says them (x509: ...). */
+const TLS_ERRORS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'x509: certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT: 'x509: certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'x509: certificate signed by unknown authority',
+  SELF_SIGNED_CERT_IN_CHAIN: 'x509: certificate signed by unknown authority',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'x509: certificate signed by unknown authority (self-signed)',
+  CERT_SIGNATURE_FAILURE: 'x509: certificate signature is invalid',
+  CERT_HAS_EXPIRED: 'x509: certificate has expired',
+  CERT_NOT_YET_VALID: 'x509: certificate is not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'x509: certificate is not valid for this host name',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS',
 }
 
 export interface ListOptions {
@@ -110,40 +135,40 @@ export class KubeClient {
     return ctx?.namespace;
   }
 
-  /** Connect to --context (or the current context) of the user's kubeconfig. */
-  static async connect(src: KubeconfigSource & { context?: string }, options: ClientOptions = {}): Promise<KubeClient> {
-    const { config } = loadKubeconfig(src);
+  /** Connect to --context (or the current context) of the user's kubeconfig, with kubectl's semantics. */
+  static async connect(src: ConnectSource, options: ClientOptions = {}): Promise<KubeClient> {
+    const { config, paths } = loadKubeconfig(src);
     const name = selectContext(config, src.context);
-    return KubeClient.fromConfig(singleContextConfig(config, name), name, options);
+    const cfg = singleContextConfig(config, name);
+    const timeoutMs = options.timeoutMs ?? src.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const source = `kubeconfig ${paths.join(delimiter)}`;
+    const { cluster, user, clusterWhere, userWhere } = contextEntries(cfg, name);
+    const inSource = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (err) {
+        if (err instanceof McError) throw new McError(`${source}: ${err.message}`, err.hint, err.exitCode);
+        throw err;
+      }
+    };
+    const tls = inSource(() => clusterTls(cluster, clusterWhere));
+    let creds: UserCredentials | undefined = inSource(() => staticUser(user, userWhere));
+    if (!creds && user.exec) creds = await execCredential(user.exec as ExecConfig, `${userWhere} in ${source}`, { timeoutMs, signal: options.signal, env: src.env });
+    creds ??= await authProviderCredentials(cfg, name);
+    return KubeClient.fromCredentials({ ...tls, ...creds }, name, cfg, { ...options, timeoutMs });
   }
 
-  /** Connect with a kubeconfig given as text, e.g. from a Link's credentials Secret. */
-  static async fromKubeconfigText(text: string, label: string, options: ClientOptions = {}): Promise<KubeClient> {
-    let cfg: RawKubeconfig;
-    try {
-      cfg = yaml.load(text) as RawKubeconfig;
-    } catch {
-      throw new McError(`the kubeconfig of ${label} is not valid YAML`, 'Re-create it (for a Link: run `mc link` again).');
-    }
-    const name = selectContext({ ...cfg, contexts: cfg?.contexts ?? [] }, undefined);
-    return KubeClient.fromConfig(singleContextConfig(cfg, name), name, options);
-  }
-
-  private static async fromConfig(cfg: RawKubeconfig, contextName: string, options: ClientOptions): Promise<KubeClient> {
-    // Tokens, client certificates and CAs are read directly; only plugin users load client-node.
-    let creds: StaticCredentials | undefined;
-    try {
-      creds = staticCredentials(cfg, contextName);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new McError(`cannot load the credentials of context "${contextName}": ${e.code ?? e.message}${e.path ? ` reading ${e.path}` : ''}`, 'Check the certificate and token files named in the kubeconfig.');
-    }
-    creds ??= await pluginCredentials(cfg, contextName);
+  /**
+   * A client from credentials already read and checked. For a kubeconfig
+   * that came from a cluster, use clientFromUntrustedKubeconfig
+   * (untrusted-kubeconfig.ts), which refuses what such a kubeconfig may not do.
+   */
+  static fromCredentials(creds: StaticCredentials, contextName: string, kubeconfig: RawKubeconfig, options: ClientOptions = {}): KubeClient {
     const { server, headers, ca, cert, key, ...rest } = creds;
     // One secure context for every connection (else each new one parses the CA and key again).
     const secureContext = tls.createSecureContext({ ca, cert, key });
     const agent = new https.Agent({ keepAlive: true, maxSockets: 32, secureContext, ...rest });
-    return new KubeClient(contextName, cfg, { server: new URL(server), agent, headers }, options.timeoutMs ?? 30_000);
+    return new KubeClient(contextName, kubeconfig, { server, agent, headers }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.signal);
   }
 
   /** Close idle keep-alive connections (lets the process exit at once). */
@@ -259,16 +284,36 @@ export class KubeClient {
 
   private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef, timeoutMs = this.timeoutMs): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = https.request(url, { method, headers, agent: this.conn.agent, signal: this.signal }, (res) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.signal?.removeEventListener('abort', onAbort);
+      };
+      const req = https.request(url, { method, headers, agent: this.conn.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => reject(this.networkError(err, verb, target)));
+        res.on('end', () => {
+          done();
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (err) => {
+          done();
+          reject(this.networkError(err, verb, target));
+        });
       });
-      req.setTimeout(timeoutMs, () => {
-        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }));
+      // The deadline covers the whole request, a slow body included (kubectl's --request-timeout).
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }));
+        }, timeoutMs);
+      }
+      const onAbort = () => req.destroy(Object.assign(new Error('interrupted'), { code: 'ABORT_ERR' }));
+      if (this.signal?.aborted) onAbort();
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (err) => {
+        done();
+        reject(this.networkError(err, verb, target));
       });
-      req.on('error', (err) => reject(this.networkError(err, verb, target)));
       req.end(payload);
     });
   }
@@ -280,12 +325,33 @@ export class KubeClient {
   private networkError(err: Error, verb: string, ref: ResourceRef): McError {
     if (this.signal?.aborted) return new KubeApiError(`${verb} ${describeRef(ref)} in ${this.where()}: interrupted`, undefined, 0, 'Aborted', verb, ref);
     const code = (err as NodeJS.ErrnoException).code ?? err.message;
-    const detail = code === 'ETIMEDOUT' ? err.message : code;
+    const what = `cannot ${verb} ${describeRef(ref)}`;
+    if (code === 'ETIMEDOUT') {
+      return new KubeApiError(
+        `${what}: the API server of ${this.where()} gave ${err.message} (request timed out)`,
+        'Check that the cluster is running and reachable, or allow more time with --request-timeout (0 = no limit).',
+        0,
+        'Timeout',
+        verb,
+        ref,
+      );
+    }
+    const tls = TLS_ERRORS[code];
+    if (tls) {
+      return new KubeApiError(
+        `${what}: TLS certificate problem with the API server of ${this.where()}: ${tls} (${code})`,
+        'The certificate-authority-data of this cluster in the kubeconfig must hold the CA that signed the API server\'s certificate (and the server name must match it).',
+        0,
+        'CertificateError',
+        verb,
+        ref,
+      );
+    }
     return new KubeApiError(
-      `cannot ${verb} ${describeRef(ref)}: the API server of ${this.where()} is unreachable (${detail})`,
+      `${what}: the API server of ${this.where()} is unreachable (${code === 'ABORT_ERR' ? 'interrupted' : code})`,
       'Check that the cluster is running and that the kubeconfig points at the right address.',
       0,
-      code === 'ETIMEDOUT' ? 'Timeout' : 'Unreachable',
+      code === 'ABORT_ERR' ? 'Aborted' : 'Unreachable',
       verb,
       ref,
     );
@@ -308,30 +374,22 @@ export class KubeClient {
   }
 }
 
-/** Credentials of exec / auth-provider users, through @kubernetes/client-node (loaded only here). */
-async function pluginCredentials(cfg: RawKubeconfig, contextName: string): Promise<StaticCredentials> {
+/** Credentials of auth-provider users (deprecated in kubectl), through @kubernetes/client-node (loaded only here). */
+async function authProviderCredentials(cfg: RawKubeconfig, contextName: string): Promise<UserCredentials> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromString(yaml.dump(cfg));
   kc.setCurrentContext(contextName);
-  const cluster = kc.getCurrentCluster();
-  if (!cluster?.server) {
-    throw new McError(`context "${contextName}" has no API server address`, 'Fix the cluster entry of the kubeconfig.');
-  }
   const opts: https.RequestOptions = { headers: {} };
   try {
     await kc.applyToHTTPSOptions(opts);
   } catch (err) {
-    throw new McError(`cannot load the credentials of context "${contextName}": ${(err as Error).message}`, 'Check the user entry of the kubeconfig (certificate files, token, exec plugin).');
+    throw new McError(`cannot load the credentials of context "${contextName}": ${(err as Error).message}`, 'Check the auth-provider of the kubeconfig user (kubectl has replaced auth providers with exec plugins).');
   }
   const asBuffer = (v: unknown) => (v === undefined ? undefined : Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
   return {
-    server: cluster.server,
-    ca: asBuffer(opts.ca),
     cert: asBuffer(opts.cert),
     key: asBuffer(opts.key),
-    rejectUnauthorized: opts.rejectUnauthorized,
-    servername: opts.servername,
     headers: Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k, String(v)])),
   };
 }

@@ -69,18 +69,128 @@ function readOne(path: string, explicit: boolean): RawKubeconfig | undefined {
   } catch (err) {
     throw new McError(`kubeconfig ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 'Fix the file or point --kubeconfig at another one.');
   }
-  const cfg = (doc ?? {}) as Partial<RawKubeconfig>;
+  const cfg = checkKubeconfigShape(doc, `kubeconfig ${path}`);
   const base = dirname(resolve(path));
-  for (const c of cfg.clusters ?? []) absolutize(c.cluster as Record<string, unknown>, PATH_FIELDS.cluster!, base);
-  for (const u of cfg.users ?? []) absolutize(u.user as Record<string, unknown>, PATH_FIELDS.user!, base);
+  for (const c of cfg.clusters) absolutize(c.cluster as Record<string, unknown>, PATH_FIELDS.cluster!, base);
+  for (const u of cfg.users) absolutize(u.user as Record<string, unknown>, PATH_FIELDS.user!, base);
+  return cfg;
+}
+
+type FieldType = 'string' | 'boolean' | 'array' | 'object';
+/** The typed fields of kubectl's clientcmd v1 Config (unknown fields are ignored, as kubectl ignores them). */
+const ENTRY_FIELDS: Record<'cluster' | 'user' | 'context', Record<string, FieldType>> = {
+  cluster: {
+    server: 'string',
+    'tls-server-name': 'string',
+    'insecure-skip-tls-verify': 'boolean',
+    'certificate-authority': 'string',
+    'certificate-authority-data': 'string',
+    'proxy-url': 'string',
+    'disable-compression': 'boolean',
+    extensions: 'array',
+  },
+  user: {
+    'client-certificate': 'string',
+    'client-certificate-data': 'string',
+    'client-key': 'string',
+    'client-key-data': 'string',
+    token: 'string',
+    tokenFile: 'string',
+    as: 'string',
+    'as-uid': 'string',
+    'as-groups': 'array',
+    'as-user-extra': 'object',
+    username: 'string',
+    password: 'string',
+    'auth-provider': 'object',
+    exec: 'object',
+    extensions: 'array',
+  },
+  context: { cluster: 'string', user: 'string', namespace: 'string', extensions: 'array' },
+};
+const EXEC_FIELDS: Record<string, FieldType> = { command: 'string', args: 'array', env: 'array', apiVersion: 'string', installHint: 'string', provideClusterInfo: 'boolean', interactiveMode: 'string' };
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function isType(v: unknown, t: FieldType): boolean {
+  if (t === 'array') return Array.isArray(v);
+  if (t === 'object') return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === t;
+}
+
+/**
+ * A kubeconfig document checked for the shape kubectl expects, each problem
+ * named by file, entry and field (instead of "number 5 is not iterable").
+ * Null lists and fields count as absent, as they do for kubectl.
+ */
+export function checkKubeconfigShape(doc: unknown, where: string): RawKubeconfig {
+  const bad = (field: string, want: string, got: unknown) =>
+    new McError(`${where}: ${field} must be ${want}, not ${typeOf(got)}`, 'Fix the kubeconfig (kubectl config view shows what kubectl reads).');
+  if (doc === null || doc === undefined) doc = {};
+  if (!isType(doc, 'object')) throw bad('the document', 'a mapping (apiVersion, kind, clusters, users, contexts)', doc);
+  const cfg = doc as Record<string, unknown>;
+  const lists = {} as Record<'clusters' | 'users' | 'contexts', NamedEntry[]>;
+  for (const [key, inner] of [['clusters', 'cluster'], ['users', 'user'], ['contexts', 'context']] as const) {
+    const list = cfg[key] ?? [];
+    if (!Array.isArray(list)) throw bad(`"${key}"`, 'a list', list);
+    lists[key] = list.map((entry, i) => {
+      const at = `${key}[${i}]`;
+      if (!isType(entry, 'object')) throw bad(at, `a mapping with "name" and "${inner}"`, entry);
+      const e = entry as Record<string, unknown>;
+      if (typeof e.name !== 'string' || e.name === '') throw bad(`${at}.name`, 'a non-empty string', e.name);
+      const named = `${at} ("${e.name}")`;
+      const body = e[inner] ?? {};
+      if (!isType(body, 'object')) throw bad(`${named}.${inner}`, 'a mapping', body);
+      for (const [field, t] of Object.entries(ENTRY_FIELDS[inner])) {
+        const v = (body as Record<string, unknown>)[field];
+        if (v !== undefined && v !== null && !isType(v, t)) throw bad(`${named}.${inner}.${field}`, t === 'array' ? 'a list' : t === 'object' ? 'a mapping' : `a ${t}`, v);
+      }
+      const exec = (body as Record<string, unknown>).exec as Record<string, unknown> | undefined;
+      if (inner === 'user' && exec) {
+        for (const [field, t] of Object.entries(EXEC_FIELDS)) {
+          const v = exec[field];
+          if (v !== undefined && v !== null && !isType(v, t)) throw bad(`${named}.user.exec.${field}`, t === 'array' ? 'a list' : `a ${t}`, v);
+        }
+      }
+      return { ...e, [inner]: { ...(body as object) } } as NamedEntry;
+    });
+  }
+  const current = cfg['current-context'];
+  if (current !== undefined && current !== null && typeof current !== 'string') throw bad('"current-context"', 'a string', current);
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: cfg.clusters ?? [],
-    users: cfg.users ?? [],
-    contexts: cfg.contexts ?? [],
-    'current-context': cfg['current-context'],
+    clusters: lists.clusters,
+    users: lists.users,
+    contexts: lists.contexts,
+    'current-context': (current as string | undefined) || undefined,
   };
+}
+
+/**
+ * The API server URL of a cluster entry, as client-go reads it (no scheme
+ * means https); anything else names the entry and the field.
+ */
+export function serverUrl(server: unknown, where: string): URL {
+  if (typeof server !== 'string' || server.trim() === '') {
+    throw new McError(`${where}: "server" is missing`, 'Set the API server address (https://HOST:PORT) in the cluster entry of the kubeconfig.');
+  }
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `https://${server}`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new McError(`${where}: "server" is not a URL: ${JSON.stringify(server)}`, 'Use https://HOST:PORT.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new McError(`${where}: "server" must be an https:// (or http://) URL, not ${JSON.stringify(server)}`, 'Use https://HOST:PORT.');
+  }
+  return url;
 }
 
 /** Merge several kubeconfigs with kubectl's rule: first definition wins. */

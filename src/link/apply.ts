@@ -3,8 +3,7 @@
  * manager `mc`), all at once, each reported on stderr in manifest order.
  */
 import { McError } from '../errors.js';
-import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
-import type { KubeconfigSource } from '../kube/kubeconfig.js';
+import { KubeApiError, KubeClient, type ConnectSource, type KubeObject } from '../kube/client.js';
 
 export const FIELD_MANAGER = 'mc';
 
@@ -15,7 +14,7 @@ function describe(o: KubeObject): string {
 /** `report` gets one line per object (stderr); `log` the --verbose lines. */
 export async function applyObjects(
   objects: KubeObject[],
-  target: KubeconfigSource & { context: string },
+  target: ConnectSource & { context: string },
   log: (line: string) => void,
   report: (line: string) => void,
 ): Promise<void> {

@@ -14,6 +14,8 @@ import type { Format } from './output.js';
 export interface LinkGenRunOptions extends LinkGenOptions {
   kubeconfig?: string;
   context?: string;
+  /** --request-timeout in ms (0 = none). */
+  requestTimeoutMs?: number;
   verbose: boolean;
   output: Format;
   /** Apply to this context (server-side apply) instead of printing. */
@@ -38,7 +40,7 @@ export async function runLinkGen(o: LinkGenRunOptions, io: IO): Promise<number> 
   const log = (line: string) => {
     if (o.verbose) say(`[link-gen] ${line}`);
   };
-  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env });
+  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env, requestTimeoutMs: o.requestTimeoutMs });
   let result: LinkGenResult;
   try {
     result = await linkGenObjects(client, o, log);
@@ -47,7 +49,7 @@ export async function runLinkGen(o: LinkGenRunOptions, io: IO): Promise<number> 
   }
   reportLinkGen(result, client.contextName, say);
   if (o.applyTo) {
-    await applyObjects(result.objects, { kubeconfig: o.kubeconfig, context: o.applyTo, env: io.env }, log, say);
+    await applyObjects(result.objects, { kubeconfig: o.kubeconfig, context: o.applyTo, env: io.env, requestTimeoutMs: o.requestTimeoutMs }, log, say);
     return 0;
   }
   await writeAll(io.stdout, formatDocuments(result.objects, o.output));

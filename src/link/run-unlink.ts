@@ -18,7 +18,7 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
   const format = outputFormatOf(f.output);
   if (!f.clusterName) throw new UsageError('--cluster-name is required', 'Name the Link to remove; `kubectl get links -A` lists them.');
   const name = f.clusterName;
-  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env });
+  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs });
   try {
     // --only-controller (upstream's migration path): only the legacy service mirror; the Link,
     // its Secrets and Lease stay, so the chart's controller takes the Lease over.

@@ -641,8 +641,8 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     if (!secret) throw new Error(`credentials Secret ${ns}/${secretName ?? '(none)'} not found`);
     const kubeconfig = fromB64(secret.data?.kubeconfig);
     if (!kubeconfig) throw new Error(`credentials Secret ${ns}/${secretName} has no "kubeconfig" key`);
-    const { KubeClient } = await import('../../src/kube/client.js');
-    const remote = await KubeClient.fromKubeconfigText(kubeconfig, `the credentials of Link ${key}`, { timeoutMs: 5000 });
+    const { clientFromUntrustedKubeconfig } = await import('../../src/kube/untrusted-kubeconfig.js');
+    const remote = await clientFromUntrustedKubeconfig(kubeconfig, { source: `the credentials of Link ${key}`, timeoutMs: 5000 });
     let services: any[];
     let endpoints: any[];
     const probeStart = Date.now();

@@ -1,0 +1,227 @@
+/**
+ * Kubeconfigs from a cluster (Link credentials Secrets) are data: `mc check`
+ * never runs their exec plugin, never reads a local file they name, and
+ * never skips TLS verification unless the operator passes
+ * --insecure-remote-tls. TLS and base64 problems are said as certificate
+ * problems. Against the test API server over real HTTPS.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import yaml from 'js-yaml';
+import { checkUntrustedKubeconfig, UntrustedKubeconfigError } from '../src/kube/untrusted-kubeconfig.js';
+import { runMc, type RunResult } from './helpers.js';
+import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, type Pki } from './check-fixture.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+
+const EAST_GATEWAY = '172.18.0.42';
+const SOURCE = 'Secret linkerd-multicluster/cluster-credentials-east';
+let env: TestEnv;
+let west: TestCluster;
+let east: TestCluster;
+let pki: Pki;
+let dir: string;
+
+before(async () => {
+  env = await startTestClusters(['west', 'east']);
+  west = env.cluster('west');
+  east = env.cluster('east');
+  pki = await makePki();
+  dir = mkdtempSync(join(tmpdir(), 'mc-untrusted-'));
+  for (const c of [west, east]) {
+    putLinkerd(c, pki);
+    putMulticluster(c, c === east ? EAST_GATEWAY : '172.18.0.41');
+  }
+  putExportedService(east, 'podinfo');
+  putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY });
+  putMirror(west, 'east', 'podinfo', 'test', EAST_GATEWAY);
+  putProbeEndpoints(west, 'east', EAST_GATEWAY);
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+/** A kubeconfig for east as the Secret would hold it, with `cluster` / `user` fields changed. */
+function eastKubeconfig(user: Record<string, unknown>, cluster: Record<string, unknown> = {}): string {
+  const doc = yaml.load(east.kubeconfigFor(east.adminToken, 'east')) as any;
+  Object.assign(doc.clusters[0].cluster, cluster);
+  doc.users[0].user = user;
+  for (const [k, v] of Object.entries(cluster)) if (v === undefined) delete doc.clusters[0].cluster[k];
+  return yaml.dump(doc);
+}
+
+/** Replace the kubeconfig in west's credentials Secret for east. */
+function putCredentials(kubeconfig: string): void {
+  const secret = west.get('v1', 'Secret', 'linkerd-multicluster', 'cluster-credentials-east');
+  secret.data = { kubeconfig: Buffer.from(kubeconfig).toString('base64') };
+  west.put(secret);
+}
+
+function check(...args: string[]): Promise<RunResult> {
+  return runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'check', '--wait', '1s', '--timeout', '3s', ...args]);
+}
+
+function accessBlock(out: string): string {
+  const lines = out.split('\n');
+  const i = lines.findIndex((l) => l.slice(2).startsWith('remote cluster access credentials are valid'));
+  assert.ok(i >= 0, out);
+  return lines.slice(i, i + 4).join('\n');
+}
+
+test('each field that runs a program, reads a file or skips TLS is refused, naming the field and the Secret', () => {
+  const cases: Array<[Record<string, unknown>, Record<string, unknown>, string]> = [
+    [{ exec: { command: 'sh', args: ['-c', 'id'] } }, {}, 'users[0] ("east").user.exec'],
+    [{ 'auth-provider': { name: 'oidc' } }, {}, 'users[0] ("east").user.auth-provider'],
+    [{ tokenFile: '/etc/passwd' }, {}, 'users[0] ("east").user.tokenFile'],
+    [{ 'client-certificate': '/home/me/.ssh/id', 'client-key-data': 'x' }, {}, 'users[0] ("east").user.client-certificate'],
+    [{ 'client-key': '/home/me/key', 'client-certificate-data': 'x' }, {}, 'users[0] ("east").user.client-key'],
+    [{ token: 't', as: 'system:admin' }, {}, 'users[0] ("east").user.as'],
+    [{ token: 't' }, { 'certificate-authority': '/etc/ssl/ca.pem' }, 'clusters[0] ("east").cluster.certificate-authority'],
+    [{ token: 't' }, { 'insecure-skip-tls-verify': true }, 'clusters[0] ("east").cluster.insecure-skip-tls-verify'],
+    [{ token: 't' }, { 'proxy-url': 'http://evil:3128' }, 'clusters[0] ("east").cluster.proxy-url'],
+  ];
+  for (const [user, cluster, field] of cases) {
+    assert.throws(
+      () => checkUntrustedKubeconfig(eastKubeconfig(user, cluster), { source: SOURCE }),
+      (e: unknown) => e instanceof UntrustedKubeconfigError && e.field === field && e.message.includes(`${SOURCE} sets ${field}`),
+      field,
+    );
+  }
+  // The operator's flag allows insecure TLS, and nothing else.
+  assert.doesNotThrow(() => checkUntrustedKubeconfig(eastKubeconfig({ token: 't' }, { 'insecure-skip-tls-verify': true }), { source: SOURCE, allowInsecureTls: true }));
+  assert.throws(() => checkUntrustedKubeconfig(eastKubeconfig({ exec: { command: 'sh' } }), { source: SOURCE, allowInsecureTls: true }), UntrustedKubeconfigError);
+  assert.throws(() => checkUntrustedKubeconfig(eastKubeconfig({ tokenFile: '/x' }), { source: SOURCE, allowInsecureTls: true }), UntrustedKubeconfigError);
+  // Unset values (false, empty) are not refused; inline credentials pass.
+  assert.doesNotThrow(() => checkUntrustedKubeconfig(eastKubeconfig({ token: 't', tokenFile: '' }, { 'insecure-skip-tls-verify': false }), { source: SOURCE }));
+});
+
+test('check never runs the exec plugin of a Secret-sourced kubeconfig: × naming the field and the Secret', async (t) => {
+  t.after(() => putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY }));
+  const marker = join(dir, 'pwned');
+  const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: { token: east.adminToken } });
+  const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); process.stdout.write(${JSON.stringify(credential)})`;
+  putCredentials(eastKubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args: ['-e', script] } }));
+  const r = await check();
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.equal(existsSync(marker), false, 'the exec plugin from the Secret ran on this machine');
+  const b = accessBlock(r.stdout);
+  assert.match(b, /^× remote cluster access credentials are valid/);
+  assert.match(b, /Secret linkerd-multicluster\/cluster-credentials-east sets users\[0\] \("east"\)\.user\.exec/);
+  assert.match(b, /runs a program on this machine/);
+});
+
+test('check never reads a local file named by a Secret-sourced kubeconfig (tokenFile)', async (t) => {
+  t.after(() => putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY }));
+  // The file holds a token that would work: reading it would pass the check.
+  const tokenPath = join(dir, 'admin-token');
+  writeFileSync(tokenPath, east.adminToken);
+  putCredentials(eastKubeconfig({ tokenFile: tokenPath }));
+  const r = await check();
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const b = accessBlock(r.stdout);
+  assert.match(b, /^× /);
+  assert.match(b, /user\.tokenFile, which mc refuses from a cluster: it reads a local file/);
+  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(east.adminToken));
+});
+
+test('insecure-skip-tls-verify from a Secret is refused unless --insecure-remote-tls', async (t) => {
+  t.after(() => putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY }));
+  putCredentials(eastKubeconfig({ token: east.adminToken }, { 'certificate-authority-data': undefined, 'insecure-skip-tls-verify': true }));
+  const refused = await check();
+  assert.equal(refused.code, 1);
+  assert.match(accessBlock(refused.stdout), /cluster\.insecure-skip-tls-verify, which mc refuses from a cluster: it turns TLS verification off/);
+  const allowed = await check('--insecure-remote-tls');
+  assert.match(accessBlock(allowed.stdout), /^√ remote cluster access credentials are valid/, allowed.stdout);
+});
+
+test('a wrong CA is a certificate problem, and CA data that is not base64 is never ignored', async (t) => {
+  t.after(() => putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY }));
+  putCredentials(eastKubeconfig({ token: east.adminToken }, { 'certificate-authority-data': Buffer.from(west.caPem).toString('base64') }));
+  const wrongCa = await check();
+  assert.equal(wrongCa.code, 1);
+  assert.match(accessBlock(wrongCa.stdout), /TLS certificate problem .*x509: certificate signed by unknown authority/);
+  assert.doesNotMatch(accessBlock(wrongCa.stdout), /unreachable/);
+
+  // Before, "not base64!" decoded to a few junk bytes and Node fell back to the system roots.
+  putCredentials(eastKubeconfig({ token: east.adminToken }, { 'certificate-authority-data': 'not base64!' }));
+  const badData = await check();
+  assert.equal(badData.code, 1);
+  assert.match(accessBlock(badData.stdout), /cluster "east"\.certificate-authority-data is not valid base64/);
+});
+
+test('the user kubeconfig: shape errors name the file, the entry and the field', async () => {
+  const write = (name: string, doc: unknown) => {
+    const p = join(dir, name);
+    writeFileSync(p, typeof doc === 'string' ? doc : yaml.dump(doc));
+    return p;
+  };
+  const good = yaml.load(east.kubeconfigFor(east.adminToken, 'east')) as any;
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['clusters-number', { ...good, clusters: 5 }, /clusters-number: "clusters" must be a list, not number 5/],
+    ['server-number', { ...good, clusters: [{ name: 'east', cluster: { server: 5 } }] }, /server-number: clusters\[0\] \("east"\)\.cluster\.server must be a string, not number 5/],
+    ['user-list', { ...good, users: [{ name: 'east', user: ['x'] }] }, /user-list: users\[0\] \("east"\)\.user must be a mapping, not a list/],
+    ['no-name', { ...good, contexts: [{ context: { cluster: 'east' } }] }, /no-name: contexts\[0\]\.name must be a non-empty string/],
+    ['bad-url', { ...good, clusters: [{ name: 'east', cluster: { server: 'https://a b:6443' } }] }, /bad-url: cluster "east": "server" is not a URL/],
+    ['bad-ca', { ...good, clusters: [{ name: 'east', cluster: { server: east.server, 'certificate-authority-data': 'bm90IHBlbQ==' } }] }, /bad-ca: cluster "east"\.certificate-authority-data does not hold PEM data/],
+  ];
+  for (const [name, doc, want] of cases) {
+    const r = await runMc(['--kubeconfig', write(name, doc), '--context', 'east', 'unlink', '--cluster-name', 'x']);
+    assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, want, name);
+    assert.doesNotMatch(r.stderr, /is not iterable|Invalid URL|TypeError/, name);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('the user kubeconfig: an exec plugin printing non-JSON is named; a hanging plugin is stopped with its process group', async () => {
+  const kubeconfigWith = (name: string, args: string[]) => {
+    const doc = yaml.load(east.kubeconfigFor(east.adminToken, 'east')) as any;
+    doc.users[0].user = { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args } };
+    const p = join(dir, name);
+    writeFileSync(p, yaml.dump(doc));
+    return p;
+  };
+  const notJson = await runMc(['--kubeconfig', kubeconfigWith('not-json', ['-e', 'process.stdout.write("ok then")']), 'unlink', '--cluster-name', 'x']);
+  assert.equal(notJson.code, 1);
+  assert.match(notJson.stderr, /the exec plugin ".*" of user "east" in kubeconfig .*not-json did not print an ExecCredential JSON document/);
+
+  // The plugin starts a child that would outlive it, then hangs; both must be gone after the deadline.
+  const pidFile = join(dir, 'grandchild.pid');
+  const script = `const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setInterval(() => {}, 1000);`;
+  const hang = await runMc(['--kubeconfig', kubeconfigWith('hang', ['-e', script]), '--request-timeout', '2s', 'unlink', '--cluster-name', 'x']);
+  assert.equal(hang.code, 1, hang.stderr);
+  assert.match(hang.stderr, /gave no credentials within 2s and was stopped/);
+  const pid = Number((await import('node:fs')).readFileSync(pidFile, 'utf8'));
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) {
+    try {
+      process.kill(pid, 0);
+      await new Promise((r) => setTimeout(r, 100));
+    } catch {
+      alive = false;
+    }
+  }
+  assert.equal(alive, false, 'the plugin\'s child process was left running');
+});
+
+test('--request-timeout (kubectl syntax) bounds every request and names the request and the server; 0 means no limit', async (t) => {
+  east.faults.latencyMs = 2500;
+  t.after(() => {
+    east.faults.latencyMs = 0;
+  });
+  const r = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'east', '--request-timeout', '1', 'unlink', '--cluster-name', 'x']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`cannot (list|get) .*: the API server of context "east" \\(${east.server.replace(/[.]/g, '\\.')}\\) gave no answer within 1s \\(request timed out\\)`));
+  assert.match(r.stderr, /--request-timeout/);
+  assert.equal(r.stdout, '');
+  // No limit: the slow answers arrive and the command gets as far as the cluster's answer.
+  const none = await runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'east', '--request-timeout', '0', 'unlink', '--cluster-name', 'x']);
+  assert.doesNotMatch(none.stderr, /timed out/);
+  assert.match(none.stderr, /there is no Link "x"/);
+  const bad = await runMc(['--kubeconfig', env.kubeconfigPath, '--request-timeout', 'soon', 'unlink', '--cluster-name', 'x']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid duration "soon" for --request-timeout/);
+});
