@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { checkUntrustedKubeconfig, UntrustedKubeconfigError } from '../src/kube/untrusted-kubeconfig.js';
-import { runMc, type RunResult } from './helpers.js';
+import { MC_BIN, runMc, type RunResult } from './helpers.js';
 import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, type Pki } from './check-fixture.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
@@ -224,4 +224,34 @@ test('--request-timeout (kubectl syntax) bounds every request and names the requ
   const bad = await runMc(['--kubeconfig', env.kubeconfigPath, '--request-timeout', 'soon', 'unlink', '--cluster-name', 'x']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /invalid duration "soon" for --request-timeout/);
+});
+
+test('Ctrl-C while an exec plugin hangs: mc exits 130 and the plugin\'s process group is killed', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const pidFile = join(dir, 'sigint-grandchild.pid');
+  const script = `const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setInterval(() => {}, 1000);`;
+  const doc = yaml.load(east.kubeconfigFor(east.adminToken, 'east')) as any;
+  doc.users[0].user = { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args: ['-e', script] } };
+  const path = join(dir, 'sigint.kubeconfig');
+  writeFileSync(path, yaml.dump(doc));
+  const child = spawn(process.execPath, [MC_BIN, '--kubeconfig', path, '--request-timeout', '0', 'unlink', '--cluster-name', 'x'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  // Wait until the plugin has started its child (no time limit: the test runner's own).
+  while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  assert.equal(await closed, 130, stderr);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) {
+    try {
+      process.kill(pid, 0);
+      await new Promise((r) => setTimeout(r, 100));
+    } catch {
+      alive = false;
+    }
+  }
+  assert.equal(alive, false, 'the plugin\'s child outlived Ctrl-C');
 });

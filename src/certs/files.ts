@@ -7,10 +7,11 @@
  *    its own folder (mode set at creation: keys 0600) and flushed.
  * 3. Only when all temporary files exist are they renamed into place
  *    (atomic per file). On any failure the temporary files and the folders
- *    this call created are removed: nothing half-written remains.
+ *    this call created are removed: nothing half-written remains. The same
+ *    happens when `signal` is aborted (Ctrl-C, SIGTERM) before the renames.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { McError } from '../errors.js';
 
@@ -109,7 +110,11 @@ export async function existingTargets(files: PlannedFile[]): Promise<string[]> {
 }
 
 /** Write all files or none (see the module comment). */
-export async function writeFilesAtomically(files: PlannedFile[], opts: { force?: boolean } = {}): Promise<void> {
+export async function writeFilesAtomically(files: PlannedFile[], opts: { force?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  const stopIfInterrupted = () => {
+    if (opts.signal?.aborted) throw new McError('interrupted; nothing was written');
+  };
+  stopIfInterrupted();
   // 1. Check every target before touching anything.
   const existing: string[] = [];
   for (const f of files) {
@@ -126,6 +131,24 @@ export async function writeFilesAtomically(files: PlannedFile[], opts: { force?:
     for (const t of temps) await fs.unlink(t.temp).catch(() => undefined);
     await removeDirs(createdDirs);
   };
+  // The entry point ends the process right after aborting the signal: only a synchronous cleanup runs in time.
+  const cleanupNow = () => {
+    for (const t of temps) {
+      try {
+        unlinkSync(t.temp);
+      } catch {
+        // not created yet, or gone
+      }
+    }
+    for (const d of [...createdDirs].reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not empty or gone
+      }
+    }
+  };
+  opts.signal?.addEventListener('abort', cleanupNow, { once: true });
   let current = '';
   try {
     for (const dir of new Set(files.map((f) => path.dirname(f.path)))) {
@@ -135,8 +158,11 @@ export async function writeFilesAtomically(files: PlannedFile[], opts: { force?:
     for (const f of files) {
       current = f.path;
       const temp = path.join(path.dirname(f.path), `.${path.basename(f.path)}.${randomBytes(6).toString('hex')}.tmp`);
-      const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, f.mode);
-      temps.push({ temp, target: f.path });
+      temps.push({ temp, target: f.path }); // before it exists: an interrupt during the open removes it too
+      const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, f.mode).catch((err: unknown) => {
+        temps.pop();
+        throw err;
+      });
       try {
         await handle.chmod(f.mode); // exact mode, whatever the umask
         await handle.writeFile(f.content, 'utf8');
@@ -144,21 +170,25 @@ export async function writeFilesAtomically(files: PlannedFile[], opts: { force?:
       } finally {
         await handle.close();
       }
+      stopIfInterrupted();
     }
   } catch (err) {
+    opts.signal?.removeEventListener('abort', cleanupNow);
     await cleanup();
     throw err instanceof McError ? err : writeError(err, current);
   }
 
-  // 3. Rename into place.
+  // 3. Rename into place, synchronously: no interrupt can land between two renames.
   const done: string[] = [];
   try {
     for (const t of temps) {
       current = t.target;
-      await fs.rename(t.temp, t.target);
+      renameSync(t.temp, t.target);
       done.push(t.target);
     }
+    opts.signal?.removeEventListener('abort', cleanupNow);
   } catch (err) {
+    opts.signal?.removeEventListener('abort', cleanupNow);
     await cleanup();
     const e = writeError(err, current);
     if (done.length > 0) e.message = e.message.replace('; nothing was written', `; already written: ${done.join(', ')}`);

@@ -107,7 +107,7 @@ mc --context east export-service --all -n test --unexport --dry-run
       const { exportLive } = await import('../export/live.js');
       const g = globalOptions(command);
       const result = await exportLive(
-        { kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs },
+        { kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal },
         {
           names: liveArgs.map((a) => LIVE_ARG.exec(a)![1]!),
           selector: flags.selector,

@@ -36,6 +36,6 @@ mc --context west gateways --cluster-name east -o json`),
         throw new UsageError(`invalid --cluster-name "${flags.clusterName}": a linked cluster's name is a DNS-1123 label (lowercase letters, digits, "-")`);
       }
       const g = globalOptions(cmd);
-      return run({ kubeconfig: g.kubeconfig, context: g.context, verbose: g.verbose, clusterName: flags.clusterName, waitMs, output: output as 'table' | 'json' }, io);
+      return run({ kubeconfig: g.kubeconfig, context: g.context, requestTimeoutMs: g.requestTimeoutMs, verbose: g.verbose, clusterName: flags.clusterName, waitMs, output: output as 'table' | 'json' }, io);
     }));
 }

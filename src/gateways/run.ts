@@ -18,6 +18,8 @@ export const GATEWAYS_OUTPUTS = ['table', 'json'] as const;
 export interface GatewaysOptions {
   kubeconfig?: string;
   context?: string;
+  /** --request-timeout in ms (0 = none). */
+  requestTimeoutMs?: number;
   verbose: boolean;
   /** Only this linked cluster. */
   clusterName?: string;
@@ -61,7 +63,7 @@ export function gatewayStatuses(readings: GatewayReading[], servicesPerCluster: 
 
 export async function run(options: GatewaysOptions, io: IO): Promise<number> {
   const say = (line: string) => void io.stderr.write(`${line}\n`);
-  const client = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: io.env });
+  const client = await KubeClient.connect({ kubeconfig: options.kubeconfig, context: options.context, env: io.env, requestTimeoutMs: options.requestTimeoutMs, signal: io.signal });
   // Ctrl-C: the run ends at once (nothing printed) and the requests in flight with the client's connections.
   let onAbort = () => {};
   const interrupted = new Promise<never>((_, reject) => {

@@ -75,6 +75,8 @@ export interface ConnectSource extends KubeconfigSource {
   context?: string;
   /** --request-timeout in ms (0 = none); ClientOptions.timeoutMs wins over it. */
   requestTimeoutMs?: number;
+  /** Ctrl-C; ClientOptions.signal wins over it. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -141,6 +143,7 @@ export class KubeClient {
     const name = selectContext(config, src.context);
     const cfg = singleContextConfig(config, name);
     const timeoutMs = options.timeoutMs ?? src.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const signal = options.signal ?? src.signal;
     const source = `kubeconfig ${paths.join(delimiter)}`;
     const { cluster, user, clusterWhere, userWhere } = contextEntries(cfg, name);
     const inSource = <T>(f: () => T): T => {
@@ -153,9 +156,9 @@ export class KubeClient {
     };
     const tls = inSource(() => clusterTls(cluster, clusterWhere));
     let creds: UserCredentials | undefined = inSource(() => staticUser(user, userWhere));
-    if (!creds && user.exec) creds = await execCredential(user.exec as ExecConfig, `${userWhere} in ${source}`, { timeoutMs, signal: options.signal, env: src.env });
+    if (!creds && user.exec) creds = await execCredential(user.exec as ExecConfig, `${userWhere} in ${source}`, { timeoutMs, signal, env: src.env });
     creds ??= await authProviderCredentials(cfg, name);
-    return KubeClient.fromCredentials({ ...tls, ...creds }, name, cfg, { ...options, timeoutMs });
+    return KubeClient.fromCredentials({ ...tls, ...creds }, name, cfg, { ...options, timeoutMs, signal });
   }
 
   /**

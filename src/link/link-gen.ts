@@ -42,6 +42,8 @@ export interface LinkGenOptions {
   /** The Linkerd namespace (-L): the second Secret and the Link's targetClusterLinkerdNamespace. */
   linkerdNamespace: string;
   apiServerAddress?: string;
+  /** --insecure-skip-tls-verify: copy the context's insecure-skip-tls-verify into the credentials (refused otherwise). */
+  insecureSkipTlsVerify?: boolean;
   serviceAccountName: string;
   /** Undefined: link without a gateway (--gateway=false). */
   gateway?: GatewayRef;
@@ -201,7 +203,7 @@ export async function linkGenObjects(client: KubeClient, o: LinkGenOptions, log:
   let remote: RemoteKubeconfig | undefined;
   try {
     // The kubeconfig is built (and checked) even when a read failed, so its problems are reported too.
-    remote = buildRemoteKubeconfig({ local: client.kubeconfig, contextName: ctx, serviceAccountName: o.serviceAccountName, token: token ?? '', apiServerAddress: o.apiServerAddress });
+    remote = buildRemoteKubeconfig({ local: client.kubeconfig, contextName: ctx, serviceAccountName: o.serviceAccountName, token: token ?? '', apiServerAddress: o.apiServerAddress, allowInsecureSkipTlsVerify: o.insecureSkipTlsVerify });
   } catch (err) {
     problem(err);
   }

@@ -28,6 +28,7 @@ export interface LinkGenFlagValues {
   excludedAnnotations: string[];
   output?: string;
   applyTo?: string;
+  insecureSkipTlsVerify?: boolean;
 }
 
 export function uintFlag(value: string | undefined, flag: string): number | undefined {
@@ -59,6 +60,7 @@ export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string)
     namespace: f.namespace,
     linkerdNamespace,
     apiServerAddress: f.apiServerAddress || undefined,
+    insecureSkipTlsVerify: Boolean(f.insecureSkipTlsVerify),
     serviceAccountName: f.serviceAccountName,
     gateway: f.gateway ? { name: f.gatewayName, namespace: f.gatewayNamespace, addresses: f.gatewayAddresses, port: gatewayPort || undefined } : undefined,
     selector: parseLabelSelector(f.selector, '--selector'),

@@ -18,6 +18,8 @@ export interface RemoteKubeconfigInput {
   token: string;
   /** --api-server-address: replaces the context's server. */
   apiServerAddress?: string;
+  /** --insecure-skip-tls-verify: the context's insecure-skip-tls-verify may be copied (refused otherwise). */
+  allowInsecureSkipTlsVerify?: boolean;
   readFile?: (path: string) => Buffer;
 }
 
@@ -36,6 +38,12 @@ export function buildRemoteKubeconfig(input: RemoteKubeconfigInput): RemoteKubec
   const clusterEntry = input.local.clusters.find((c) => c.name === ctx.cluster);
   if (!clusterEntry) throw new McError(`context "${input.contextName}" names cluster "${String(ctx.cluster)}", which the kubeconfig does not define`, 'Fix the kubeconfig.');
   const src = (clusterEntry.cluster ?? {}) as Record<string, unknown>;
+  if (src['insecure-skip-tls-verify'] === true && !input.allowInsecureSkipTlsVerify) {
+    throw new McError(
+      `cluster "${clusterEntry.name}" of context "${input.contextName}" sets insecure-skip-tls-verify: the credentials would let the linking cluster talk to this API server without verifying its certificate`,
+      'Give the cluster entry its CA (certificate-authority or certificate-authority-data), or pass --insecure-skip-tls-verify to copy the setting knowingly (`mc check` on the linking side then needs --insecure-remote-tls).',
+    );
+  }
   const cluster: Record<string, unknown> = {};
   for (const f of KEPT_CLUSTER_FIELDS) if (src[f] !== undefined) cluster[f] = src[f];
   if (input.apiServerAddress) cluster.server = input.apiServerAddress;

@@ -40,7 +40,7 @@ export async function runLinkGen(o: LinkGenRunOptions, io: IO): Promise<number> 
   const log = (line: string) => {
     if (o.verbose) say(`[link-gen] ${line}`);
   };
-  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env, requestTimeoutMs: o.requestTimeoutMs });
+  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env, requestTimeoutMs: o.requestTimeoutMs, signal: io.signal });
   let result: LinkGenResult;
   try {
     result = await linkGenObjects(client, o, log);
@@ -49,7 +49,10 @@ export async function runLinkGen(o: LinkGenRunOptions, io: IO): Promise<number> 
   }
   reportLinkGen(result, client.contextName, say);
   if (o.applyTo) {
-    await applyObjects(result.objects, { kubeconfig: o.kubeconfig, context: o.applyTo, env: io.env, requestTimeoutMs: o.requestTimeoutMs }, log, say);
+    await applyObjects(result.objects, { kubeconfig: o.kubeconfig, context: o.applyTo, env: io.env, requestTimeoutMs: o.requestTimeoutMs, signal: io.signal }, log, say, {
+      context: client.contextName,
+      servers: [client.server, result.server],
+    });
     return 0;
   }
   await writeAll(io.stdout, formatDocuments(result.objects, o.output));

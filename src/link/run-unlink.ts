@@ -6,7 +6,7 @@
 import { printResult, say, type GlobalOptions } from '../cli-kit.js';
 import { McError, UsageError } from '../errors.js';
 import type { IO } from '../io.js';
-import { KubeClient, type KubeObject } from '../kube/client.js';
+import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, kindInfo } from '../kube/resources.js';
 import type { UnlinkFlags } from '../commands/unlink.js';
 import { LINK_API_VERSION, managedControllerName, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
@@ -18,7 +18,7 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
   const format = outputFormatOf(f.output);
   if (!f.clusterName) throw new UsageError('--cluster-name is required', 'Name the Link to remove; `kubectl get links -A` lists them.');
   const name = f.clusterName;
-  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs });
+  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal });
   try {
     // --only-controller (upstream's migration path): only the legacy service mirror; the Link,
     // its Secrets and Lease stay, so the chart's controller takes the Lease over.
@@ -26,20 +26,28 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
     const candidates = onlyController ? legacyControllerObjects(name, f.namespace) : linkCreatedObjects(name, f.namespace, g.linkerdNamespace);
     const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
     const [links, managed, services, ...found] = await Promise.all([
-      client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace: f.namespace }),
+      // No Link CRD (the extension is gone) still leaves Secrets and mirrors to find.
+      client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace: f.namespace }).catch((err: unknown) => {
+        if (err instanceof KubeApiError && err.code === 404) return [] as KubeObject[];
+        throw err;
+      }),
       client.getIfExists<KubeObject>({ apiVersion: 'apps/v1', resource: 'deployments', namespace: f.namespace, name: managedControllerName(name) }),
       client.list<KubeObject>(coreRef('services'), { labelSelector: `${MIRROR_CLUSTER_LABEL}=${name}` }),
       ...candidates.map((c) => client.getIfExists(refOf(c))),
     ]);
-    if (!links.some((l) => l.metadata.name === name)) {
+    const existing = candidates.filter((_, i) => found[i] !== undefined);
+    const mirrored: ObjectId[] = onlyController ? [] : services.map((s) => ({ apiVersion: 'v1', kind: 'Service', name: s.metadata.name!, namespace: s.metadata.namespace }));
+    const hasLink = links.some((l) => l.metadata.name === name);
+    if (!hasLink && (existing.length > 0 || mirrored.length > 0)) {
+      // What a link that failed part-way (or a Link deleted by hand) left behind.
+      say(io, `There is no Link "${name}" in namespace "${f.namespace}" of context "${client.contextName}"; listing what a partial link left: ${[...existing, ...mirrored].map((o) => `${o.kind.toLowerCase()}/${o.name}`).join(', ')}.`);
+    } else if (!hasLink) {
       const names = links.map((l) => l.metadata.name).sort();
       throw new McError(
         `there is no Link "${name}" in namespace "${f.namespace}" of context "${client.contextName}"`,
         names.length > 0 ? `Links there: ${names.join(', ')}.` : 'There are no Links in that namespace; pass --namespace if the link lives elsewhere.',
       );
     }
-    const existing = candidates.filter((_, i) => found[i] !== undefined);
-    const mirrored: ObjectId[] = onlyController ? [] : services.map((s) => ({ apiVersion: 'v1', kind: 'Service', name: s.metadata.name!, namespace: s.metadata.namespace }));
     if (managed) {
       say(
         io,

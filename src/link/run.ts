@@ -55,7 +55,7 @@ export async function runLink(f: LinkFlags, g: GlobalOptions, io: IO): Promise<v
   // Bad values are usage errors before anything touches a cluster.
   serviceMirrorValues({ ...mirrorInput, clusterName: o.linkGen.clusterName ?? 'check' });
 
-  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs });
+  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal });
   let result;
   try {
     result = await linkGenObjects(client, { ...o.linkGen, chartProbeService: false }, log);
@@ -68,7 +68,10 @@ export async function runLink(f: LinkFlags, g: GlobalOptions, io: IO): Promise<v
   const mirror = await renderServiceMirror({ ...mirrorInput, clusterName: result.clusterName, probePort });
   if (o.linkGen.applyTo) {
     const all: KubeObject[] = [...result.objects, ...mirror.map((d) => d.object as KubeObject)];
-    await applyObjects(all, { kubeconfig: g.kubeconfig, context: o.linkGen.applyTo, env: io.env, requestTimeoutMs: g.requestTimeoutMs }, log, say);
+    await applyObjects(all, { kubeconfig: g.kubeconfig, context: o.linkGen.applyTo, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal }, log, say, {
+      context: client.contextName,
+      servers: [client.server, result.server],
+    });
     return;
   }
   await printResult(io, formatDocuments([...result.objects, ...mirror], o.linkGen.output));

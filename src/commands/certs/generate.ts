@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { collect, commandAction, examples, flagChoices, globalOptions, printResult, say } from '../../cli-kit.js';
 import type { IO } from '../../io.js';
-import { UsageError } from '../../errors.js';
+import { McError, UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
 import { isDnsName, isoSeconds } from '../../certs/names.js';
 
@@ -17,6 +17,7 @@ interface Flags {
   issuerLifetime: string;
   anchorKey: 'ecdsa' | 'rsa2048' | 'rsa4096';
   force: boolean;
+  rotateAnchor: boolean;
   output?: string;
 }
 
@@ -35,6 +36,7 @@ export function register(certs: Command, io: IO): void {
     .option('--issuer-lifetime <duration>', 'validity of each issuer; never past the anchor (Go duration)', '8760h')
     .addOption(new Option('--anchor-key <type>', 'key type of the trust anchor (issuers are always ECDSA P-256)').choices(['ecdsa', 'rsa2048', 'rsa4096']).default('ecdsa'))
     .option('--force', 'overwrite existing files', false)
+    .option('--rotate-anchor', 'with --force: replace a trust anchor that issuers in DIR were made from (the old one is kept as ca.crt.old / ca.key.old)', false)
     .option('-o, --output <format>', 'print a summary on stdout: json')
     .addHelpText(
       'after',
@@ -64,8 +66,10 @@ async function generate(flags: Flags, cmd: Command, io: IO): Promise<void> {
   }
   const trustDomain = flags.trustDomain.toLowerCase();
   if (!isDnsName(trustDomain)) throw new UsageError(`invalid trust domain "${flags.trustDomain}"`, 'Use a DNS name such as cluster.local.');
-  const anchorLifetime = lifetimeFlag('anchor-lifetime', flags.anchorLifetime);
-  const issuerLifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime);
+  if (flags.rotateAnchor && !flags.force) throw new UsageError('--rotate-anchor replaces existing files: it needs --force');
+  const now = new Date();
+  const anchorLifetime = lifetimeFlag('anchor-lifetime', flags.anchorLifetime, now);
+  const issuerLifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime, now);
 
   const dir = flags.dir;
   const anchorFiles = { certificate: path.join(dir, 'ca.crt'), key: path.join(dir, 'ca.key') };
@@ -85,9 +89,21 @@ async function generate(flags: Flags, cmd: Command, io: IO): Promise<void> {
   if (existing.length > 0) {
     throw certs.overwriteRefusal(existing);
   }
+  // A new anchor orphans the issuers made from the old one: that is a rotation, done only on request.
+  const { anchorInUse } = await import('../../certs/anchor-replacement.js');
+  const inUse = flags.force ? await anchorInUse(dir) : undefined;
+  if (inUse && !flags.rotateAnchor) {
+    const what = [
+      ...(inUse.issuersOfAnchor.length ? [`issuers made from it: ${inUse.issuersOfAnchor.join(', ')}`] : []),
+      ...(inUse.clusterFolders.length ? [`cluster folders: ${inUse.clusterFolders.join(', ')}`] : []),
+    ].join('; ');
+    throw new McError(
+      `refusing to replace the trust anchor ${inUse.certificatePath} (${what}): every issuer and cluster made from it would stop chaining; nothing was written`,
+      `To rotate the anchor on purpose, add --rotate-anchor (the old one is kept as ${inUse.certificatePath}.old and ${inUse.keyPath}.old). To add or replace one cluster's issuer under the same anchor: mc certs issuer --ca-cert ${inUse.certificatePath} --ca-key ${inUse.keyPath} --dir ${path.join(dir, 'NAME')}.`,
+    );
+  }
 
   const { createTrustAnchor, createIssuer, describeCertificate, nextSteps } = certs;
-  const now = new Date();
   const anchor = await createTrustAnchor({ trustDomain, lifetimeMs: anchorLifetime, keyType: flags.anchorKey, now });
   const issuers = await Promise.all(
     issuerFiles.map(async (f) => ({ ...f, made: await createIssuer({ anchor, trustDomain, lifetimeMs: issuerLifetime, linkerdNamespace, now }) })),
@@ -101,9 +117,13 @@ async function generate(flags: Flags, cmd: Command, io: IO): Promise<void> {
         { path: i.certificate, content: i.made.certPem, mode: certs.CERT_MODE },
         { path: i.key, content: i.made.keyPem, mode: certs.KEY_MODE },
       ]),
+      ...(inUse ? [{ path: `${inUse.certificatePath}.old`, content: inUse.certPem, mode: certs.CERT_MODE }] : []),
+      ...(inUse?.keyPem !== undefined ? [{ path: `${inUse.keyPath}.old`, content: inUse.keyPem, mode: certs.KEY_MODE }] : []),
     ],
-    { force: flags.force },
+    { force: flags.force, signal: io.signal },
   );
+  const rewritten = new Set(issuerFiles.map((f) => path.resolve(f.certificate)));
+  const orphaned = (inUse?.issuersOfAnchor ?? []).filter((p) => !rewritten.has(path.resolve(p)));
 
   const anchorInfo = describeCertificate(anchor.certificate, { now });
   const issuerInfos = issuers.map((i) => ({ ...i, info: describeCertificate(i.made.certificate, { now }) }));
@@ -116,6 +136,11 @@ async function generate(flags: Flags, cmd: Command, io: IO): Promise<void> {
   if (issuers.some((i) => i.made.clamped)) {
     say(io, `‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: issuers end with the anchor (${isoSeconds(anchorInfo.notAfter)}).`);
   }
+  if (inUse) {
+    say(io, `Rotated the trust anchor: the old one is kept as ${inUse.certificatePath}.old${inUse.keyPem !== undefined ? ` and ${inUse.keyPath}.old` : ''}.`);
+    if (orphaned.length) say(io, `‼ These issuers were made from the old anchor and no longer chain to the new one: ${orphaned.join(', ')}. Make new ones with mc certs issuer.`);
+    say(io, `‼ Clusters running the old anchor must trust both during the rotation: cat ${anchorFiles.certificate} ${inUse.certificatePath}.old > bundle.crt, then linkerd upgrade --identity-trust-anchors-file bundle.crt.`);
+  }
   say(io, '');
   say(io, nextSteps(anchorFiles.certificate, anchorFiles.key, issuerFiles));
 
@@ -127,6 +152,7 @@ async function generate(flags: Flags, cmd: Command, io: IO): Promise<void> {
           trustDomain,
           anchor: certSummary(anchorInfo, anchorFiles),
           issuers: issuerInfos.map((i) => ({ cluster: i.cluster ?? null, ...certSummary(i.info, i) })),
+          ...(inUse ? { previousAnchor: { certificate: `${inUse.certificatePath}.old`, ...(inUse.keyPem !== undefined ? { key: `${inUse.keyPath}.old` } : {}), orphanedIssuers: orphaned } } : {}),
         },
         null,
         2,

@@ -19,6 +19,7 @@ export function addLinkGenFlags(cmd: Command): Command {
     .option('--excluded-annotations <list>', 'annotations not copied to mirrored services (comma separated, repeatable)', collect, [])
     .option('-o, --output <format>', 'output format: yaml or json', 'yaml')
     .option('--apply-to <context>', 'apply the result to this kubeconfig context (server-side apply, field manager mc) instead of printing it');
+  booleanFlag(cmd, 'insecure-skip-tls-verify', "copy the context's insecure-skip-tls-verify into the credentials (refused without this flag)", false);
   booleanFlag(cmd, 'gateway', 'link through the gateway; --gateway=false links without one (flat network)', true);
   return flagChoices(cmd, '--output', ['yaml', 'json']);
 }
