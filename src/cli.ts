@@ -14,7 +14,7 @@ import { LINKERD_VERSION, mcVersion } from './version.js';
 type CommandModule = { register(program: Command, io: IO): void };
 
 /** Global options that take a value, so the value is not taken for a command name. */
-const GLOBAL_VALUE_OPTIONS = new Set(['--kubeconfig', '--context', '-L', '--linkerd-namespace']);
+const GLOBAL_VALUE_OPTIONS = new Set(['--kubeconfig', '--context', '-L', '--linkerd-namespace', '--request-timeout']);
 
 /** The first word of argv that is not an option: the command the user asked for. */
 function commandName(argv: string[]): string | undefined {
@@ -56,6 +56,7 @@ export async function buildProgram(argv: string[], io: IO): Promise<Command> {
     // Repeatable: the last one wins (as kubectl); commands over several clusters (certs bundle/rotate) take them all.
     .option('--context <name>', 'kubeconfig context to use (default: the current context)', collect)
     .option('-L, --linkerd-namespace <ns>', 'namespace of the Linkerd control plane', 'linkerd')
+    .option('--request-timeout <duration>', 'how long to wait for each API request (and exec credential plugin): 1s, 2m, a number of seconds; 0 for no limit', '30s')
     .option('-v, --verbose', 'log more, and show stack traces on errors', false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

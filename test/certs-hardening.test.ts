@@ -30,12 +30,24 @@ test('an interrupt during the write removes every temporary file and writes noth
   // Ctrl-C arrives once the first temporary file (a key's sibling) has been written.
   for (const after of [1, 2, 3]) {
     let checks = 0;
-    const signal = { get aborted() {
-      return checks++ > after;
-    } } as AbortSignal;
+    // A signal whose `aborted` turns true at the Nth look (the writer looks after each temporary file).
+    const signal = {
+      get aborted() {
+        return checks++ > after;
+      },
+      addEventListener() {},
+      removeEventListener() {},
+    } as unknown as AbortSignal;
     await assert.rejects(writeFilesAtomically(files, { signal }), /interrupted; nothing was written/);
     assert.deepEqual(tree(dir), [], `files left after an interrupt at check ${after}`);
   }
+  // A real abort (the entry point's Ctrl-C) removes the temporary files at once, synchronously.
+  const controller = new AbortController();
+  const writing = writeFilesAtomically(files, { signal: controller.signal });
+  controller.abort();
+  assert.deepEqual(tree(dir).filter((f) => f.endsWith('.tmp')), []);
+  await assert.rejects(writing);
+  assert.deepEqual(tree(dir), []);
   await writeFilesAtomically(files, { signal: new AbortController().signal });
   assert.equal(tree(dir).length, 4);
 });
