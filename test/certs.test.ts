@@ -202,11 +202,12 @@ describe('mc certs generate --cluster east --cluster west', () => {
 });
 
 describe('mc certs generate: files', () => {
-  test('--force replaces every file; keys stay 0600', async () => {
+  test('--force --rotate-anchor replaces every file; keys stay 0600', async () => {
     const dir = freshDir();
     assert.equal((await runMc(['certs', 'generate', '--dir', dir, '--cluster', 'a'])).code, 0);
     const old = read(path.join(dir, 'a', 'issuer.key'));
-    const r = await runMc(['certs', 'generate', '--dir', dir, '--cluster', 'a', '--force']);
+    // A new anchor orphans a/issuer.crt's clusters: a rotation (certs-hardening.test.ts covers the refusal).
+    const r = await runMc(['certs', 'generate', '--dir', dir, '--cluster', 'a', '--force', '--rotate-anchor']);
     assert.equal(r.code, 0, r.stderr);
     assert.notEqual(read(path.join(dir, 'a', 'issuer.key')), old);
     assert.equal(mode(path.join(dir, 'a', 'issuer.key')), 0o600);

@@ -160,7 +160,8 @@ test('--apply-to applies the same objects by server-side apply (field manager mc
   assert.equal(r.stdout, '');
   assert.ok(!r.stderr.includes(token));
   for (const d of printed) {
-    assert.match(r.stderr, new RegExp(`${d.kind} ${d.metadata.namespace ? `${d.metadata.namespace}/` : ''}${d.metadata.name} applied`));
+    const group = d.apiVersion.includes('/') ? `.${d.apiVersion.split('/')[0]}` : '';
+    assert.match(r.stderr, new RegExp(`^${d.kind.toLowerCase()}${group.replace(/\./g, '\\.')}/${d.metadata.name} serverside-applied$`, 'm'));
     const apiVersion = d.apiVersion;
     const got = west2.get(apiVersion, d.kind, d.metadata.namespace, d.metadata.name);
     assert.ok(got, `${keyOf(d)} is in west2`);

@@ -209,7 +209,8 @@ test('--apply-to: the same three objects by server-side apply, each reported; st
   assert.equal(r.stdout, '');
   assert.ok(!r.stderr.includes(token));
   for (const d of printed) {
-    assert.match(r.stderr, new RegExp(`${d.kind} ${d.metadata.namespace}/${d.metadata.name} applied \\(context west\\)`));
+    const group = d.apiVersion.includes('/') ? `.${d.apiVersion.split('/')[0]}` : '';
+    assert.match(r.stderr, new RegExp(`^${d.kind.toLowerCase()}${group.replace(/\./g, '\\.')}/${d.metadata.name} serverside-applied$`, 'm'));
     const got = west.get(d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name);
     assert.ok(got.metadata.managedFields.some((m: any) => m.manager === 'mc'));
     if (d.kind === 'Link') assert.deepEqual(got.spec, withCrdDefaults(d.spec));

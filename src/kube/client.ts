@@ -287,9 +287,7 @@ export class KubeClient {
 
   private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef, timeoutMs = this.timeoutMs): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = () => {
-        clearTimeout(timer);
         this.signal?.removeEventListener('abort', onAbort);
       };
       const req = https.request(url, { method, headers, agent: this.conn.agent }, (res) => {
@@ -304,11 +302,11 @@ export class KubeClient {
           reject(this.networkError(err, verb, target));
         });
       });
-      // The deadline covers the whole request, a slow body included (kubectl's --request-timeout).
+      // No answer (no byte) for timeoutMs ends the request; 0 = no limit (--request-timeout 0).
       if (timeoutMs > 0) {
-        timer = setTimeout(() => {
+        req.setTimeout(timeoutMs, () => {
           req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }));
-        }, timeoutMs);
+        });
       }
       const onAbort = () => req.destroy(Object.assign(new Error('interrupted'), { code: 'ABORT_ERR' }));
       if (this.signal?.aborted) onAbort();
