@@ -120,6 +120,11 @@ export class CheckEnv {
     });
   }
 
+  /** ConfigMap linkerd-config of the local control plane (one read for every user). */
+  localLinkerdConfig(): Promise<ConfigMapObject> {
+    return this.once('local:linkerd-config', () => this.l.get<ConfigMapObject>(linkerdConfigRef(this.options.linkerdNamespace)));
+  }
+
   /** linkerd-config values and the issuer certificate of the local cluster. */
   localIdentity(): Promise<IdentityMaterial> {
     return this.once('local:identity', async () => {

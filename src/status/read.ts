@@ -1,0 +1,189 @@
+/**
+ * Reading the clusters for `mc status`: every context at once, each within
+ * its own deadline, so a dead cluster becomes a row that says so and never
+ * holds up the others. One cluster's reads are check's (CheckEnv): one
+ * parallel round for linkerd-config, the issuer, the Links, the service
+ * mirror Deployments and the mirror Services, then, per Link, the target
+ * through the Link's own credentials.
+ */
+import { CheckEnv, CredentialsError, linkKey } from '../check/env.js';
+import type { Deployment, Link, Service } from '../check/types.js';
+import { parsePemBundle } from '../check/certs.js';
+import { KubeApiError, KubeClient } from '../kube/client.js';
+import { coreRef } from '../kube/resources.js';
+import { linkerdConfig } from '../linkerd-config.js';
+import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
+import type { CertExpiry, ClusterReading, ControllerKind, LinkReading } from './model.js';
+
+/** What the Lease holder of each Link reports about its gateway, by linkKey (namespace/name). */
+export type GatewayHealth = Map<string, { alive?: boolean; latencyMs?: number; detail?: string }>;
+export type GatewayReader = (env: CheckEnv, links: Link[]) => Promise<GatewayHealth>;
+
+export interface ReadOptions {
+  kubeconfig?: string;
+  linkerdNamespace: string;
+  /** Deadline for one cluster, everything included (ms); also each request's timeout. */
+  timeoutMs: number;
+  /** Gateway liveness and latency per Link (mc gateways' reading); none: not shown. */
+  gateways?: GatewayReader;
+  signal?: AbortSignal;
+}
+
+const DAY_MS = 86_400_000;
+
+function errorText(err: unknown): string {
+  if (err instanceof KubeApiError && err.code === 0) return err.reason === 'Timeout' ? 'no answer in time' : 'API server unreachable';
+  return (err as Error).message.split('\n')[0]!;
+}
+
+function deploymentReplicas(d: Deployment): { ready: number; desired: number } {
+  const spec = (d as { spec?: { replicas?: number } }).spec;
+  return { ready: d.status?.readyReplicas ?? d.status?.availableReplicas ?? 0, desired: spec?.replicas ?? 1 };
+}
+
+/** The controller serving a Link: the chart's (component=controller) wins over a legacy one still present. */
+function controllerOf(deployments: Deployment[], target: string): LinkReading['controller'] {
+  const mine = deployments.filter((d) => d.metadata.labels?.[MIRROR_CLUSTER_LABEL] === target);
+  const managed = mine.find((d) => d.metadata.labels?.component === 'controller');
+  const legacy = mine.find((d) => d.metadata.labels?.component === 'service-mirror');
+  const d = managed ?? legacy;
+  if (!d) return { kind: 'none', ready: 0, desired: 0 };
+  const kind: ControllerKind = managed ? 'managed' : 'legacy';
+  return { kind, ...deploymentReplicas(d) };
+}
+
+/** Whether the Link's credentials can read the target: a good answer (or a 404) means yes. */
+async function credentialsOf(env: CheckEnv, link: Link): Promise<LinkReading['credentials']> {
+  try {
+    await env.remoteIdentity(link);
+    return { valid: true };
+  } catch (err) {
+    if (err instanceof CredentialsError) return { valid: false, detail: err.message };
+    if (err instanceof KubeApiError) {
+      if (err.code === 404) return { valid: true };
+      if (err.code === 401 || err.code === 403) return { valid: false, detail: err.code === 401 ? 'Unauthorized' : 'Forbidden' };
+      if (err.code === 0) return { detail: `${link.spec.targetClusterName} did not answer` };
+    }
+    return { detail: errorText(err) };
+  }
+}
+
+function earliestExpiry(anchorsPem: string | undefined, issuerPem: string | undefined, now: Date): CertExpiry | undefined {
+  const all: Array<{ what: string; notAfter: Date }> = [];
+  for (const [what, pem] of [['trust anchor', anchorsPem], ['issuer', issuerPem]] as const) {
+    if (!pem?.trim()) continue;
+    try {
+      for (const c of parsePemBundle(pem, now)) all.push({ what, notAfter: c.notAfter });
+    } catch {
+      // An unparsable bundle is check's business; status shows what it can.
+    }
+  }
+  if (all.length === 0) return undefined;
+  const first = all.reduce((a, b) => (b.notAfter < a.notAfter ? b : a));
+  return { what: first.what, notAfter: first.notAfter.toISOString(), daysLeft: Math.floor((first.notAfter.getTime() - now.getTime()) / DAY_MS) };
+}
+
+function ingressAddresses(svc: Service | undefined): string | undefined {
+  const list = (svc?.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter((a) => a !== '');
+  return list.length > 0 ? list.join(',') : undefined;
+}
+
+/** Everything status shows of one cluster; throws when the cluster cannot be read at all. */
+async function readWith(env: CheckEnv, o: ReadOptions): Promise<ClusterReading> {
+  const now = new Date();
+  const context = env.localName;
+  const linksP = env.links().catch((err: unknown) => {
+    // No Link CRD: the extension is not installed, so there are no links.
+    if (err instanceof KubeApiError && err.code === 404) return [] as Link[];
+    throw err;
+  });
+  const [cm, identity, namespaces, links, deployments, mirrors, gateway] = await Promise.all([
+    env.localLinkerdConfig().catch((err: unknown) => {
+      if (err instanceof KubeApiError && err.code === 404) return undefined;
+      throw err;
+    }),
+    env.localIdentity().catch(() => undefined),
+    env.multiclusterNamespaces(),
+    linksP,
+    env.serviceMirrorDeployments(),
+    env.mirrorServicesByCluster(),
+    env.local.getIfExists<Service>(coreRef('services', DEFAULT_MULTICLUSTER_NAMESPACE, DEFAULT_GATEWAY_NAME)),
+  ]);
+  if (!cm) return { context, linkerdInstalled: false, extensionInstalled: namespaces.length > 0, links: [] };
+  const config = linkerdConfig(cm, `ConfigMap linkerd-config of context "${context}"`, { optional: true });
+  const version = typeof config.values.linkerdVersion === 'string' ? config.values.linkerdVersion : undefined;
+  const usable = links.filter((l) => l.spec?.targetClusterName && l.spec?.clusterCredentialsSecret);
+  const [credentials, gateways] = await Promise.all([
+    Promise.all(usable.map((l) => credentialsOf(env, l))),
+    o.gateways ? o.gateways(env, usable).catch(() => new Map() as GatewayHealth) : Promise.resolve(new Map() as GatewayHealth),
+  ]);
+  const linkReadings: LinkReading[] = usable.map((l, i) => {
+    const target = l.spec.targetClusterName;
+    const gw = gateways.get(linkKey(l));
+    const enabled = Boolean(l.spec.gatewayAddress);
+    return {
+      name: l.metadata.name ?? target,
+      namespace: l.metadata.namespace ?? 'default',
+      target,
+      controller: controllerOf(deployments, target),
+      credentials: credentials[i]!,
+      gateway: { enabled, ...(enabled && l.spec.gatewayAddress ? { address: l.spec.gatewayAddress } : {}), ...(enabled && gw ? gw : {}) },
+      mirroredServices: (mirrors.get(target) ?? []).filter((s) => s.metadata.labels?.[MIRRORED_SERVICE_LABEL] === 'true').length,
+    };
+  });
+  return {
+    context,
+    linkerdInstalled: true,
+    extensionInstalled: namespaces.length > 0,
+    ...(version ? { linkerdVersion: version } : {}),
+    ...(ingressAddresses(gateway) ? { gatewayAddress: ingressAddresses(gateway) } : {}),
+    ...(identity ? { earliestExpiry: earliestExpiry(identity.anchorsPem, identity.issuerPem, now) } : {}),
+    links: linkReadings,
+  };
+}
+
+/** One cluster, within its deadline; an unreachable cluster is a reading with `error`. */
+export async function readCluster(context: string, o: ReadOptions): Promise<ClusterReading> {
+  let env: CheckEnv | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${o.timeoutMs / 1000}s`)), o.timeoutMs);
+  });
+  try {
+    const work = (async () => {
+      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context }, { timeoutMs: o.timeoutMs });
+      env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs });
+      return readWith(env, o);
+    })();
+    work.catch(() => undefined);
+    return await Promise.race([work, deadline]);
+  } catch (err) {
+    return { context, error: errorText(err), links: [] };
+  } finally {
+    clearTimeout(timer);
+    // Closing drops the sockets of requests still running past the deadline.
+    env?.close();
+  }
+}
+
+/** Every context at once. */
+export function readClusters(contexts: string[], o: ReadOptions): Promise<ClusterReading[]> {
+  return Promise.all(contexts.map((c) => readCluster(c, o)));
+}
+
+/**
+ * A cluster without a gateway Service of its own (e.g. Ambassador as the
+ * gateway) shows the address the Links pointing at it use.
+ */
+export function fillGatewayAddresses(readings: ClusterReading[], contextOfTarget: (target: string) => string | undefined): void {
+  for (const r of readings) {
+    if (r.gatewayAddress || r.error) continue;
+    for (const other of readings) {
+      const l = other.links.find((x) => contextOfTarget(x.target) === r.context && x.gateway.address);
+      if (l) {
+        r.gatewayAddress = l.gateway.address;
+        break;
+      }
+    }
+  }
+}
