@@ -22,6 +22,8 @@ export interface Faults {
   down: boolean;
   errorStatus?: number;
   slowBodyMs: number;
+  /** A fault for some requests only: the HTTP status to answer `method path` with, or undefined to serve it. */
+  failRequest?: (method: string, path: string) => number | undefined;
 }
 
 export interface ServerOptions {
@@ -233,7 +235,7 @@ export class TestApiServer {
     try {
       if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
       if (res.destroyed) return;
-      const status = this.faults.errorStatus;
+      const status = this.faults.errorStatus ?? this.faults.failRequest?.(req.method ?? 'GET', new URL(req.url ?? '/', 'https://localhost').pathname);
       if (status) {
         const reason = status === 503 ? 'ServiceUnavailable' : status === 429 ? 'TooManyRequests' : status === 504 ? 'Timeout' : 'InternalError';
         return this.send(res, status, statusObject(status, reason, `injected fault: HTTP ${status} from test cluster ${this.opts.name}`));

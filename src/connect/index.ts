@@ -1,0 +1,236 @@
+/**
+ * `mc connect` and `mc disconnect`: many links in one command. Connect reads
+ * every cluster at once and reports every problem with its fix before
+ * anything is written; then all pairs run in parallel, each idempotent, and
+ * the report says which pairs changed, which did not and which failed (a
+ * rerun resumes). `--dry-run` and `--out-dir` write nothing to the clusters.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { McError, UsageError } from '../errors.js';
+import type { IO } from '../io.js';
+import { KubeClient, type KubeObject } from '../kube/client.js';
+import { loadKubeconfig } from '../kube/kubeconfig.js';
+import { FIELD_MANAGER } from '../link/apply.js';
+import { loopbackWarning } from '../link/link-gen.js';
+import { connectPair, disconnectPair, pairObjects, type PairContext, type PairResult, type RemoveResult } from './apply.js';
+import { installObjects, type RenderSettings } from './objects.js';
+import { clusterNameOf, contextsOf, describePair, planPairs, type Pair, type PairSpec } from './plan.js';
+import { clusterFacts, formatProblems, preflightProblems, type ClusterFacts } from './preflight.js';
+
+export interface ConnectOptions {
+  kubeconfig?: string;
+  linkerdNamespace: string;
+  pairs: PairSpec;
+  /** Install the extension where it is missing. */
+  install: boolean;
+  remoteDiscovery: boolean;
+  legacy: boolean;
+  apiServerAddresses: Map<string, string>;
+  allowLoopback: boolean;
+  /** --gateway CTX=NAMESPACE/NAME */
+  gateways: Map<string, { namespace: string; name: string }>;
+  dryRun: boolean;
+  outDir?: string;
+  /** --wait: until every new link's controller holds its Lease and its gateway is alive (ms). */
+  waitMs?: number;
+  /** Per request, and per cluster for the preflight reads (ms). */
+  timeoutMs: number;
+  linkerdVersion: string;
+  registry?: string;
+  verbose: boolean;
+}
+
+export interface DisconnectOptions {
+  kubeconfig?: string;
+  linkerdNamespace: string;
+  /** The pairs, or (cluster) every pair between that context and each other one. */
+  pairs?: PairSpec;
+  cluster?: string;
+  timeoutMs: number;
+  linkerdVersion: string;
+}
+
+const say = (io: Pick<IO, 'stderr'>, line: string) => void io.stderr.write(`${line}\n`);
+
+function knownContexts(kubeconfig: string | undefined): string[] {
+  return loadKubeconfig({ kubeconfig }).config.contexts.map((c) => c.name);
+}
+
+function requireContexts(contexts: string[], known: string[]): void {
+  const missing = contexts.filter((c) => !known.includes(c));
+  if (missing.length > 0) throw new UsageError(`context${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} not in the kubeconfig`, `Known contexts: ${known.join(', ')}.`);
+}
+
+/** Whether an API server address is one only this machine reaches (link-gen's rule). */
+function isLoopback(server: string): boolean {
+  return loopbackWarning(server, '', false) !== undefined;
+}
+
+async function connectClients(contexts: string[], o: { kubeconfig?: string; timeoutMs: number }): Promise<Map<string, KubeClient>> {
+  const clients = new Map<string, KubeClient>();
+  await Promise.all(contexts.map(async (c) => clients.set(c, await KubeClient.connect({ kubeconfig: o.kubeconfig, context: c }, { timeoutMs: o.timeoutMs }))));
+  return clients;
+}
+
+function changeSummary(r: PairResult): string {
+  const { created, configured, unchanged } = r.changes;
+  if (created + configured === 0) return 'no changes';
+  return [created ? `${created} created` : '', configured ? `${configured} configured` : '', unchanged ? `${unchanged} unchanged` : ''].filter(Boolean).join(', ');
+}
+
+/** One YAML stream per context: `# context: NAME`, then its documents. */
+function documentsText(byContext: Map<string, KubeObject[]>): string {
+  const parts: string[] = [];
+  for (const [context, objs] of byContext) {
+    parts.push(`# context: ${context}\n${objs.map((o) => `---\n${yaml.dump(o, { lineWidth: -1, noRefs: true })}`).join('')}`);
+  }
+  return parts.join('\n');
+}
+
+/** Write every file, or none: each to a temporary name first, then all renamed. */
+function writeFilesAtomically(dir: string, files: Map<string, string>): string[] {
+  mkdirSync(dir, { recursive: true });
+  const temps: Array<[string, string]> = [];
+  try {
+    for (const [name, text] of files) {
+      const path = join(dir, name);
+      const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+      writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
+      temps.push([tmp, path]);
+    }
+  } catch (err) {
+    for (const [tmp] of temps) rmSync(tmp, { force: true });
+    throw new McError(`cannot write to ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'Choose a folder you can write to.');
+  }
+  for (const [tmp, path] of temps) renameSync(tmp, path);
+  return temps.map(([, p]) => p);
+}
+
+/** Run `mc connect`; returns the exit code. */
+export async function runConnect(o: ConnectOptions, io: IO): Promise<number> {
+  const pairs = planPairs(o.pairs);
+  const contexts = contextsOf(pairs);
+  requireContexts(contexts, knownContexts(o.kubeconfig));
+  for (const c of [...o.apiServerAddresses.keys(), ...o.gateways.keys()]) {
+    if (!contexts.includes(c)) throw new UsageError(`context "${c}" (in --api-server-address or --gateway) is not one of the clusters to connect`, `The clusters: ${contexts.join(', ')}.`);
+  }
+  const log = o.verbose ? (line: string) => say(io, `[connect] ${line}`) : () => {};
+  say(io, `Preflight: ${contexts.length} clusters (${contexts.join(', ')}), ${pairs.length} links`);
+  const factsList = await Promise.all(contexts.map((c) => clusterFacts(c, { kubeconfig: o.kubeconfig, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways })));
+  const facts = new Map(factsList.map((f) => [f.context, f]));
+  const problems = preflightProblems(pairs, facts, {
+    install: o.install,
+    remoteDiscovery: o.remoteDiscovery,
+    apiServerAddresses: o.apiServerAddresses,
+    allowLoopback: o.allowLoopback,
+    isLoopback,
+  });
+  if (problems.length > 0) {
+    say(io, `Preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was written:\n${formatProblems(problems)}`);
+    return 1;
+  }
+  const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, registry: o.registry, legacy: o.legacy, remoteDiscovery: o.remoteDiscovery };
+  const clients = await connectClients(contexts, o);
+  try {
+    // A target installed just now has linkerd-gateway (its address comes later: link-gen says so, a rerun resumes).
+    const toInstall = o.install ? factsList.filter((f) => !f.extensionInstalled) : [];
+    for (const f of toInstall) if (!f.gateway && !o.remoteDiscovery) f.gateway = { namespace: 'linkerd-multicluster', name: 'linkerd-gateway' };
+    const targets = [...new Set(pairs.map((p) => facts.get(p.target)!.clusterName))];
+    const ctx: PairContext = { clients, facts, settings, targets, apiServerAddresses: o.apiServerAddresses, tokenTimeoutMs: Math.max(o.timeoutMs, 10_000), log };
+
+    if (o.dryRun || o.outDir) return await render(pairs, toInstall, ctx, o, io);
+
+    for (const f of toInstall) {
+      say(io, `${f.context}: installing the multicluster extension`);
+      const [first, rest] = await installObjects(f.settings!, settings);
+      const client = clients.get(f.context)!;
+      await Promise.all(first!.map((obj) => client.apply(obj, FIELD_MANAGER)));
+      await Promise.all(rest!.map((obj) => client.apply(obj, FIELD_MANAGER)));
+    }
+    const results = await Promise.all(pairs.map((p) => connectPair(p, ctx)));
+    return report(results, io);
+  } finally {
+    for (const c of clients.values()) c.close();
+  }
+}
+
+/** --dry-run (stdout) and --out-dir (one file per cluster): what would be applied, per context. */
+async function render(pairs: Pair[], toInstall: ClusterFacts[], ctx: PairContext, o: ConnectOptions, io: IO): Promise<number> {
+  const byContext = new Map<string, KubeObject[]>(contextsOf(pairs).map((c) => [c, []]));
+  for (const f of toInstall) byContext.get(f.context)!.push(...(await installObjects(f.settings!, ctx.settings)).flat());
+  const parts = await Promise.all(pairs.map((p) => pairObjects(p, ctx)));
+  parts.forEach((part, i) => {
+    byContext.get(pairs[i]!.target)!.push(...part.target);
+    byContext.get(pairs[i]!.source)!.push(...part.source);
+    if (part.note) say(io, part.note);
+  });
+  if (o.outDir) {
+    const files = new Map([...byContext].map(([c, objs]) => [`${c}.yaml`, objs.map((obj) => `---\n${yaml.dump(obj, { lineWidth: -1, noRefs: true })}`).join('')]));
+    for (const path of writeFilesAtomically(o.outDir, files)) say(io, `wrote ${path}`);
+    say(io, `Apply each file to its cluster: kubectl --context CONTEXT apply --server-side --field-manager ${FIELD_MANAGER} -f ${join(o.outDir, 'CONTEXT.yaml')}`);
+    return 0;
+  }
+  const text = documentsText(byContext);
+  await new Promise<void>((resolve, reject) => io.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+  say(io, `(dry run: nothing was written; ${pairs.length} links among ${byContext.size} clusters)`);
+  return 0;
+}
+
+function report(results: PairResult[], io: IO): number {
+  for (const r of results) {
+    for (const w of r.warnings) say(io, `${describePair(r.pair)}: warning: ${w}`);
+    if (r.ok) say(io, `${describePair(r.pair)}: ${r.changes.created + r.changes.configured === 0 ? 'no changes' : `connected (${changeSummary(r)})`}`);
+    else say(io, `${describePair(r.pair)}: FAILED at ${r.failedStep}: ${r.error}`);
+  }
+  const failed = results.filter((r) => !r.ok);
+  const unchanged = results.filter((r) => r.ok && r.changes.created + r.changes.configured === 0).length;
+  const changed = results.length - failed.length - unchanged;
+  say(io, `${results.length} links: ${changed} connected, ${unchanged} unchanged, ${failed.length} failed`);
+  if (failed.length > 0) {
+    say(io, `Failed: ${failed.map((r) => describePair(r.pair)).join(', ')}. Fix the cause above and run the same command again: the links done stay as they are, the others resume.`);
+    return 1;
+  }
+  return 0;
+}
+
+/** The pairs of `mc disconnect`: those named, or every pair between --cluster and each other context. */
+export function disconnectPairs(o: Pick<DisconnectOptions, 'pairs' | 'cluster'>, known: string[]): Pair[] {
+  if (o.cluster !== undefined) {
+    if (o.pairs && Object.values(o.pairs).some((v) => v?.length)) throw new UsageError('--cluster cannot be combined with other clusters to disconnect');
+    requireContexts([o.cluster], known);
+    return known.filter((c) => c !== o.cluster).flatMap((c) => [{ source: c, target: o.cluster! }, { source: o.cluster!, target: c }]);
+  }
+  return planPairs(o.pairs ?? {});
+}
+
+/** Run `mc disconnect`; returns the exit code. */
+export async function runDisconnect(o: DisconnectOptions, io: IO): Promise<number> {
+  const known = knownContexts(o.kubeconfig);
+  const pairs = disconnectPairs(o, known);
+  const contexts = contextsOf(pairs);
+  requireContexts(contexts, known);
+  const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, legacy: false, remoteDiscovery: false };
+  const clients = await connectClients(contexts, o);
+  try {
+    const clusterNames = new Map(contexts.map((c) => [c, clusterNameOf(c)]));
+    const targets = [...new Set(pairs.map((p) => clusterNames.get(p.target)!))];
+    const results: RemoveResult[] = await Promise.all(pairs.map((p) => disconnectPair(p, { clients, settings, targets, clusterNames })));
+    for (const r of results) {
+      if (!r.ok) say(io, `${describePair(r.pair)}: FAILED at ${r.failedStep}: ${r.error}${r.removed ? ` (${r.removed} objects removed before)` : ''}`);
+      else if (r.removed > 0 || o.cluster === undefined) say(io, `${describePair(r.pair)}: ${r.removed > 0 ? `disconnected (${r.removed} objects removed)` : 'nothing to remove'}`);
+    }
+    const failed = results.filter((r) => !r.ok);
+    const removed = results.filter((r) => r.ok && r.removed > 0).length;
+    say(io, `${results.length} links: ${removed} disconnected, ${results.length - removed - failed.length} had nothing to remove, ${failed.length} failed`);
+    if (failed.length > 0) {
+      say(io, `Failed: ${failed.map((r) => describePair(r.pair)).join(', ')}. Run the same command again once the clusters answer: it removes what is left.`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    for (const c of clients.values()) c.close();
+  }
+}
