@@ -10,7 +10,7 @@ import { installObjects } from '../src/connect/objects.js';
 import { LINKERD_VERSION } from '../src/version.js';
 import { makePki, type Pki } from './check-fixture.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
-import { installSimulatedLinkerd } from './support/linkerd-sim.js';
+import { installSimulatedLinkerd, settleWorkloads } from './support/linkerd-sim.js';
 
 export interface MeshEnvOptions {
   /** Clusters given their own trust anchor (they share none with the others). */
@@ -28,6 +28,8 @@ export function giveGatewayAddress(c: TestCluster, address: string): void {
 export async function installExtension(c: TestCluster, address: string): Promise<void> {
   const groups = await installObjects({ identityTrustDomain: 'cluster.local', proxyOutboundPort: 4140, cniEnabled: false }, { linkerdNamespace: 'linkerd', linkerdVersion: LINKERD_VERSION, legacy: false, remoteDiscovery: false });
   for (const o of groups.flat()) c.put(o);
+  // The gateway's (and the local mirror's) Pods and Endpoints, as the controllers and kubelet make them.
+  settleWorkloads(c, 'linkerd-multicluster');
   giveGatewayAddress(c, address);
 }
 

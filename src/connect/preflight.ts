@@ -5,7 +5,8 @@
  */
 import type { CertificateInfo } from '../certs/inspect.js';
 import { parsePemBundle } from '../check/certs.js';
-import { CheckEnv, type Service } from '../check/context.js';
+import { CheckEnv } from '../check/env.js';
+import type { Service } from '../check/types.js';
 import { KubeApiError, KubeClient } from '../kube/client.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';

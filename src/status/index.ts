@@ -9,7 +9,7 @@ import type { IO } from '../io.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { suggestClusterName } from '../link/cluster-name.js';
 import { statusExitCode, statusReport, type StatusReport } from './model.js';
-import { fillGatewayAddresses, readClusters, type GatewayReader } from './read.js';
+import { fillGatewayAddresses, readClusters } from './read.js';
 import { renderStatus, type StatusOutput } from './render.js';
 
 export { STATUS_OUTPUTS, type StatusOutput } from './render.js';
@@ -26,8 +26,6 @@ export interface StatusOptions {
   intervalMs: number;
   /** Deadline per cluster (ms). */
   timeoutMs: number;
-  /** Gateway liveness per Link; default: none read. */
-  gateways?: GatewayReader;
 }
 
 /** The cluster name connect and link give a context; Links are matched to contexts by it. */
@@ -48,7 +46,7 @@ export function statusContexts(o: Pick<StatusOptions, 'kubeconfig' | 'contexts'>
 
 /** One reading of every cluster. Without --contexts, reachable clusters without the extension are left out (said on stderr). */
 export async function statusSnapshot(o: StatusOptions, io: Pick<IO, 'stderr'>, contexts: string[], explicit: boolean): Promise<StatusReport> {
-  let readings = await readClusters(contexts, { kubeconfig: o.kubeconfig, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways });
+  let readings = await readClusters(contexts, { kubeconfig: o.kubeconfig, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs });
   if (!explicit) {
     const without = readings.filter((r) => !r.error && !r.extensionInstalled && r.links.length === 0);
     if (without.length > 0) io.stderr.write(`Left out (no multicluster extension): ${without.map((r) => r.context).join(', ')}\n`);

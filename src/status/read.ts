@@ -6,8 +6,9 @@
  * mirror Deployments and the mirror Services, then, per Link, the target
  * through the Link's own credentials.
  */
-import { CheckEnv, CredentialsError, linkKey } from '../check/env.js';
+import { CheckEnv, CredentialsError } from '../check/env.js';
 import type { Deployment, Link, Service } from '../check/types.js';
+import { readGatewayMetrics } from '../gateways/read.js';
 import { parsePemBundle } from '../check/certs.js';
 import { KubeApiError, KubeClient } from '../kube/client.js';
 import { coreRef } from '../kube/resources.js';
@@ -15,17 +16,22 @@ import { linkerdConfig } from '../linkerd-config.js';
 import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
 import type { CertExpiry, ClusterReading, ControllerKind, LinkReading } from './model.js';
 
-/** What the Lease holder of each Link reports about its gateway, by linkKey (namespace/name). */
+/** What the Lease holder of each link reports about its gateway, by target cluster name. */
 export type GatewayHealth = Map<string, { alive?: boolean; latencyMs?: number; detail?: string }>;
-export type GatewayReader = (env: CheckEnv, links: Link[]) => Promise<GatewayHealth>;
+
+/** `mc gateways`' reading: every Lease holder's metrics, in parallel, within the deadline. */
+async function gatewayHealth(env: CheckEnv, waitMs: number): Promise<GatewayHealth> {
+  const { readings } = await readGatewayMetrics(env.local, { waitMs });
+  return new Map(
+    readings.map((r) => [r.clusterName, r.error !== undefined ? { detail: r.error } : { alive: r.metrics?.alive, ...(r.metrics?.latencyMs !== undefined ? { latencyMs: r.metrics.latencyMs } : {}) }]),
+  );
+}
 
 export interface ReadOptions {
   kubeconfig?: string;
   linkerdNamespace: string;
   /** Deadline for one cluster, everything included (ms); also each request's timeout. */
   timeoutMs: number;
-  /** Gateway liveness and latency per Link (mc gateways' reading); none: not shown. */
-  gateways?: GatewayReader;
   signal?: AbortSignal;
 }
 
@@ -115,11 +121,11 @@ async function readWith(env: CheckEnv, o: ReadOptions): Promise<ClusterReading> 
   const usable = links.filter((l) => l.spec?.targetClusterName && l.spec?.clusterCredentialsSecret);
   const [credentials, gateways] = await Promise.all([
     Promise.all(usable.map((l) => credentialsOf(env, l))),
-    o.gateways ? o.gateways(env, usable).catch(() => new Map() as GatewayHealth) : Promise.resolve(new Map() as GatewayHealth),
+    usable.some((l) => l.spec.gatewayAddress) ? gatewayHealth(env, Math.max(100, o.timeoutMs * 0.4)).catch((err: Error): GatewayHealth => new Map(usable.map((l) => [l.spec.targetClusterName, { detail: err.message.split('\n')[0]! }]))) : Promise.resolve<GatewayHealth>(new Map()),
   ]);
   const linkReadings: LinkReading[] = usable.map((l, i) => {
     const target = l.spec.targetClusterName;
-    const gw = gateways.get(linkKey(l));
+    const gw = gateways.get(target);
     const enabled = Boolean(l.spec.gatewayAddress);
     return {
       name: l.metadata.name ?? target,
@@ -151,8 +157,9 @@ export async function readCluster(context: string, o: ReadOptions): Promise<Clus
   });
   try {
     const work = (async () => {
-      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context }, { timeoutMs: o.timeoutMs });
-      env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs });
+      // Local reads, then the targets and the gateways: each part gets a share of the deadline.
+      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context }, { timeoutMs: o.timeoutMs * 0.5 });
+      env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs * 0.4 });
       return readWith(env, o);
     })();
     work.catch(() => undefined);
