@@ -1,8 +1,9 @@
 /** `mc connect`: link many clusters (both ways, a full mesh, or one way), preflight first. */
 import type { Command } from 'commander';
-import { booleanFlag, collect, examples, globalOptions, runWithProcessIO } from '../cli-kit.js';
+import { booleanFlag, collect, examples, globalOptions, commandAction } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
+import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
 interface ConnectFlags {
@@ -25,7 +26,7 @@ interface ConnectFlags {
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   const cmd = program
     .command('connect')
     .summary('link clusters to each other: both ways, a full mesh, or one way')
@@ -72,7 +73,7 @@ mc connect --mesh east west north --out-dir clusters/
 # Apply, then wait until every gateway is alive
 mc connect --mesh east west north --wait 2m`),
   );
-  cmd.action(async (args: string[], flags: ConnectFlags, command: Command) => {
+  cmd.action(commandAction(async (args: string[], flags: ConnectFlags, command: Command) => {
     const { parseAddressMap } = await import('../connect/plan.js');
     const g = globalOptions(command);
     const timeoutMs = durationFlag('--timeout', flags.timeout);
@@ -106,6 +107,6 @@ mc connect --mesh east west north --wait 2m`),
       verbose: g.verbose,
     };
     const { runConnect } = await import('../connect/index.js');
-    await runWithProcessIO((io) => runConnect({ ...options, registry: options.registry ?? (io.env.LINKERD_DOCKER_REGISTRY || undefined) }, io));
-  });
+    return runConnect({ ...options, registry: options.registry ?? (io.env.LINKERD_DOCKER_REGISTRY || undefined) }, io);
+  }));
 }

@@ -1,13 +1,14 @@
 /** `mc disconnect`: undo what `mc connect` made, per pair or for a whole cluster. */
 import type { Command } from 'commander';
-import { examples, globalOptions, runWithProcessIO } from '../cli-kit.js';
+import { examples, globalOptions, commandAction } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
+import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   program
     .command('disconnect')
     .summary('remove what mc connect made: per pair, or every link of a cluster')
@@ -34,7 +35,7 @@ mc disconnect --from west --to east
 # north leaves the mesh
 mc disconnect --cluster north`),
     )
-    .action(async (args: string[], flags: { mesh?: string[]; from?: string[]; to?: string[]; cluster?: string; timeout: string; linkerdVersion: string }, cmd: Command) => {
+    .action(commandAction(async (args: string[], flags: { mesh?: string[]; from?: string[]; to?: string[]; cluster?: string; timeout: string; linkerdVersion: string }, cmd: Command) => {
       const g = globalOptions(cmd);
       const timeoutMs = durationFlag('--timeout', flags.timeout);
       if (timeoutMs <= 0) throw new UsageError('--timeout must be greater than 0');
@@ -47,6 +48,6 @@ mc disconnect --cluster north`),
         linkerdVersion: flags.linkerdVersion,
       };
       const { runDisconnect } = await import('../connect/index.js');
-      await runWithProcessIO((io) => runDisconnect(options, io));
-    });
+      return runDisconnect(options, io);
+    }));
 }

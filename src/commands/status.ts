@@ -1,8 +1,9 @@
 /** `mc status`: every cluster at once — links, gateway liveness and latency, mirrors, certificate expiry. */
 import type { Command } from 'commander';
-import { examples, globalOptions, runWithProcessIO } from '../cli-kit.js';
+import { examples, globalOptions, commandAction } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
+import type { IO } from '../io.js';
 
 interface StatusFlags {
   contexts?: string;
@@ -12,7 +13,7 @@ interface StatusFlags {
   timeout: string;
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   program
     .command('status')
     .description('Show every cluster at once: Linkerd version, gateway, certificate expiry, and per link its controller, credentials, gateway liveness and latency and mirrored services')
@@ -37,7 +38,7 @@ mc status -o dot | dot -Tsvg > mesh.svg
 # Keep watching
 mc status -w`),
     )
-    .action(async (flags: StatusFlags, cmd: Command) => {
+    .action(commandAction(async (flags: StatusFlags, cmd: Command) => {
       const { STATUS_OUTPUTS, runStatus } = await import('../status/index.js');
       if (!(STATUS_OUTPUTS as readonly string[]).includes(flags.output)) {
         throw new UsageError(`unsupported output format "${flags.output}"`, `Use one of: ${STATUS_OUTPUTS.join(', ')}.`);
@@ -54,6 +55,6 @@ mc status -w`),
       const g = globalOptions(cmd);
       if (g.context !== undefined && contexts === undefined) contexts = [g.context];
       const options = { kubeconfig: g.kubeconfig, contexts, linkerdNamespace: g.linkerdNamespace, output: flags.output as (typeof STATUS_OUTPUTS)[number], watch: flags.watch, intervalMs, timeoutMs };
-      await runWithProcessIO((io) => runStatus(options, io));
-    });
+      return runStatus(options, io);
+    }));
 }

@@ -55,8 +55,8 @@ export interface DisconnectOptions {
 
 const say = (io: Pick<IO, 'stderr'>, line: string) => void io.stderr.write(`${line}\n`);
 
-function knownContexts(kubeconfig: string | undefined): string[] {
-  return loadKubeconfig({ kubeconfig }).config.contexts.map((c) => c.name);
+function knownContexts(kubeconfig: string | undefined, env: IO['env']): string[] {
+  return loadKubeconfig({ kubeconfig, env }).config.contexts.map((c) => c.name);
 }
 
 function requireContexts(contexts: string[], known: string[]): void {
@@ -69,9 +69,9 @@ function isLoopback(server: string): boolean {
   return loopbackWarning(server, '', false) !== undefined;
 }
 
-async function connectClients(contexts: string[], o: { kubeconfig?: string; timeoutMs: number }): Promise<Map<string, KubeClient>> {
+async function connectClients(contexts: string[], o: { kubeconfig?: string; timeoutMs: number }, env: IO['env']): Promise<Map<string, KubeClient>> {
   const clients = new Map<string, KubeClient>();
-  await Promise.all(contexts.map(async (c) => clients.set(c, await KubeClient.connect({ kubeconfig: o.kubeconfig, context: c }, { timeoutMs: o.timeoutMs }))));
+  await Promise.all(contexts.map(async (c) => clients.set(c, await KubeClient.connect({ kubeconfig: o.kubeconfig, context: c, env }, { timeoutMs: o.timeoutMs }))));
   return clients;
 }
 
@@ -113,13 +113,13 @@ function writeFilesAtomically(dir: string, files: Map<string, string>): string[]
 export async function runConnect(o: ConnectOptions, io: IO): Promise<number> {
   const pairs = planPairs(o.pairs);
   const contexts = contextsOf(pairs);
-  requireContexts(contexts, knownContexts(o.kubeconfig));
+  requireContexts(contexts, knownContexts(o.kubeconfig, io.env));
   for (const c of [...o.apiServerAddresses.keys(), ...o.gateways.keys()]) {
     if (!contexts.includes(c)) throw new UsageError(`context "${c}" (in --api-server-address or --gateway) is not one of the clusters to connect`, `The clusters: ${contexts.join(', ')}.`);
   }
   const log = o.verbose ? (line: string) => say(io, `[connect] ${line}`) : () => {};
   say(io, `Preflight: ${contexts.length} clusters (${contexts.join(', ')}), ${pairs.length} links`);
-  const factsList = await Promise.all(contexts.map((c) => clusterFacts(c, { kubeconfig: o.kubeconfig, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways })));
+  const factsList = await Promise.all(contexts.map((c) => clusterFacts(c, { kubeconfig: o.kubeconfig, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways })));
   const facts = new Map(factsList.map((f) => [f.context, f]));
   const problems = preflightProblems(pairs, facts, {
     install: o.install,
@@ -133,7 +133,7 @@ export async function runConnect(o: ConnectOptions, io: IO): Promise<number> {
     return 1;
   }
   const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, registry: o.registry, legacy: o.legacy, remoteDiscovery: o.remoteDiscovery };
-  const clients = await connectClients(contexts, o);
+  const clients = await connectClients(contexts, o, io.env);
   try {
     // A target installed just now has linkerd-gateway (its address comes later: link-gen says so, a rerun resumes).
     const toInstall = o.install ? factsList.filter((f) => !f.extensionInstalled) : [];
@@ -208,12 +208,12 @@ export function disconnectPairs(o: Pick<DisconnectOptions, 'pairs' | 'cluster'>,
 
 /** Run `mc disconnect`; returns the exit code. */
 export async function runDisconnect(o: DisconnectOptions, io: IO): Promise<number> {
-  const known = knownContexts(o.kubeconfig);
+  const known = knownContexts(o.kubeconfig, io.env);
   const pairs = disconnectPairs(o, known);
   const contexts = contextsOf(pairs);
   requireContexts(contexts, known);
   const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, legacy: false, remoteDiscovery: false };
-  const clients = await connectClients(contexts, o);
+  const clients = await connectClients(contexts, o, io.env);
   try {
     const clusterNames = new Map(contexts.map((c) => [c, clusterNameOf(c)]));
     const targets = [...new Set(pairs.map((p) => clusterNames.get(p.target)!))];

@@ -8,6 +8,7 @@ import { parsePemBundle } from '../check/certs.js';
 import { CheckEnv } from '../check/env.js';
 import type { Service } from '../check/types.js';
 import { KubeApiError, KubeClient } from '../kube/client.js';
+import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
 import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, GATEWAY_IDENTITY_ANNOTATION, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
@@ -46,6 +47,8 @@ export interface ClusterFacts {
 
 export interface FactsOptions {
   kubeconfig?: string;
+  /** $KUBECONFIG and $HOME. */
+  env: Env;
   linkerdNamespace: string;
   timeoutMs: number;
   /** --gateway CTX=NAMESPACE/NAME: the gateway of a context, instead of looking for it. */
@@ -125,7 +128,7 @@ export async function clusterFacts(context: string, o: FactsOptions): Promise<Cl
     accounts: [],
   });
   try {
-    const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context }, { timeoutMs: o.timeoutMs });
+    const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs });
     env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs });
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${o.timeoutMs / 1000}s`)), o.timeoutMs);

@@ -34,8 +34,8 @@ export function clusterNameOf(context: string): string {
 }
 
 /** The contexts to show: those asked for (each must exist), else all of them. */
-export function statusContexts(o: Pick<StatusOptions, 'kubeconfig' | 'contexts'>): { contexts: string[]; explicit: boolean } {
-  const known = loadKubeconfig({ kubeconfig: o.kubeconfig }).config.contexts.map((c) => c.name);
+export function statusContexts(o: Pick<StatusOptions, 'kubeconfig' | 'contexts'>, env: IO['env']): { contexts: string[]; explicit: boolean } {
+  const known = loadKubeconfig({ kubeconfig: o.kubeconfig, env }).config.contexts.map((c) => c.name);
   if (!o.contexts) return { contexts: known, explicit: false };
   const missing = o.contexts.filter((c) => !known.includes(c));
   if (missing.length > 0) {
@@ -45,8 +45,8 @@ export function statusContexts(o: Pick<StatusOptions, 'kubeconfig' | 'contexts'>
 }
 
 /** One reading of every cluster. Without --contexts, reachable clusters without the extension are left out (said on stderr). */
-export async function statusSnapshot(o: StatusOptions, io: Pick<IO, 'stderr'>, contexts: string[], explicit: boolean): Promise<StatusReport> {
-  let readings = await readClusters(contexts, { kubeconfig: o.kubeconfig, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs });
+export async function statusSnapshot(o: StatusOptions, io: Pick<IO, 'stderr' | 'env'>, contexts: string[], explicit: boolean): Promise<StatusReport> {
+  let readings = await readClusters(contexts, { kubeconfig: o.kubeconfig, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs });
   if (!explicit) {
     const without = readings.filter((r) => !r.error && !r.extensionInstalled && r.links.length === 0);
     if (without.length > 0) io.stderr.write(`Left out (no multicluster extension): ${without.map((r) => r.context).join(', ')}\n`);
@@ -75,7 +75,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Run `mc status`; returns the exit code (1 when any cluster fails). */
 export async function runStatus(o: StatusOptions, io: IO): Promise<number> {
-  const { contexts, explicit } = statusContexts(o);
+  const { contexts, explicit } = statusContexts(o, io.env);
   const tty = Boolean(io.stdout.isTTY);
   let code = 0;
   for (;;) {

@@ -11,6 +11,7 @@ import type { Deployment, Link, Service } from '../check/types.js';
 import { readGatewayMetrics } from '../gateways/read.js';
 import { parsePemBundle } from '../check/certs.js';
 import { KubeApiError, KubeClient } from '../kube/client.js';
+import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
 import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
@@ -29,6 +30,8 @@ async function gatewayHealth(env: CheckEnv, waitMs: number): Promise<GatewayHeal
 
 export interface ReadOptions {
   kubeconfig?: string;
+  /** $KUBECONFIG and $HOME. */
+  env: Env;
   linkerdNamespace: string;
   /** Deadline for one cluster, everything included (ms); also each request's timeout. */
   timeoutMs: number;
@@ -158,7 +161,7 @@ export async function readCluster(context: string, o: ReadOptions): Promise<Clus
   try {
     const work = (async () => {
       // Local reads, then the targets and the gateways: each part gets a share of the deadline.
-      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context }, { timeoutMs: o.timeoutMs * 0.5 });
+      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs * 0.5 });
       env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs * 0.4 });
       return readWith(env, o);
     })();
