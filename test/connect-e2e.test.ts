@@ -41,7 +41,7 @@ function options(env: TestEnv, extra: Partial<ConnectOptions> = {}): ConnectOpti
     allowLoopback: true,
     gateways: new Map(),
     dryRun: false,
-    timeoutMs: 5000,
+    timeoutMs: 30_000,
     linkerdVersion: LINKERD_VERSION,
     verbose: false,
     ...extra,
@@ -56,7 +56,7 @@ async function connect(env: TestEnv, extra: Partial<ConnectOptions> = {}) {
 
 async function disconnect(env: TestEnv, extra: Parameters<typeof runDisconnect>[0] extends infer O ? Partial<O> : never = {}) {
   const io = testIO();
-  const code = await runDisconnect({ kubeconfig: env.kubeconfigPath, linkerdNamespace: 'linkerd', pairs: { mesh: env.clusters.map((c) => c.name) }, timeoutMs: 5000, linkerdVersion: LINKERD_VERSION, ...extra }, io);
+  const code = await runDisconnect({ kubeconfig: env.kubeconfigPath, linkerdNamespace: 'linkerd', pairs: { mesh: env.clusters.map((c) => c.name) }, timeoutMs: 30_000, linkerdVersion: LINKERD_VERSION, ...extra }, io);
   return { code, stdout: io.out(), stderr: io.err() };
 }
 
@@ -225,10 +225,10 @@ test('the CLI: flags in, usage errors exit 2 with nothing on stdout', async () =
   assert.match(unknown.stderr, /context "nope" not in the kubeconfig/);
   const badMap = await mc(['connect', 'u1', 'u2', '--api-server-address', 'u1=http://x']);
   assert.equal(badMap.code, 2);
-  const ok = await mc(['connect', 'u1', 'u2', '--allow-loopback']);
+  const ok = await mc(['connect', 'u1', 'u2', '--allow-loopback', '--timeout', '30s']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, /2 links: 2 connected/);
-  const gone = await mc(['disconnect', 'u1', 'u2']);
+  const gone = await mc(['disconnect', 'u1', 'u2', '--timeout', '30s']);
   assert.equal(gone.code, 0, gone.stderr);
   assert.match(gone.stderr, /2 links: 2 disconnected/);
 });

@@ -21,7 +21,7 @@ export function register(program: Command, io: IO): void {
     .option('-o, --output <format>', 'output format: table (a matrix: row mirrors column), wide, json, mermaid or dot', 'table')
     .option('-w, --watch', 'refresh until interrupted (in place on a terminal)', false)
     .option('--interval <duration>', 'time between refreshes with --watch', '2s')
-    .option('--timeout <duration>', 'deadline for reading one cluster (a cluster that misses it is shown as unreachable)', '5s')
+    .option('--timeout <duration>', 'deadline for reading one cluster (a cluster that misses it is shown as unreachable)', '10s')
     .addHelpText(
       'after',
       examples(`

@@ -10,7 +10,7 @@ import { McError } from '../errors.js';
 import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, refOf, type ResourceRef } from '../kube/resources.js';
 import { FIELD_MANAGER } from '../link/apply.js';
-import { linkGenObjects } from '../link/link-gen.js';
+import { linkGenObjects, loopbackWarning } from '../link/link-gen.js';
 import { DEFAULT_FEDERATED_SELECTOR, DEFAULT_REMOTE_DISCOVERY_SELECTOR, DEFAULT_SELECTOR } from '../link/names.js';
 import { parseLabelSelector } from '../link/selector.js';
 import { DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
@@ -145,7 +145,9 @@ export async function connectPair(pair: Pair, c: PairContext): Promise<PairResul
     const tokenSecret = rest.find((o) => o.kind === 'Secret')!;
     await step(`token of the remote-access account in ${pair.target}`, () => waitForToken(t, tokenSecret, c.tokenTimeoutMs));
     const lg = await step(`link-gen from ${pair.target}`, () => linkGenObjects(t, linkGenOptions(pair, c), c.log));
-    warnings.push(...lg.warnings);
+    // A loopback address the user allowed (--allow-loopback) or mapped is no news: preflight decided on it.
+    const allowed = loopbackWarning(lg.server, pair.target, c.apiServerAddresses.has(pair.target));
+    warnings.push(...lg.warnings.filter((w) => w !== allowed));
     const [secretA, secretB, link] = lg.objects;
     await step(`Link ${target.clusterName} in ${pair.source}`, () => applyAll(s, [link!]));
     await step(`credentials Secrets in ${pair.source}`, () => applyAll(s, [secretA!, secretB!]));

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestClusters, type TestCluster, type TestEnv } from './index.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './linkerd-sim.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, settleWorkloads, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './linkerd-sim.js';
 
 const MC_BIN = fileURLToPath(new URL('../../../bin/mc.js', import.meta.url));
 const KUBECTL_LITE = fileURLToPath(new URL('./kubectl-lite.js', import.meta.url));
@@ -214,13 +214,13 @@ export async function runDemo(out: (s: string) => void = (s) => process.stdout.w
     writeFileSync(join(binDir, 'kubectl'), `#!/bin/sh\nexec "${process.execPath}" "${KUBECTL_LITE}" "$@"\n`);
     chmodSync(join(binDir, 'kubectl'), 0o755);
   }
-  const env = await startTestClusters(['east', 'west']);
+  const env = await startTestClusters(['east', 'west', 'north']);
   const ctx = makeContext(env, dir, binDir, out);
   if (lite) {
     ctx.hasKubectl = true;
     out('# kubectl is not installed: `kubectl` below is a small stand-in (test/support/kubectl-lite.ts) that applies with server-side apply\n');
   }
-  out(`# Two test clusters: east (${ctx.east.server}) and west (${ctx.west.server})\n`);
+  out(`# Three test clusters: east (${ctx.east.server}), west (${ctx.west.server}) and north (${env.cluster('north').server}), which joins at the end\n`);
   out(`# export KUBECONFIG=${env.kubeconfigPath}\n\n`);
   let failed = 0;
   try {
@@ -253,3 +253,71 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     },
   );
 }
+
+// ---- many clusters: north joins with mc connect --mesh, mc status shows all of them (issue 15)
+const meshMirrors: ServiceMirrorSimulation[] = [];
+
+async function syncMeshMirrors(ctx: DemoContext): Promise<void> {
+  // Two rounds: the first makes the controllers' Pods, the second gives them their Leases and probes.
+  for (let i = 0; i < 2; i++) await Promise.all([ctx.mirror, ...meshMirrors].map((m) => m?.syncOnce()));
+}
+
+const MESH_STEPS: DemoStep[] = [
+  {
+    title: 'A third cluster, north: an issuer from the same anchor, Linkerd, the extension with its gateway',
+    async run(ctx) {
+      await ctx.sh('mc certs issuer --ca-cert certs/ca.crt --ca-key certs/ca.key --dir certs/north');
+      const north = ctx.env.cluster('north');
+      installSimulatedLinkerd(north, {
+        trustAnchorsPem: readFileSync(join(ctx.dir, 'certs', 'ca.crt'), 'utf8'),
+        issuerCertPem: readFileSync(join(ctx.dir, 'certs', 'north', 'issuer.crt'), 'utf8'),
+        issuerKeyPem: readFileSync(join(ctx.dir, 'certs', 'north', 'issuer.key'), 'utf8'),
+      });
+      ctx.note('(simulated: linkerd --context north install ... with certs/north)');
+      await ctx.sh('mc --context north install | kubectl --context north apply -f -');
+      // West's gateway (installed above) and north's get their Pods and load balancer addresses.
+      for (const [cluster, address] of [[ctx.west, '198.51.100.10'], [north, '198.51.100.20']] as const) {
+        settleWorkloads(cluster, 'linkerd-multicluster');
+        const gw = cluster.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
+        if (gw) cluster.put({ ...gw, status: { loadBalancer: { ingress: [{ ip: address }] } } });
+      }
+      ctx.note('(simulated: the load balancers give the gateways of west and north the addresses 198.51.100.10 and 198.51.100.20)');
+    },
+  },
+  {
+    title: 'Join the three: every cluster mirrors every other (6 links), preflight first',
+    async run(ctx) {
+      ctx.note('the test clusters all listen on 127.0.0.1: --allow-loopback says that is fine here');
+      await ctx.sh('mc connect --mesh east west north --allow-loopback');
+      ctx.note('(simulated: the controllers of east and north start too)');
+      meshMirrors.push(startServiceMirrorSimulation(ctx.env, 'east', { intervalMs: 200 }), startServiceMirrorSimulation(ctx.env, 'north', { intervalMs: 200 }));
+      await syncMeshMirrors(ctx);
+      await ctx.sh('mc connect --mesh east west north --allow-loopback 2>&1 | tail -1');
+    },
+  },
+  {
+    title: 'mc status: all clusters at once, 6 links alive',
+    async run(ctx) {
+      // A generous per-cluster deadline: the test clusters (and every mc) share this machine.
+      await ctx.sh('mc status --timeout 30s');
+    },
+  },
+  {
+    title: 'North goes down: mc status says so, and still reads the others',
+    async run(ctx) {
+      ctx.note('(simulated: north\'s API server and gateway stop answering)');
+      const north = ctx.env.cluster('north');
+      north.faults.down = true;
+      try {
+        await syncMeshMirrors(ctx);
+        const r = await ctx.sh('mc status --timeout 30s', { allowFailure: true });
+        if (r.code !== 1 || !/north .*unreachable/.test(r.output)) throw new Error(`mc status should show north unreachable and exit 1, but exited ${r.code}`);
+        await ctx.sh('mc status --timeout 30s -o mermaid', { allowFailure: true });
+      } finally {
+        north.faults.down = false;
+        for (const m of meshMirrors) m.stop();
+      }
+    },
+  },
+];
+STEPS.push(...MESH_STEPS);
