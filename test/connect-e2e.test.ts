@@ -232,3 +232,21 @@ test('the CLI: flags in, usage errors exit 2 with nothing on stdout', async () =
   assert.equal(gone.code, 0, gone.stderr);
   assert.match(gone.stderr, /2 links: 2 disconnected/);
 });
+
+test('--wait: until every controller holds its Lease and sees its gateway alive; else which link and why', async () => {
+  const env = await mesh(['w1', 'w2']);
+  // Only w1 runs its controllers: w2's link to w1 never gets a Lease holder.
+  const sims = [startServiceMirrorSimulation(env, 'w1', { intervalMs: 100 })];
+  try {
+    const r = await connect(env, { waitMs: 8000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^w1←w2: controller controller-w2-\S+ holds the Lease, gateway alive \(\d+ ms\)$/m);
+    assert.match(r.stderr, /^1 of 2 links not ready after 8s:\n {2}w2←w1: /m);
+    sims.push(startServiceMirrorSimulation(env, 'w2', { intervalMs: 100 }));
+    const again = await connect(env, { waitMs: 30_000 });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /^2 of 2 links ready: every controller holds its Lease and sees its gateway alive$/m);
+  } finally {
+    for (const s of sims) s.stop();
+  }
+});

@@ -14,6 +14,7 @@ import type { IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { FIELD_MANAGER } from '../link/apply.js';
+import { readGatewayMetrics } from '../gateways/read.js';
 import { loopbackWarning } from '../link/link-gen.js';
 import { connectPair, disconnectPair, pairObjects, type PairContext, type PairResult, type RemoveResult } from './apply.js';
 import { installObjects, type RenderSettings } from './objects.js';
@@ -151,7 +152,10 @@ export async function runConnect(o: ConnectOptions, io: IO): Promise<number> {
       await Promise.all(rest!.map((obj) => client.apply(obj, FIELD_MANAGER)));
     }
     const results = await Promise.all(pairs.map((p) => connectPair(p, ctx)));
-    return report(results, io);
+    const code = report(results, io);
+    if (o.waitMs === undefined) return code;
+    const ready = await waitForLinks(results.filter((r) => r.ok).map((r) => r.pair), ctx, o.waitMs, io);
+    return ready ? code : 1;
   } finally {
     for (const c of clients.values()) c.close();
   }
@@ -177,6 +181,64 @@ async function render(pairs: Pair[], toInstall: ClusterFacts[], ctx: PairContext
   await new Promise<void>((resolve, reject) => io.stdout.write(text, (err) => (err ? reject(err) : resolve())));
   say(io, `(dry run: nothing was written; ${pairs.length} links among ${byContext.size} clusters)`);
   return 0;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * --wait: until the controller of every link holds its Lease and reports its
+ * gateway alive (mc gateways' reading, one per source cluster per round);
+ * links without a gateway only need the Lease holder. Progress on a
+ * terminal; elsewhere a line per link as it gets ready.
+ */
+async function waitForLinks(pairs: Pair[], ctx: PairContext, waitMs: number, io: IO): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  const pending = new Map(pairs.map((p) => [describePair(p), { pair: p, why: 'not read yet' }]));
+  const tty = Boolean(io.stderr.isTTY);
+  for (;;) {
+    const sources = [...new Set([...pending.values()].map((w) => w.pair.source))];
+    await Promise.all(
+      sources.map(async (source) => {
+        const mine = [...pending.entries()].filter(([, w]) => w.pair.source === source);
+        try {
+          const { readings } = await readGatewayMetrics(ctx.clients.get(source)!, { waitMs: Math.max(200, Math.min(5000, deadline - Date.now())) });
+          for (const [key, w] of mine) {
+            const r = readings.find((x) => x.clusterName === ctx.facts.get(w.pair.target)!.clusterName);
+            if (!r) w.why = 'its controller has no Pod yet';
+            else if (r.error !== undefined) w.why = r.error;
+            else if (r.metrics?.enabled === false || r.metrics?.alive) {
+              pending.delete(key);
+              if (!tty) say(io, `${key}: controller ${r.pod} holds the Lease${r.metrics?.alive ? `, gateway alive (${r.metrics.latencyMs ?? '?'} ms)` : ''}`);
+            } else w.why = `${r.pod} holds the Lease, but the gateway is not alive yet`;
+          }
+        } catch (err) {
+          for (const [, w] of mine) w.why = (err as Error).message.split('\n')[0]!;
+        }
+      }),
+    );
+    if (tty) io.stderr.write(`\r\x1b[Kwaiting: ${pairs.length - pending.size} of ${pairs.length} links ready`);
+    if (pending.size === 0 || Date.now() >= deadline || io.signal.aborted) break;
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())), io.signal);
+  }
+  if (tty) io.stderr.write('\n');
+  if (pending.size === 0) {
+    say(io, `${pairs.length} of ${pairs.length} links ready: every controller holds its Lease and sees its gateway alive`);
+    return true;
+  }
+  say(io, `${pending.size} of ${pairs.length} links not ready after ${waitMs / 1000}s:`);
+  for (const [key, w] of pending) say(io, `  ${key}: ${w.why}`);
+  return false;
 }
 
 function report(results: PairResult[], io: IO): number {
