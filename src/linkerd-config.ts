@@ -33,6 +33,9 @@ export interface LinkerdConfig {
   clusterDomain: string;
   /** proxy.ports.outbound, 4140 when unset or not a port. */
   proxyOutboundPort: number;
+  /** proxy.ports.inbound (4143) and proxy.ports.admin (4191), the same way. */
+  proxyInboundPort: number;
+  proxyAdminPort: number;
   cniEnabled: boolean;
   /** identityTrustAnchorsPEM, when it is a string (possibly blank). */
   trustAnchorsPem?: string;
@@ -83,14 +86,19 @@ export function linkerdConfig(configMap: ConfigMapLike | undefined, where: strin
   }
   const proxy = isMap(values.proxy) ? values.proxy : {};
   const ports = isMap(proxy.ports) ? proxy.ports : {};
-  const outbound = Number(ports.outbound ?? 4140);
+  const port = (v: unknown, dflt: number) => {
+    const n = Number(v ?? dflt);
+    return Number.isInteger(n) && n > 0 && n <= 65535 ? n : dflt;
+  };
   const identity = isMap(values.identity) ? values.identity : {};
   const issuer = isMap(identity.issuer) ? identity.issuer : {};
   const tls = isMap(issuer.tls) ? issuer.tls : {};
   return {
     identityTrustDomain: typeof values.identityTrustDomain === 'string' && values.identityTrustDomain !== '' ? values.identityTrustDomain : undefined,
     clusterDomain: typeof values.clusterDomain === 'string' && values.clusterDomain !== '' ? values.clusterDomain : 'cluster.local',
-    proxyOutboundPort: Number.isInteger(outbound) && outbound > 0 ? outbound : 4140,
+    proxyOutboundPort: port(ports.outbound, 4140),
+    proxyInboundPort: port(ports.inbound, 4143),
+    proxyAdminPort: port(ports.admin, 4191),
     cniEnabled: values.cniEnabled === true,
     trustAnchorsPem: typeof values.identityTrustAnchorsPEM === 'string' ? values.identityTrustAnchorsPEM : undefined,
     issuerCertPem: nonEmpty(tls.crtPEM),

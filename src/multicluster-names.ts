@@ -15,6 +15,8 @@ export const MIRROR_CLUSTER_LABEL = 'mirror.linkerd.io/cluster-name';
 export const MIRRORED_SERVICE_LABEL = 'mirror.linkerd.io/mirrored-service';
 /** On the gateway Service: the identity its proxy presents. */
 export const GATEWAY_IDENTITY_ANNOTATION = 'mirror.linkerd.io/gateway-identity';
+/** On a gateway Service (Linkerd 2.8's chart sets it; mc adopt-gateway too): marks it as a multicluster gateway. */
+export const MULTICLUSTER_GATEWAY_ANNOTATION = 'mirror.linkerd.io/multicluster-gateway';
 
 /** "linkerd/cli VERSION" on a Link: which CLI made it (check compares it with the version mc targets). */
 export const CREATED_BY_ANNOTATION = 'linkerd.io/created-by';

@@ -507,6 +507,76 @@ export function addAmbassadorGateway(cluster: TestCluster, options: { address?: 
   syncEndpoints(cluster, ns, name);
 }
 
+export type IngressFlavor = 'ambassador-1' | 'emissary-3' | 'nginx';
+
+/** Minimal getambassador.io CRDs (Module, Mapping) serving `versions` (the last one stored), as the ingress's own chart installs them. */
+export function ambassadorCrds(versions: string[]): object[] {
+  return (['Module', 'Mapping'] as const).map((kind) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${kind.toLowerCase()}s.getambassador.io`, labels: { 'app.kubernetes.io/name': 'ambassador' } },
+    spec: {
+      group: 'getambassador.io',
+      scope: 'Namespaced',
+      names: { kind, plural: `${kind.toLowerCase()}s`, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: versions.map((name, i) => ({ name, served: true, storage: i === versions.length - 1, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } })),
+    },
+  }));
+}
+
+/**
+ * An ingress as its own chart installs it, NOT yet a multicluster gateway
+ * (what `mc adopt-gateway` starts from): Ambassador 1.x (getambassador.io/v2
+ * CRDs), Emissary-ingress 3.x (v2 and v3alpha1, with a Module that already
+ * has other config), or a plain nginx. Namespace, ServiceAccount, a ready
+ * Deployment (not meshed), a LoadBalancer Service with ports http 80 and
+ * https 443 and an ingress address.
+ */
+export function addIngress(cluster: TestCluster, options: { flavor: IngressFlavor; name?: string; namespace?: string; address?: string }): void {
+  const flavor = options.flavor;
+  const ns = options.namespace ?? (flavor === 'emissary-3' ? 'emissary' : flavor === 'nginx' ? 'ingress-nginx' : 'ambassador');
+  const name = options.name ?? (flavor === 'emissary-3' ? 'emissary-ingress' : flavor === 'nginx' ? 'ingress-nginx-controller' : 'ambassador');
+  const image = { 'ambassador-1': 'docker.io/datawire/ambassador:1.14.4', 'emissary-3': 'docker.io/emissaryingress/emissary:3.9.1', nginx: 'registry.k8s.io/ingress-nginx/controller:v1.11.2' }[flavor];
+  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
+  if (flavor === 'ambassador-1') for (const c of ambassadorCrds(['v1', 'v2'])) cluster.put(c);
+  if (flavor === 'emissary-3') for (const c of ambassadorCrds(['v1', 'v2', 'v3alpha1'])) cluster.put(c);
+  cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  cluster.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } });
+  const ports = flavor === 'nginx' ? [{ name: 'http', containerPort: 80 }, { name: 'https', containerPort: 443 }] : [{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }, { name: 'admin', containerPort: 8877 }];
+  cluster.put({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: { 'prometheus.io/scrape': 'true' } },
+        spec: { serviceAccountName: name, containers: [{ name: flavor === 'nginx' ? 'controller' : 'ambassador', image, ports }] },
+      },
+    },
+  });
+  markDeploymentReady(cluster, ns, name, { meshed: false });
+  cluster.put({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, labels, annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } },
+    spec: {
+      type: 'LoadBalancer',
+      selector: labels,
+      ports: [
+        { name: 'http', port: 80, targetPort: flavor === 'nginx' ? 'http' : 8080, protocol: 'TCP' },
+        { name: 'https', port: 443, targetPort: flavor === 'nginx' ? 'https' : 8443, protocol: 'TCP' },
+      ],
+    },
+    status: { loadBalancer: { ingress: [{ ip: options.address ?? '192.0.2.20', ipMode: 'VIP' }] } },
+  });
+  syncEndpoints(cluster, ns, name);
+  if (flavor === 'emissary-3') {
+    cluster.put({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Module', metadata: { name: 'ambassador', namespace: ns }, spec: { config: { diagnostics: { enabled: false } } } });
+  }
+}
+
 /** A podinfo-like workload: Service podinfo (9898), ready meshed Pods, Endpoints. */
 export function addPodinfo(cluster: TestCluster, options: { namespace?: string; exported?: boolean; replicas?: number; name?: string } = {}): void {
   const ns = options.namespace ?? 'test';
