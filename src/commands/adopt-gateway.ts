@@ -4,11 +4,11 @@
  * Flags in, one AdoptGatewayOptions out; src/gateway-adoption does the work.
  */
 import { Command, Option } from 'commander';
-import { examples, globalOptions, outputFormat, runWithProcessIO } from '../cli-kit.js';
+import { examples, globalOptions, outputFormat, commandAction, uintArg } from '../cli-kit.js';
 import { parseGoDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { AdoptGatewayOptions } from '../gateway-adoption/run.js';
-import { uintArg } from './install.js';
+import type { IO } from '../io.js';
 
 interface AdoptGatewayFlags {
   namespace?: string;
@@ -77,7 +77,7 @@ export function adoptGatewayOptions(args: string[], f: AdoptGatewayFlags, comman
   };
 }
 
-export function register(program: Command): void {
+export function register(program: Command, io: IO): void {
   program
     .command('adopt-gateway')
     .summary('make an existing ingress (Ambassador / Emissary-ingress, or any Deployment + Service) the multicluster gateway')
@@ -111,9 +111,11 @@ mc --context east link --cluster-name east --gateway-name ambassador --gateway-n
 # Any other ingress: only the Deployment and Service part
 mc adopt-gateway -n ingress deploy/edge svc/edge --ingress generic`),
     )
-    .action(async (deployArg: string, svcArg: string | undefined, flags: AdoptGatewayFlags, command: Command) => {
-      const options = adoptGatewayOptions(svcArg === undefined ? [deployArg] : [deployArg, svcArg], flags, command);
-      const { runAdoptGateway } = await import('../gateway-adoption/run.js');
-      await runWithProcessIO((io) => runAdoptGateway(options, io));
-    });
+    .action(
+      commandAction(async (deployArg: string, svcArg: string | undefined, flags: AdoptGatewayFlags, command: Command) => {
+        const options = adoptGatewayOptions(svcArg === undefined ? [deployArg] : [deployArg, svcArg], flags, command);
+        const { runAdoptGateway } = await import('../gateway-adoption/run.js');
+        return runAdoptGateway(options, io);
+      }),
+    );
 }

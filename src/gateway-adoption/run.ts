@@ -4,6 +4,7 @@
  * the cluster serves and the Module and probe Mapping there), plan what the
  * gateway needs (plan.ts), then print it or apply it by server-side apply.
  */
+import { printResult, sayTo } from '../cli-kit.js';
 import { McError } from '../errors.js';
 import type { IO } from '../io.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
@@ -45,10 +46,6 @@ export interface AdoptGatewayOptions {
   output: 'yaml' | 'json';
 }
 
-function write(stream: IO['stdout'], text: string): Promise<void> {
-  return new Promise((resolve, reject) => stream.write(text, (err) => (err ? reject(err) : resolve())));
-}
-
 async function getOr404<T>(p: Promise<T>, onMissing: () => McError): Promise<T> {
   try {
     return await p;
@@ -70,11 +67,11 @@ function describe(o: KubeObject): string {
 }
 
 export async function runAdoptGateway(o: AdoptGatewayOptions, io: IO): Promise<number> {
-  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const say = sayTo(io.stderr);
   const log = (line: string) => {
     if (o.verbose) say(`[adopt-gateway] ${line}`);
   };
-  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context });
+  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env });
   const ctx = client.contextName;
   const ns = o.namespace ?? client.contextNamespace ?? 'default';
   const where = `namespace "${ns}" of context "${ctx}"`;
@@ -142,10 +139,10 @@ export async function runAdoptGateway(o: AdoptGatewayOptions, io: IO): Promise<n
     for (const p of plan.objects) say(`${describe(p.object)}: ${p.changes.join('; ')}`);
     const objects = plan.objects.map((p) => p.object);
     if (o.apply) {
-      await applyObjects(objects, { kubeconfig: o.kubeconfig, context: ctx }, log);
+      await applyObjects(objects, { kubeconfig: o.kubeconfig, context: ctx, env: io.env }, log, say);
       say(`The pods of deploy/${o.deployment} restart with the Linkerd proxy in gateway mode.`);
     } else {
-      await write(io.stdout, formatDocuments(objects, o.output));
+      await printResult(io, formatDocuments(objects, o.output));
       say('Apply with: kubectl apply --server-side --field-manager mc -f - (or run again with --apply).');
     }
     say(next);
