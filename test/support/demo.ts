@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestClusters, type TestCluster, type TestEnv } from './index.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, settleWorkloads, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './linkerd-sim.js';
+import { addIngress, addPodinfo, installSimulatedLinkerd, settleWorkloads, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './linkerd-sim.js';
 
 const MC_BIN = fileURLToPath(new URL('../../../bin/mc.js', import.meta.url));
 const KUBECTL_LITE = fileURLToPath(new URL('./kubectl-lite.js', import.meta.url));
@@ -78,10 +78,10 @@ export const STEPS: DemoStep[] = [
     },
   },
   {
-    title: 'Ambassador as the gateway of east, and podinfo on both clusters (simulated)',
+    title: 'Ambassador, the ingress of east, and podinfo on both clusters (simulated)',
     async run(ctx) {
       ctx.note('helm install ambassador datawire/ambassador -n ambassador ... ; kubectl apply -k podinfo ...');
-      addAmbassadorGateway(ctx.east, { address: EAST_GATEWAY_IP });
+      addIngress(ctx.east, { flavor: 'ambassador-1', address: EAST_GATEWAY_IP });
       addPodinfo(ctx.east, { namespace: 'test' });
       addPodinfo(ctx.west, { namespace: 'test' });
       if (ctx.hasKubectl) {
@@ -97,6 +97,16 @@ export const STEPS: DemoStep[] = [
       await ctx.sh('mc --context east install --gateway=false | kubectl --context east apply -f -');
       // The current flow (Linkerd 2.18+): a `controllers` entry per linked cluster runs its service mirror.
       await ctx.sh("mc --context west install --set 'controllers[0].link.ref.name=east' | kubectl --context west apply -f -");
+    },
+  },
+  {
+    title: "East's Ambassador becomes its multicluster gateway (the talk's \"patching the gateway\")",
+    async run(ctx) {
+      if (!ctx.hasKubectl) return ctx.note('kubectl not installed: skipping');
+      await ctx.sh('mc --context east adopt-gateway -n ambassador deploy/ambassador svc/ambassador | kubectl --context east apply -f -');
+      ctx.note('(simulated: the Ambassador pods restart with the Linkerd proxy in gateway mode)');
+      settleWorkloads(ctx.east, 'ambassador');
+      await ctx.sh('mc --context east adopt-gateway -n ambassador deploy/ambassador svc/ambassador');
     },
   },
   {
@@ -121,6 +131,14 @@ export const STEPS: DemoStep[] = [
         await ctx.sh('kubectl --context west get svc -n test');
         await ctx.sh('kubectl --context west get endpoints podinfo-east -n test');
       }
+    },
+  },
+  {
+    title: 'Half of podinfo\'s traffic in west goes to east (the talk\'s TrafficSplit, as an HTTPRoute)',
+    async run(ctx) {
+      if (!ctx.hasKubectl) return ctx.note('kubectl not installed: skipping');
+      await ctx.sh('mc --context west split podinfo -n test --to podinfo=50 --to podinfo-east=50 | kubectl --context west apply -f -');
+      ctx.note('the talk wrote an SMI TrafficSplit (linkerd-smi): mc split ... --api smi');
     },
   },
   {
