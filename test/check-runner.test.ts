@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderAll } from '../src/check/render.js';
 import { CheckWarning, runChecks, SkipCheck, type Category, type CheckResult, type Checker } from '../src/check/runner.js';
-import { formatSelector, matchesSelector } from '../src/check/selectors.js';
+import { formatSelector, matchesSelector } from '../src/multicluster/selectors.js';
 
 function check(description: string, run: Checker['run'], extra: Partial<Checker> = {}): Checker {
   return { description, hintAnchor: `anchor-${description.replace(/\W+/g, '-')}`, run, ...extra };

@@ -12,7 +12,7 @@ import { secondsToGoDuration } from '../src/duration.js';
 import { gatewaySpec, type GatewayService } from '../src/link/gateway.js';
 import { buildLinkObjects } from '../src/link/link.js';
 import { buildRemoteKubeconfig } from '../src/link/remote-kubeconfig.js';
-import { parseLabelSelector } from '../src/link/selector.js';
+import { parseLabelSelector } from '../src/multicluster/selectors.js';
 import { linkCreatedObjects, unlinkPlan } from '../src/link/unlink.js';
 
 test('label selectors become matchLabels / matchExpressions as metav1.ParseToLabelSelector makes them', () => {

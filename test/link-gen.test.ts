@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { KubeClient } from '../src/kube/client.js';
 import { linkGenObjects, loopbackWarning } from '../src/link/link-gen.js';
-import { parseLabelSelector } from '../src/link/selector.js';
+import { parseLabelSelector } from '../src/multicluster/selectors.js';
 import { hasKubectl, runKubectl, runMc } from './helpers.js';
 import { addAmbassadorGateway, putFromMc, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 

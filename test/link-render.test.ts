@@ -110,7 +110,7 @@ test('unknown keys and wrong types are usage errors', () => {
 test('schema: every link document is valid for its kind; the Link for the CRD that mc install ships', async () => {
   const { buildLinkObjects } = await import('../src/link/link.js');
   const { gatewaySpec } = await import('../src/link/gateway.js');
-  const { parseLabelSelector } = await import('../src/link/selector.js');
+  const { parseLabelSelector } = await import('../src/multicluster/selectors.js');
   const { runMc } = await import('./helpers.js');
   const link = (gateway: boolean) =>
     buildLinkObjects({ trustDomain: 'cluster.local', clusterDomain: 'cluster.local' }, 'apiVersion: v1\nkind: Config\n', {

@@ -14,7 +14,7 @@ import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { clientFromUntrustedKubeconfig } from '../kube/untrusted-kubeconfig.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
-import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL, SERVICE_MIRROR_COMPONENT_VALUES } from '../multicluster-names.js';
+import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL, SERVICE_MIRROR_COMPONENT_VALUES } from '../multicluster/names.js';
 import { readGatewayMetrics, type GatewayReading } from '../gateways/read.js';
 import { accessReview, type AccessReview } from './access-review.js';
 import { LimitedClient } from './limited-client.js';

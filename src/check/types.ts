@@ -1,25 +1,8 @@
-/** The shapes of the objects the checks read (only the fields they use). */
+/** The shapes of the objects the checks read (only the fields they use); the Link is src/multicluster/link.ts. */
 import type { KubeObject } from '../kube/client.js';
 import type { PodObject } from './pods.js';
-import type { LabelSelector } from './selectors.js';
 
-export interface LinkSpec {
-  targetClusterName: string;
-  targetClusterDomain?: string;
-  targetClusterLinkerdNamespace?: string;
-  clusterCredentialsSecret: string;
-  gatewayAddress?: string;
-  gatewayPort?: string;
-  gatewayIdentity?: string;
-  probeSpec?: { path?: string; port?: string; period?: string };
-  selector?: LabelSelector;
-  remoteDiscoverySelector?: LabelSelector;
-  federatedServiceSelector?: LabelSelector;
-}
-
-export interface Link extends KubeObject {
-  spec: LinkSpec;
-}
+export type { Link } from '../multicluster/link.js';
 
 export interface Service extends KubeObject {
   spec?: { ports?: Array<{ name?: string; port: number; nodePort?: number }>; type?: string; clusterIP?: string };

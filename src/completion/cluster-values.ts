@@ -8,7 +8,7 @@
 import { KubeClient } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { coreRef } from '../kube/resources.js';
-import { LINK_API_VERSION } from '../multicluster-names.js';
+import { LINK_API_VERSION } from '../multicluster/names.js';
 
 export interface ClusterSource {
   kubeconfig?: string;

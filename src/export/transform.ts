@@ -11,7 +11,7 @@
  * Services carrying mirror.linkerd.io/mirrored-service are mirrors themselves
  * and are never exported. Only kind Service (core v1) is touched.
  */
-import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
+import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
 
 export const EXPORTED_LABEL = 'mirror.linkerd.io/exported';
 export const FEDERATED_LABEL = 'mirror.linkerd.io/federated';

@@ -20,7 +20,7 @@ import {
   SERVICE_MIRROR_CONTAINERS,
   SERVICE_MIRROR_POD_COMPONENTS,
   serviceMirrorLeaseName,
-} from '../multicluster-names.js';
+} from '../multicluster/names.js';
 import { gatewayMetricsFor, GATEWAY_ALIVE, TARGET_CLUSTER_LABEL, type GatewayMetrics } from './metrics.js';
 
 export const METRICS_PATH = '/metrics';

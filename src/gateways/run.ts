@@ -9,7 +9,7 @@ import { McError } from '../errors.js';
 import type { IO } from '../io.js';
 import { KubeClient } from '../kube/client.js';
 import { coreRef } from '../kube/resources.js';
-import { MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
+import { MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
 import { renderTable } from '../render/table.js';
 import { readGatewayMetrics, type GatewayReading } from './read.js';
 

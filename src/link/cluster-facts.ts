@@ -5,7 +5,7 @@
  */
 import { McError } from '../errors.js';
 import { secretText } from '../kube/resources.js';
-import { SA_NAME_ANNOTATION, TOKEN_KEY } from './names.js';
+import { SA_NAME_ANNOTATION, TOKEN_KEY } from '../multicluster/names.js';
 
 export interface SecretLike {
   metadata: { name?: string; annotations?: Record<string, string> };

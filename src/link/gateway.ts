@@ -13,8 +13,8 @@ import {
   PROBE_PATH_ANNOTATION,
   PROBE_PERIOD_ANNOTATION,
   PROBE_PORT_NAME,
-} from './names.js';
-import { GATEWAY_IDENTITY_ANNOTATION } from '../multicluster-names.js';
+} from '../multicluster/names.js';
+import { GATEWAY_IDENTITY_ANNOTATION } from '../multicluster/names.js';
 
 export interface ServicePort {
   name?: string;

@@ -13,15 +13,15 @@ import { McError, UsageError } from '../errors.js';
 import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, secretRef } from '../kube/resources.js';
 import { linkerdConfigRef, linkerdNotInstalled, linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
-import { DEFAULT_MULTICLUSTER_NAMESPACE } from '../multicluster-names.js';
+import { DEFAULT_MULTICLUSTER_NAMESPACE } from '../multicluster/names.js';
 import { LINKERD_VERSION } from '../version.js';
 import { checkClusterName, suggestClusterName } from './cluster-name.js';
 import { findServiceAccountToken, TokenNotFound, type SecretLike } from './cluster-facts.js';
 import { gatewaySpec, type GatewayService, type GatewaySpec } from './gateway.js';
 import { buildLinkObjects, type LinkerdFacts } from './link.js';
-import { SA_TOKEN_TYPE } from './names.js';
+import { SA_TOKEN_TYPE } from '../multicluster/names.js';
 import { buildRemoteKubeconfig, type RemoteKubeconfig } from './remote-kubeconfig.js';
-import type { LabelSelector } from './selector.js';
+import type { LabelSelector } from '../multicluster/selectors.js';
 
 /** The gateway Service a Link points at (absent with --gateway=false). */
 export interface GatewayRef {

@@ -11,9 +11,10 @@ import {
   MIRROR_SECRET_TYPE,
   TRUST_DOMAIN_ANNOTATION,
   credentialsSecretName,
-} from './names.js';
-import type { LabelSelector } from './selector.js';
-import { CREATED_BY_ANNOTATION, LINK_API_VERSION } from '../multicluster-names.js';
+} from '../multicluster/names.js';
+import type { Link, LinkSpec } from '../multicluster/link.js';
+import type { LabelSelector } from '../multicluster/selectors.js';
+import { CREATED_BY_ANNOTATION, LINK_API_VERSION } from '../multicluster/names.js';
 
 /** The domains of the cluster being linked (from its linkerd-config). */
 export interface LinkerdFacts {
@@ -52,9 +53,9 @@ function credentialsSecret(name: string, namespace: string, kubeconfig: string, 
 }
 
 /** [credentials Secret (--namespace), credentials Secret (Linkerd namespace), Link]. */
-export function buildLinkObjects(facts: LinkerdFacts, kubeconfig: string, o: LinkSpecInput): KubeObject[] {
+export function buildLinkObjects(facts: LinkerdFacts, kubeconfig: string, o: LinkSpecInput): [KubeObject, KubeObject, Link] {
   const secretName = credentialsSecretName(o.clusterName);
-  const spec: Record<string, unknown> = {
+  const spec: LinkSpec = {
     targetClusterName: o.clusterName,
     targetClusterDomain: facts.clusterDomain,
     targetClusterLinkerdNamespace: o.linkerdNamespace,
@@ -73,7 +74,7 @@ export function buildLinkObjects(facts: LinkerdFacts, kubeconfig: string, o: Lin
   spec.federatedServiceSelector = o.federatedServiceSelector;
   if (o.excludedAnnotations.length > 0) spec.excludedAnnotations = [...o.excludedAnnotations];
   if (o.excludedLabels.length > 0) spec.excludedLabels = [...o.excludedLabels];
-  const link: KubeObject = {
+  const link: Link = {
     apiVersion: LINK_API_VERSION,
     kind: 'Link',
     metadata: { name: o.clusterName, namespace: o.namespace, annotations: { [CREATED_BY_ANNOTATION]: o.createdBy } },

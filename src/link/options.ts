@@ -6,9 +6,9 @@
 import { UsageError } from '../errors.js';
 import { checkClusterName } from './cluster-name.js';
 import type { LinkGenOptions } from './link-gen.js';
-import { DEFAULT_SELECTOR } from './names.js';
+import { DEFAULT_SELECTOR } from '../multicluster/names.js';
 import { outputFormatOf, type Format } from './output.js';
-import { parseLabelSelector } from './selector.js';
+import { parseLabelSelector } from '../multicluster/selectors.js';
 
 /** The shared flags as commander hands them over (strings, lists, booleans). */
 export interface LinkGenFlagValues {

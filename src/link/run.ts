@@ -10,7 +10,7 @@ import { KubeClient, type KubeObject } from '../kube/client.js';
 import type { LinkFlags } from '../commands/link.js';
 import { linkGenObjects } from './link-gen.js';
 import { linkGenOptionsOf, uintFlag } from './options.js';
-import { DEFAULT_REGISTRY, REGISTRY_ENV } from './names.js';
+import { DEFAULT_REGISTRY, REGISTRY_ENV } from '../multicluster/names.js';
 import { formatDocuments } from '../render/output.js';
 import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } from './service-mirror.js';
 import { applyObjects } from './apply.js';

@@ -11,8 +11,8 @@ import {
   pspRoleBindingName,
   remoteCredsRoleName,
   serviceMirrorName,
-} from './names.js';
-import { LINK_API_VERSION, serviceMirrorLeaseName } from '../multicluster-names.js';
+} from '../multicluster/names.js';
+import { LINK_API_VERSION, serviceMirrorLeaseName } from '../multicluster/names.js';
 
 export interface ObjectId {
   apiVersion: string;

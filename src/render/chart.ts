@@ -9,16 +9,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
+import type { KubeObject } from '../kube/client.js';
 import { buildSchema, checkKeptNulls, validateLayer, type SchemaHints, type ValuesSchema } from './schema.js';
 import { compileTemplates, type Template } from './template.js';
 import { coalesce, mergeMaps, parseValuesFile, userOverrides, type ValueOptions, type Values } from './values.js';
-
-export interface KubeDoc {
-  apiVersion: string;
-  kind: string;
-  metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
-  [key: string]: unknown;
-}
 
 export interface RenderedDoc {
   /** Template file the document came from. */
@@ -26,7 +20,7 @@ export interface RenderedDoc {
   /** The document's YAML text as rendered (comments kept). */
   text: string;
   /** The parsed document. */
-  object: KubeDoc;
+  object: KubeObject;
 }
 
 interface ChartFile extends SchemaHints {
@@ -137,7 +131,7 @@ export function splitDocuments(text: string, template: string): RenderedDoc[] {
       throw new McError(`rendering ${template} produced invalid YAML: ${(err as Error).message.split('\n')[0]}`, 'This is a bug in the template or a value it cannot hold; run with --verbose and report it.');
     }
     if (object === null || object === undefined) continue;
-    const doc = object as KubeDoc;
+    const doc = object as KubeObject;
     if (typeof doc !== 'object' || typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string' || typeof doc.metadata?.name !== 'string') {
       throw new McError(`rendering ${template} produced a document without apiVersion, kind and metadata.name`, 'This is a bug in the template; report it.');
     }

@@ -5,7 +5,8 @@
  * orders map keys) on its own line, a stream `kubectl apply -f -` reads.
  */
 import yaml from 'js-yaml';
-import type { KubeDoc, RenderedDoc } from './chart.js';
+import type { KubeObject } from '../kube/client.js';
+import type { RenderedDoc } from './chart.js';
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
@@ -25,14 +26,14 @@ export function toJsonStream(objects: unknown[]): string {
 }
 
 /** YAML documents separated by `---`. Objects without rendered text are dumped. */
-export function toYamlStream(docs: Array<RenderedDoc | KubeDoc>): string {
+export function toYamlStream(docs: Array<RenderedDoc | KubeObject>): string {
   return docs
     .map((d) => ('text' in d && 'object' in d ? (d as RenderedDoc).text : yaml.dump(d, { lineWidth: -1, noRefs: true })))
     .join('---\n');
 }
 
 /** Format rendered documents (or plain objects) for stdout. */
-export function formatDocuments(docs: Array<RenderedDoc | KubeDoc>, format: string): string {
+export function formatDocuments(docs: Array<RenderedDoc | KubeObject>, format: string): string {
   if (format === 'json') return toJsonStream(docs.map((d) => ('text' in d && 'object' in d ? (d as RenderedDoc).object : d)));
   return toYamlStream(docs);
 }

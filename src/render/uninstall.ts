@@ -7,8 +7,8 @@
  * cascading, and prints them first (the namespace and the CRD last).
  */
 import { McError } from '../errors.js';
-import type { KubeDoc } from './chart.js';
-import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION } from '../multicluster-names.js';
+import type { KubeObject } from '../kube/client.js';
+import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION } from '../multicluster/names.js';
 
 export const UNINSTALL_SELECTOR = `${EXTENSION_LABEL}=${EXTENSION_NAME}`;
 
@@ -60,12 +60,12 @@ export function assertNoLinks(links: Found[], context: string): void {
 }
 
 /** The deletion manifest: identity and labels of each object, in EXTENSION_KINDS order. */
-export function deletionDocs(found: Array<{ kind: KindRef; items: Found[] }>): KubeDoc[] {
-  const docs: KubeDoc[] = [];
+export function deletionDocs(found: Array<{ kind: KindRef; items: Found[] }>): KubeObject[] {
+  const docs: KubeObject[] = [];
   for (const { kind, items } of found) {
     const sorted = [...items].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
     for (const item of sorted) {
-      const metadata: KubeDoc['metadata'] = { name: item.metadata.name };
+      const metadata: KubeObject['metadata'] = { name: item.metadata.name };
       if (kind.namespaced && item.metadata.namespace) metadata.namespace = item.metadata.namespace;
       if (item.metadata.labels) metadata.labels = item.metadata.labels;
       docs.push({ apiVersion: kind.apiVersion, kind: kind.kind, metadata });

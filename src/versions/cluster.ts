@@ -8,7 +8,7 @@
 import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
-import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION } from '../multicluster-names.js';
+import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION } from '../multicluster/names.js';
 import type { PodObject } from '../check/pods.js';
 import { createdBy, imageTag, isLinkerdImage, linkCreatorVersion, proxyVersion } from './read.js';
 

@@ -4,7 +4,7 @@
  * both read versions through this module.
  */
 import { proxyContainer, type PodObject } from '../check/pods.js';
-import { CREATED_BY_ANNOTATION } from '../multicluster-names.js';
+import { CREATED_BY_ANNOTATION } from '../multicluster/names.js';
 
 /** `linkerd.io/created-by: "linkerd/cli edge-26.8.3"` (or linkerd/helm): the tool and its version; undefined for any other shape. */
 export function createdBy(annotations: Record<string, string> | undefined): { tool: string; version: string } | undefined {

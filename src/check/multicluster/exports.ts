@@ -1,8 +1,8 @@
 /** Beyond upstream: every service exported in a linked cluster has its mirror here, and every mirror its export there. */
-import { LOCAL_DISCOVERY_ANNOTATION, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, REMOTE_DISCOVERY_LABEL, REMOTE_SVC_FQ_NAME } from '../../multicluster-names.js';
+import { LOCAL_DISCOVERY_ANNOTATION, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, REMOTE_DISCOVERY_LABEL, REMOTE_SVC_FQ_NAME } from '../../multicluster/names.js';
 import type { CheckEnv } from '../env.js';
 import { CheckWarning, SkipCheck } from '../runner.js';
-import { isEmptySelector, matchesSelector } from '../selectors.js';
+import { isEmptySelector, matchesSelector } from '../../multicluster/selectors.js';
 import type { Service } from '../types.js';
 import { bullet, joinErrors, labelsOf, perLink, remoteReadProblem, target } from './shared.js';
 

@@ -5,7 +5,7 @@
  * which the service mirror probes through (upstream #14451, #15670: NodePort
  * gateways, where the Link says the node port and the probe Service 4191).
  */
-import { GATEWAY_IDENTITY_ANNOTATION, MIRRORED_GATEWAY_LABEL } from '../../multicluster-names.js';
+import { GATEWAY_IDENTITY_ANNOTATION, GATEWAY_PORT_NAME, MIRRORED_GATEWAY_LABEL } from '../../multicluster/names.js';
 import type { CheckEnv } from '../env.js';
 import { SkipCheck } from '../runner.js';
 import type { Service } from '../types.js';
@@ -23,7 +23,7 @@ export async function checkGatewayAddresses(env: CheckEnv): Promise<string[]> {
     } catch (err) {
       return { error: remoteReadProblem(t, `list the services of ${t}`, err) };
     }
-    const gateways = remote.filter((s) => (s.spec?.ports ?? []).some((p) => p.name === 'mc-gateway'));
+    const gateways = remote.filter((s) => (s.spec?.ports ?? []).some((p) => p.name === GATEWAY_PORT_NAME));
     const byIdentity = gateways.filter((s) => link.spec.gatewayIdentity && s.metadata.annotations?.[GATEWAY_IDENTITY_ANNOTATION] === link.spec.gatewayIdentity);
     const gw = byIdentity[0] ?? (gateways.length === 1 ? gateways[0] : undefined);
     if (!gw) {

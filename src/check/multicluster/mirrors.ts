@@ -1,5 +1,5 @@
 /** The mirror services here: probe gateways with endpoints, mirrors with endpoints, none orphaned. */
-import { LOCAL_DISCOVERY_ANNOTATION, MIRROR_CLUSTER_LABEL, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, REMOTE_DISCOVERY_ANNOTATION, REMOTE_DISCOVERY_LABEL, SERVICE_MIRROR_POD_COMPONENTS } from '../../multicluster-names.js';
+import { LOCAL_DISCOVERY_ANNOTATION, MIRROR_CLUSTER_LABEL, MIRRORED_GATEWAY_LABEL, MIRRORED_SERVICE_LABEL, REMOTE_DISCOVERY_ANNOTATION, REMOTE_DISCOVERY_LABEL, SERVICE_MIRROR_POD_COMPONENTS } from '../../multicluster/names.js';
 import { GATEWAY_ALIVE, TARGET_CLUSTER_LABEL } from '../../gateways/metrics.js';
 import type { GatewayReading } from '../../gateways/read.js';
 import type { CheckEnv } from '../env.js';

@@ -1,6 +1,16 @@
 /** The service mirror of each Link in this cluster: its RBAC and its Deployment. */
 import type { KubeObject } from '../../kube/client.js';
-import { LEGACY_SERVICE_MIRROR_COMPONENT, MIRROR_CLUSTER_LABEL } from '../../multicluster-names.js';
+import {
+  CONTROLLER_LOCAL_RESOURCES_ROLE,
+  LEGACY_SERVICE_MIRROR_COMPONENT,
+  controllerLocalResourcesBindingName,
+  controllerRemoteCredsRoleName,
+  localResourcesRoleName,
+  managedControllerName,
+  MIRROR_CLUSTER_LABEL,
+  remoteCredsRoleName,
+  serviceMirrorName,
+} from '../../multicluster/names.js';
 import type { CheckEnv } from '../env.js';
 import { SkipCheck } from '../runner.js';
 import { bullet, joinErrors, labelsOf, perLink, target } from './shared.js';
@@ -20,11 +30,11 @@ export async function checkServiceMirrorLocalRBAC(env: CheckEnv): Promise<string
     ]);
     // Names for links made by the CLI, then by the multicluster chart's controllers.
     const wanted: Array<[string, Map<string, KubeObject>, string[], string]> = [
-      ['ServiceAccounts', sas, [`linkerd-service-mirror-${t}`, `controller-${t}`], ns],
-      ['ClusterRoles', crs, [`linkerd-service-mirror-access-local-resources-${t}`, 'linkerd-multicluster-controller-access-local-resources'], ''],
-      ['ClusterRoleBindings', crbs, [`linkerd-service-mirror-access-local-resources-${t}`, `linkerd-multicluster-controller-access-local-resources-${t}`], ''],
-      ['Roles', roles, [`linkerd-service-mirror-read-remote-creds-${t}`, `controller-read-remote-creds-${t}`], ns],
-      ['RoleBindings', rbs, [`linkerd-service-mirror-read-remote-creds-${t}`, `controller-read-remote-creds-${t}`], ns],
+      ['ServiceAccounts', sas, [serviceMirrorName(t), managedControllerName(t)], ns],
+      ['ClusterRoles', crs, [localResourcesRoleName(t), CONTROLLER_LOCAL_RESOURCES_ROLE], ''],
+      ['ClusterRoleBindings', crbs, [localResourcesRoleName(t), controllerLocalResourcesBindingName(t)], ''],
+      ['Roles', roles, [remoteCredsRoleName(t), controllerRemoteCredsRoleName(t)], ns],
+      ['RoleBindings', rbs, [remoteCredsRoleName(t), controllerRemoteCredsRoleName(t)], ns],
     ];
     const out: string[] = [];
     for (const [kind, objects, names, inNs] of wanted) {

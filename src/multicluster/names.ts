@@ -1,7 +1,8 @@
 /**
  * Labels, annotations and names of upstream's multicluster interface
- * (Linkerd edge-26.8) that more than one part of mc reads or writes: link
- * writes them, export-service sets them, check looks for them.
+ * (Linkerd edge-26.8): link and link-gen write them, export-service sets them,
+ * check, gateways and unlink look for them, and the service mirror and the
+ * destination controller read exactly these. One home, so every part agrees.
  */
 export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
 
@@ -49,7 +50,47 @@ export const LOCAL_DISCOVERY_ANNOTATION = 'multicluster.linkerd.io/local-discove
 export const SERVICE_MIRROR_COMPONENT_VALUES = ['service-mirror', 'controller'];
 /** The first: the legacy mirror `link` makes (check warns that the extension does not manage it). */
 export const LEGACY_SERVICE_MIRROR_COMPONENT = 'service-mirror';
+
+// What link creates: its Secrets, the gateway's ports and annotations, object names.
+export const DEFAULT_REGISTRY = 'cr.l5d.io/linkerd';
+export const REGISTRY_ENV = 'LINKERD_DOCKER_REGISTRY';
+
+export const DEFAULT_SELECTOR = 'mirror.linkerd.io/exported=true';
+export const DEFAULT_REMOTE_DISCOVERY_SELECTOR = 'mirror.linkerd.io/exported=remote-discovery';
+export const DEFAULT_FEDERATED_SELECTOR = 'mirror.linkerd.io/federated=member';
+
+/** Secret type the service mirror watches for, and the data key holding the kubeconfig. */
+export const MIRROR_SECRET_TYPE = 'mirror.linkerd.io/remote-kubeconfig';
+export const KUBECONFIG_KEY = 'kubeconfig';
+
+/** On the copy in the Linkerd namespace, read by the destination controller. */
+export const CLUSTER_NAME_LABEL = 'multicluster.linkerd.io/cluster-name';
+export const TRUST_DOMAIN_ANNOTATION = 'multicluster.linkerd.io/trust-domain';
+export const CLUSTER_DOMAIN_ANNOTATION = 'multicluster.linkerd.io/cluster-domain';
+
+/** Service-account token Secrets. */
+export const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+export const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
+export const TOKEN_KEY = 'token';
+
+/** The gateway Service. */
+export const GATEWAY_PORT_NAME = 'mc-gateway';
+export const PROBE_PORT_NAME = 'mc-probe';
+export const PROBE_PATH_ANNOTATION = 'mirror.linkerd.io/probe-path';
+export const PROBE_PERIOD_ANNOTATION = 'mirror.linkerd.io/probe-period';
+
+export const credentialsSecretName = (cluster: string): string => `cluster-credentials-${cluster}`;
+export const serviceMirrorName = (cluster: string): string => `linkerd-service-mirror-${cluster}`;
+export const probeServiceName = (cluster: string): string => `probe-gateway-${cluster}`;
+export const localResourcesRoleName = (cluster: string): string => `linkerd-service-mirror-access-local-resources-${cluster}`;
+export const remoteCredsRoleName = (cluster: string): string => `linkerd-service-mirror-read-remote-creds-${cluster}`;
+export const pspRoleBindingName = (cluster: string): string => `linkerd-multicluster-link-psp-${cluster}`;
+
+// The same objects when the multicluster chart's `controllers` entries run the service mirror.
 /** The service mirror the multicluster chart runs for a `controllers` entry (Deployment and ServiceAccount). */
 export function managedControllerName(clusterName: string): string {
   return `controller-${clusterName}`;
 }
+export const CONTROLLER_LOCAL_RESOURCES_ROLE = 'linkerd-multicluster-controller-access-local-resources';
+export const controllerLocalResourcesBindingName = (cluster: string): string => `linkerd-multicluster-controller-access-local-resources-${cluster}`;
+export const controllerRemoteCredsRoleName = (cluster: string): string => `controller-read-remote-creds-${cluster}`;

@@ -1,14 +1,17 @@
 /**
- * Kubernetes label-selector syntax (`a=b,c!=d,e in (f,g),!h`) turned into the
- * structured LabelSelector a Link carries, as `metav1.ParseToLabelSelector`
- * does: equality goes to matchLabels, the rest to matchExpressions, sorted by
- * key, set values sorted.
+ * Kubernetes LabelSelector objects (matchLabels + matchExpressions), as a
+ * Link's `selector` / `remoteDiscoverySelector` carries them: parsed from the
+ * label-query syntax (`a=b,c!=d,e in (f,g),!h`) as `metav1.ParseToLabelSelector`
+ * does (equality goes to matchLabels, the rest to matchExpressions, sorted by
+ * key, set values sorted), matched against labels, and printed back in that
+ * syntax for messages.
  */
 import { UsageError } from '../errors.js';
 
 export interface LabelSelectorRequirement {
   key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /** A Link read from a cluster may carry anything here; parseLabelSelector makes only these four. */
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | (string & {});
   values?: string[];
 }
 
@@ -125,4 +128,63 @@ export function parseLabelSelector(text: string, flag = '--selector'): LabelSele
   if (labels.size > 0) selector.matchLabels = Object.fromEntries([...labels.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   if (exprs.length > 0) selector.matchExpressions = exprs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return selector;
+}
+
+/** An empty selector: upstream treats an absent Link selector as matching nothing. */
+export function isEmptySelector(sel: LabelSelector | undefined): boolean {
+  return !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0);
+}
+
+export function matchesSelector(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+    if (l[k] !== String(v)) return false;
+  }
+  for (const req of sel.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(l, req.key);
+    const values = req.values ?? [];
+    switch (req.operator) {
+      case 'In':
+        if (!has || !values.includes(l[req.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(l[req.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** `a=b,c in (d,e),!f` */
+export function formatSelector(sel: LabelSelector | undefined): string {
+  if (!sel) return '';
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const req of sel.matchExpressions ?? []) {
+    const values = (req.values ?? []).join(',');
+    switch (req.operator) {
+      case 'In':
+        parts.push(`${req.key} in (${values})`);
+        break;
+      case 'NotIn':
+        parts.push(`${req.key} notin (${values})`);
+        break;
+      case 'Exists':
+        parts.push(req.key);
+        break;
+      case 'DoesNotExist':
+        parts.push(`!${req.key}`);
+        break;
+      default:
+        parts.push(`${req.key} ${req.operator} (${values})`);
+    }
+  }
+  return parts.join(',');
 }
