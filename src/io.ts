@@ -2,10 +2,10 @@
  * The command contract's streams (kubectl's IOStreams): everything a command
  * may touch of the outside world besides the cluster and the file system.
  * Only the entry point (src/cli.ts) builds one from `process`; tests build
- * one in memory and run commands in-process.
+ * one in memory and run commands in the test runner itself.
  */
 
-/** Where text output goes: process.stdout/stderr, or a buffer in tests. */
+/** Where text output goes: the standard streams, or a buffer in tests. */
 export interface OutputStream {
   write(chunk: string, callback?: (err?: Error | null) => void): boolean;
   /** True on a terminal: spinners, colour and in-place refresh only then. */

@@ -3,12 +3,14 @@
  * use test IOStreams), or as a child process where the process itself is
  * under test (launcher, broken pipes); run kubectl as a user would.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli.js';
 import type { IO, OutputStream } from '../src/io.js';
 import type { ServiceMirrorInput } from '../src/link/service-mirror.js';
+import type { TestCluster } from './support/index.js';
 
 export const MC_BIN = fileURLToPath(new URL('../../bin/mc.js', import.meta.url));
 export const REFERENCE_DIR = fileURLToPath(new URL('../../../shared/reference/linkerd-edge-26.8/', import.meta.url));
@@ -115,4 +117,22 @@ export const GOLDEN_LINK_INPUT: Readonly<ServiceMirrorInput> = {
 /** Runs of a property test: the default keeps CI quick; MC_PROPERTY_RUNS=5000 searches harder before a release. */
 export function propertyRuns(defaultRuns: number): number {
   return Number(process.env.MC_PROPERTY_RUNS ?? defaultRuns);
+}
+
+/** An object as mc prints it with -o json. */
+export interface McObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+/** Put every object `mc ARGS -o json` prints (those `keep` accepts) into a cluster's store, as `kubectl apply` would. */
+export async function putFromMc(c: TestCluster, args: string[], keep: (o: McObject) => boolean = () => true): Promise<void> {
+  const r = await runMc([...args, '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const line of r.stdout.trim().split('\n')) {
+    const o = JSON.parse(line) as McObject;
+    if (keep(o)) c.put(o);
+  }
 }

@@ -9,7 +9,9 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runMc } from './helpers.js';
 import { createCa } from './support/pki.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, putFromMc, startServiceMirrorSimulation, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation } from './support/linkerd-sim.js';
+import { putFromMc } from './helpers.js';
 
 let env: TestEnv;
 

@@ -7,23 +7,9 @@
 import { Command, Option } from 'commander';
 import { addValueFlags, booleanFlag, commandAction, examples, flagChoices, globalOptions } from '../cli-kit.js';
 import type { IO } from '../io.js';
-import type { LinkGenFlagValues } from '../link/options.js';
+import type { LinkFlags } from '../link/options.js';
 import { addLinkGenFlags } from './link/flags.js';
 import { LINKERD_VERSION } from '../version.js';
-
-export interface LinkFlags extends LinkGenFlagValues {
-  ha: boolean;
-  logLevel: string;
-  logFormat: string;
-  serviceMirrorRetryLimit: string;
-  linkerdVersion: string;
-  controlPlaneVersion?: string;
-  registry?: string;
-  set: string[];
-  setString: string[];
-  setFile: string[];
-  values: string[];
-}
 
 export function register(program: Command, io: IO): void {
   const cmd = program

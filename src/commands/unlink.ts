@@ -5,13 +5,7 @@
 import { Command } from 'commander';
 import { commandAction, completeFlag, examples, flagChoices, globalOptions } from '../cli-kit.js';
 import type { IO } from '../io.js';
-
-export interface UnlinkFlags {
-  clusterName?: string;
-  namespace: string;
-  onlyController?: boolean;
-  output?: string;
-}
+import type { UnlinkFlags } from '../link/unlink.js';
 
 export function register(program: Command, io: IO): void {
   const cmd = program

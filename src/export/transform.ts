@@ -48,7 +48,7 @@ interface MetaLike {
   metadata?: { labels?: Record<string, unknown> | null; annotations?: Record<string, unknown> | null } | null;
 }
 
-/** Throws on contradictory options; the command turns this into a usage error. */
+/** What contradicts in the options (a message naming the flags), or undefined; the command makes it a usage error. */
 export function validateOptions(o: ExportOptions): string | undefined {
   const gateway = o.gatewayName !== undefined || o.gatewayNamespace !== undefined;
   if (o.gatewayName === '') return '--gateway-name must not be empty';

@@ -7,7 +7,7 @@
  * Why not @kubernetes/client-node's PortForward: it connects without a
  * handshake deadline, turns every refusal into "Unexpected server response"
  * (no Status, so no verb or resource to name), writes close frames to
- * process.stdout by default, and would load client-node on every run. The
+ * the standard output by default, and would load client-node on every run. The
  * protocol itself is small: a channel byte before each message, the port
  * number first on each channel. The WebSocket is `ws`; the HTTP exchange over
  * the forwarded stream is Node's own http client.

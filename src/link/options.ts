@@ -31,6 +31,21 @@ export interface LinkGenFlagValues {
   insecureSkipTlsVerify?: boolean;
 }
 
+/** `link`'s flags: the shared ones plus the legacy service mirror's. */
+export interface LinkFlags extends LinkGenFlagValues {
+  ha: boolean;
+  logLevel: string;
+  logFormat: string;
+  serviceMirrorRetryLimit: string;
+  linkerdVersion: string;
+  controlPlaneVersion?: string;
+  registry?: string;
+  set: string[];
+  setString: string[];
+  setFile: string[];
+  values: string[];
+}
+
 export function uintFlag(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`invalid ${flag} "${value}": want a non-negative integer`);

@@ -8,11 +8,10 @@ import { McError, UsageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, kindInfo } from '../kube/resources.js';
-import type { UnlinkFlags } from '../commands/unlink.js';
 import { LINK_API_VERSION, managedControllerName, MIRROR_CLUSTER_LABEL } from '../multicluster/names.js';
 import { outputFormatOf } from './output.js';
 import { formatDocuments } from '../render/output.js';
-import { legacyControllerObjects, linkCreatedObjects, unlinkPlan, type ObjectId } from './unlink.js';
+import { legacyControllerObjects, linkCreatedObjects, unlinkPlan, type ObjectId, type UnlinkFlags } from './unlink.js';
 
 export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promise<void> {
   const format = outputFormatOf(f.output);

@@ -7,9 +7,8 @@ import { printResult, sayTo, valueOptions, type GlobalOptions } from '../cli-kit
 import { UsageError } from '../errors.js';
 import type { Env, IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
-import type { LinkFlags } from '../commands/link.js';
 import { linkGenObjects } from './link-gen.js';
-import { linkGenOptionsOf, uintFlag } from './options.js';
+import { linkGenOptionsOf, uintFlag, type LinkFlags } from './options.js';
 import { DEFAULT_REGISTRY, REGISTRY_ENV } from '../multicluster/names.js';
 import { formatDocuments } from '../render/output.js';
 import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } from './service-mirror.js';

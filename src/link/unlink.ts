@@ -14,6 +14,14 @@ import {
 } from '../multicluster/names.js';
 import { LINK_API_VERSION, serviceMirrorLeaseName } from '../multicluster/names.js';
 
+/** `unlink`'s flags. */
+export interface UnlinkFlags {
+  clusterName?: string;
+  namespace: string;
+  onlyController?: boolean;
+  output?: string;
+}
+
 export interface ObjectId {
   apiVersion: string;
   kind: string;

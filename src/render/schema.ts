@@ -6,7 +6,7 @@
  * message that names the key and where it came from.
  */
 import { UsageError } from '../errors.js';
-import { isMap, type Values } from './values.js';
+import { isMap, type Values } from './values-map.js';
 
 export type TypeName = 'string' | 'integer' | 'number' | 'boolean' | 'map' | 'list';
 

@@ -9,9 +9,11 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
 import { validateLayer, type ValuesSchema } from './schema.js';
+import { isMap, type Values } from './values-map.js';
+
+export { isMap, type Values };
 import { parseSetInto, type SetMode } from './strvals.js';
 
-export type Values = Record<string, unknown>;
 
 /** The Helm-style value flags of a command, as given on the command line. */
 export interface ValueOptions {
@@ -24,9 +26,6 @@ export interface ValueOptions {
   stdin?: string;
 }
 
-export function isMap(v: unknown): v is Values {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Deep copy of plain YAML/JSON data. */
 export function cloneValues<T>(v: T): T {

@@ -8,7 +8,6 @@
  *
  * See /work/notes/SERVER-API.md for the fixed interface.
  */
-import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,6 @@ import yaml from 'js-yaml';
 import { clientCert, createCa, serverCert } from './pki.js';
 import { TestApiServer, type Faults } from './server.js';
 import type { UserInfo } from './rbac.js';
-import { runMc } from '../helpers.js';
 
 export interface TestClusterOptions {
   /** How the admin user of the kubeconfig authenticates (default 'cert'). */
@@ -147,16 +145,5 @@ export async function startTestClusters(names: string[], options: TestClusterOpt
   };
 }
 
-/** Put every object `mc ARGS -o json` prints (those `keep` accepts) into a cluster's store, as `kubectl apply` would. */
-export async function putFromMc(c: TestCluster, args: string[], keep: (o: any) => boolean = () => true): Promise<void> {
-  const r = await runMc([...args, '-o', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  for (const line of r.stdout.trim().split('\n')) {
-    const o = JSON.parse(line);
-    if (keep(o)) c.put(o);
-  }
-}
-
 export { TestApiServer } from './server.js';
 export type { Faults } from './server.js';
-export * from './linkerd-sim.js';

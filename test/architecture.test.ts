@@ -1,0 +1,88 @@
+/**
+ * The layout rules the README's Development section states, checked on the
+ * sources: no import cycles (imports read with the TypeScript compiler API,
+ * type-only ones included), only the entry point touches `process`, and no
+ * domain module imports the command layer.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SRC = join(ROOT, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** The mc modules a file imports (static, dynamic and type-only), as absolute .ts paths. */
+function localImports(file: string): string[] {
+  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return info.importedFiles
+    .map((f) => f.fileName)
+    .filter((name) => name.startsWith('.'))
+    .map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts')));
+}
+
+/** Every cycle of the import graph, each once, as a list of files. */
+function importCycles(graph: Map<string, string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'active' | 'done'>();
+  const stack: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, 'active');
+    stack.push(f);
+    for (const next of graph.get(f) ?? []) {
+      if (state.get(next) === 'active') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next) && graph.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of graph.keys()) if (!state.has(f)) visit(f);
+  return cycles;
+}
+
+const rel = (f: string) => relative(ROOT, f);
+
+test('the checker itself: imports of every kind are read, and a cycle is found', () => {
+  const cli = join(SRC, 'cli.ts');
+  assert.ok(localImports(cli).includes(join(SRC, 'cli-kit.ts')));
+  assert.ok(localImports(join(SRC, 'commands', 'check.ts')).some((f) => f.endsWith(join('check', 'render.js').replace(/js$/, 'ts'))), 'dynamic imports count');
+  const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'd']], ['d', []]]);
+  assert.deepEqual(importCycles(graph), [['a', 'b', 'c', 'a']]);
+  assert.deepEqual(importCycles(new Map([['a', ['b']], ['b', []]])), []);
+});
+
+test('no import cycles in src/, test/ and bench/', () => {
+  const files = [SRC, join(ROOT, 'test'), join(ROOT, 'bench')].flatMap(sourceFiles);
+  const graph = new Map(files.map((f) => [f, localImports(f).filter((i) => i !== f)]));
+  const cycles = importCycles(graph).map((c) => c.map(rel).join(' -> '));
+  assert.deepEqual(cycles, []);
+});
+
+test('only the entry point (src/cli.ts) touches process', () => {
+  const offenders = sourceFiles(SRC)
+    .filter((f) => f !== join(SRC, 'cli.ts'))
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/\bprocess\./.test(line) ? [`${rel(f)}:${i + 1}: ${line.trim()}`] : [])),
+    );
+  assert.deepEqual(offenders, []);
+});
+
+test('no domain module imports the command layer (src/commands/)', () => {
+  const commands = join(SRC, 'commands');
+  const offenders = sourceFiles(SRC)
+    .filter((f) => !f.startsWith(commands) && f !== join(SRC, 'cli.ts'))
+    .flatMap((f) => localImports(f).filter((i) => i.startsWith(commands)).map((i) => `${rel(f)} imports ${rel(i)}`));
+  assert.deepEqual(offenders, []);
+});
