@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { commandAction, examples, flagChoices, globalOptions, printResult } from '../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
@@ -28,7 +28,7 @@ mc --context west check -o json --timeout 3s`),
   flagChoices(cmd, '--output', ['basic', 'short', 'json']);
   cmd
     .action(commandAction(async (opts: { output: string; wait: string; timeout: string; insecureRemoteTls: boolean }, cmd: Command) => {
-      const { CHECK_OUTPUTS, createRenderer } = await import('../check/render.js');
+      const { CHECK_OUTPUTS } = await import('../check/render.js');
       if (!(CHECK_OUTPUTS as readonly string[]).includes(opts.output)) {
         throw new UsageError(`Invalid output type '${opts.output}'. Supported output types are: basic, short, json`);
       }
@@ -38,45 +38,7 @@ mc --context west check -o json --timeout 3s`),
       if (timeoutMs <= 0) throw new UsageError('--timeout must be greater than 0');
       const g = globalOptions(cmd);
 
-      const { runMulticlusterCheck } = await import('../check/index.js');
-      const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR && output !== 'json';
-      const renderer = createRenderer(output, color);
-      // On a terminal, results appear as they come; otherwise stdout gets everything at once.
-      const stream = Boolean(io.stdout.isTTY) && output !== 'json';
-      let buffered = '';
-      let spinner: { text: string; start(): unknown; stop(): unknown; clear(): unknown; render(): unknown } | undefined;
-      // A terminal without a size (some CI ptys) would make the spinner redraw forever.
-      if (io.stderr.isTTY && (io.stderr.columns ?? 0) > 0 && !g.verbose) {
-        const { default: ora } = await import('ora');
-        spinner = ora({ stream: io.stderr as NodeJS.WritableStream, text: 'running multicluster checks' }).start();
-      }
-      const emit = (text: string) => {
-        if (text === '') return;
-        if (!stream) {
-          buffered += text;
-          return;
-        }
-        spinner?.clear();
-        io.stdout.write(text);
-        spinner?.render();
-      };
-
-      let summary;
-      try {
-        summary = await runMulticlusterCheck({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, linkerdNamespace: g.linkerdNamespace, waitMs, timeoutMs, signal: io.signal, insecureRemoteTls: opts.insecureRemoteTls }, (r) => {
-          if (spinner) {
-            // One line: the retrying check and its current problem, cut to the terminal width.
-            const text = r.retry ? `${r.description}: ${(r.error ?? '').trim().replace(/\s+/g, ' ')}` : 'running multicluster checks';
-            const width = Math.max(20, (io.stderr.columns ?? 80) - 4);
-            spinner.text = text.length > width ? `${text.slice(0, width - 1)}…` : text;
-          }
-          emit(renderer.result(r));
-        });
-      } finally {
-        spinner?.stop();
-      }
-      emit(renderer.finish(summary.success, summary.warning));
-      if (!stream) await printResult(io, buffered);
-      return summary.success ? 0 : 1;
+      const { runCheck } = await import('../check/run.js');
+      return runCheck({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, linkerdNamespace: g.linkerdNamespace, verbose: g.verbose, output, waitMs, timeoutMs, insecureRemoteTls: opts.insecureRemoteTls }, io);
     }));
 }
