@@ -8,9 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import yaml from 'js-yaml';
-import { hasKubectl, runKubectl, runMc } from './helpers.js';
+import { hasKubectl, runKubectl, runMc, putFromMc } from './helpers.js';
 import { createCa } from './support/pki.js';
-import { addIngress, installSimulatedLinkerd, putFromMc, settleWorkloads, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { addIngress, installSimulatedLinkerd, settleWorkloads } from './support/linkerd-sim.js';
 import { strategicMerge } from './support/patch.js';
 import { McError } from '../src/errors.js';
 import { planAdoption, type AdoptionInput, type DeploymentLike, type ServiceLike } from '../src/gateway-adoption/plan.js';

@@ -11,7 +11,8 @@ import { X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { runMc } from './helpers.js';
 import { makePki, type Pki } from './check-fixture.js';
-import { installSimulatedLinkerd, startTestClusters, type TestEnv } from './support/index.js';
+import { startTestClusters, type TestEnv } from './support/index.js';
+import { installSimulatedLinkerd } from './support/linkerd-sim.js';
 
 let env: TestEnv;
 let shared: Pki;

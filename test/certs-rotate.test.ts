@@ -14,7 +14,8 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers.js';
 import { makePki, putMulticluster, type Pki } from './check-fixture.js';
-import { addPodinfo, installSimulatedLinkerd, settleWorkloads, simulateIssuerReload, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { addPodinfo, installSimulatedLinkerd, settleWorkloads, simulateIssuerReload } from './support/linkerd-sim.js';
 
 const CLUSTERS = ['east', 'west', 'north'];
 const HOUR = 3_600_000;

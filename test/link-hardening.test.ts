@@ -10,8 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { runMc } from './helpers.js';
-import { putFromMc, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { runMc, putFromMc } from './helpers.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const SA = 'linkerd-service-mirror-remote-access-default';
 const MC_NS = 'linkerd-multicluster';

@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import yaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc } from './helpers.js';
 import { createCa } from './support/pki.js';
-import { addPodinfo, installSimulatedLinkerd, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { addPodinfo, installSimulatedLinkerd } from './support/linkerd-sim.js';
 import { parseBackend, pickRouteApi, splitObject, splitSpec } from '../src/split/plan.js';
 import { UsageError } from '../src/errors.js';
 

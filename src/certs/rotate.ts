@@ -16,7 +16,7 @@ import type { IO } from '../io.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef } from '../kube/resources.js';
 import { linkerdConfigRef, linkerdNotInstalled } from '../linkerd-config.js';
-import { LINK_API_VERSION } from '../multicluster-names.js';
+import { LINK_API_VERSION } from '../multicluster/names.js';
 import type { PodObject } from '../check/pods.js';
 import { createTrustAnchor } from './anchor.js';
 import { buildBundle, withDeadline, writeAll } from './bundle.js';

@@ -11,9 +11,9 @@ import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.j
 import { coreRef, refOf, type ResourceRef } from '../kube/resources.js';
 import { FIELD_MANAGER } from '../link/apply.js';
 import { linkGenObjects, loopbackWarning } from '../link/link-gen.js';
-import { DEFAULT_FEDERATED_SELECTOR, DEFAULT_REMOTE_DISCOVERY_SELECTOR, DEFAULT_SELECTOR } from '../link/names.js';
-import { parseLabelSelector } from '../link/selector.js';
-import { DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
+import { DEFAULT_FEDERATED_SELECTOR, DEFAULT_REMOTE_DISCOVERY_SELECTOR, DEFAULT_SELECTOR } from '../multicluster/names.js';
+import { parseLabelSelector } from '../multicluster/selectors.js';
+import { DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL } from '../multicluster/names.js';
 import { accountObjects, controllerObjects, leaseRef, linkRefs, type RenderSettings } from './objects.js';
 import { describePair, remoteAccountName, type Pair } from './plan.js';
 import type { ClusterFacts } from './preflight.js';

@@ -7,10 +7,10 @@
  */
 import type { KubeObject } from '../kube/client.js';
 import { refOf, type ResourceRef } from '../kube/resources.js';
-import { credentialsSecretName } from '../link/names.js';
+import { credentialsSecretName } from '../multicluster/names.js';
 import { renderServiceMirror } from '../link/service-mirror.js';
-import { DEFAULT_REGISTRY } from '../link/names.js';
-import { DEFAULT_MULTICLUSTER_NAMESPACE, LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster-names.js';
+import { DEFAULT_REGISTRY } from '../multicluster/names.js';
+import { DEFAULT_MULTICLUSTER_NAMESPACE, LINK_API_VERSION, MIRROR_CLUSTER_LABEL } from '../multicluster/names.js';
 import { renderAllow, renderInstall } from '../render/multicluster.js';
 import { remoteAccountName } from './plan.js';
 

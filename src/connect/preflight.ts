@@ -11,8 +11,8 @@ import { KubeApiError, KubeClient } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
-import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, GATEWAY_IDENTITY_ANNOTATION, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
-import { GATEWAY_PORT_NAME } from '../link/names.js';
+import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, GATEWAY_IDENTITY_ANNOTATION, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
+import { GATEWAY_PORT_NAME } from '../multicluster/names.js';
 import { clusterNameOf, describePair, type Pair } from './plan.js';
 
 export interface GatewayFact {

@@ -9,8 +9,8 @@
  */
 import { McError, UsageError } from '../errors.js';
 import type { KubeObject } from '../kube/client.js';
-import { GATEWAY_PORT_NAME, PROBE_PATH_ANNOTATION, PROBE_PERIOD_ANNOTATION, PROBE_PORT_NAME } from '../link/names.js';
-import { GATEWAY_IDENTITY_ANNOTATION, MULTICLUSTER_GATEWAY_ANNOTATION } from '../multicluster-names.js';
+import { GATEWAY_PORT_NAME, PROBE_PATH_ANNOTATION, PROBE_PERIOD_ANNOTATION, PROBE_PORT_NAME } from '../multicluster/names.js';
+import { GATEWAY_IDENTITY_ANNOTATION, MULTICLUSTER_GATEWAY_ANNOTATION } from '../multicluster/names.js';
 
 /** Proxy annotations on the pod template (upstream pkg/k8s/labels.go). */
 export const INJECT_ANNOTATION = 'linkerd.io/inject';

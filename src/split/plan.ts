@@ -8,7 +8,7 @@
  */
 import { McError, UsageError } from '../errors.js';
 import type { KubeObject } from '../kube/client.js';
-import { MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
+import { MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
 
 export type RouteApi = 'linkerd' | 'gateway' | 'smi';
 

@@ -14,7 +14,7 @@ import { KubeApiError, KubeClient } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
-import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster-names.js';
+import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
 import type { CertExpiry, ClusterReading, ControllerKind, LinkReading } from './model.js';
 
 /** What the Lease holder of each link reports about its gateway, by target cluster name. */
