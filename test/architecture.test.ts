@@ -68,13 +68,20 @@ test('no import cycles in src/, test/ and bench/', () => {
   assert.deepEqual(cycles, []);
 });
 
+/**
+ * The one use of `process` outside the entry point that touches no process
+ * state: killing a hung exec plugin's whole process group (child_process can
+ * only signal the child itself, not the grandchildren it started).
+ */
+const PROCESS_ALLOWED = new Set(["src/kube/exec-credential.ts: process.kill(-pid, 'SIGKILL');"]);
+
 test('only the entry point (src/cli.ts) touches process', () => {
   const offenders = sourceFiles(SRC)
     .filter((f) => f !== join(SRC, 'cli.ts'))
     .flatMap((f) =>
       readFileSync(f, 'utf8')
         .split('\n')
-        .flatMap((line, i) => (/\bprocess\./.test(line) ? [`${rel(f)}:${i + 1}: ${line.trim()}`] : [])),
+        .flatMap((line, i) => (/\bprocess\./.test(line) && !PROCESS_ALLOWED.has(`${rel(f)}: ${line.trim()}`) ? [`${rel(f)}:${i + 1}: ${line.trim()}`] : [])),
     );
   assert.deepEqual(offenders, []);
 });

@@ -33,7 +33,7 @@ export interface ClusterSettings {
 
 const asObjects = (docs: Array<{ object: unknown }>) => docs.map((d) => d.object as KubeObject).filter((o) => o && typeof o === 'object' && o.kind);
 
-/** Rendering is the costly part (a whole chart): each distinct input is rendered once per process. */
+/** Rendering is the costly part (a whole chart): each distinct input is rendered once per mc run. */
 const rendered = new Map<string, Promise<KubeObject[]>>();
 function once(key: string, render: () => Promise<KubeObject[]>): Promise<KubeObject[]> {
   let p = rendered.get(key);

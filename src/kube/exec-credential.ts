@@ -22,7 +22,7 @@ export interface ExecOptions {
   /** Deadline of the plugin in ms; 0 = none. */
   timeoutMs: number;
   signal?: AbortSignal;
-  env?: Readonly<Record<string, string | undefined>>;
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 const DEFAULT_API_VERSION = 'client.authentication.k8s.io/v1beta1';
@@ -44,7 +44,7 @@ export function execCredential(exec: ExecConfig, where: string, options: ExecOpt
   }
   const apiVersion = exec.apiVersion || DEFAULT_API_VERSION;
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   for (const e of exec.env ?? []) if (e?.name) env[e.name] = e.value ?? '';
   env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false } });
   const command = exec.command;
