@@ -247,3 +247,20 @@ test('refusals: a taken port, Ambassador without its CRDs, a missing Deployment,
     assert.equal(u.stdout, '');
   }
 });
+
+test('mc check validates the adopted Ambassador as it validates linkerd-gateway: pods in gateway mode, identity of their ServiceAccount', { skip: !hasKubectl() && 'kubectl not installed (the Ambassador test adopts it)' }, async () => {
+  const west = env.cluster('bare');
+  await putFromMc(west, ['install', '--ignore-cluster']);
+  const link = await runMc([...kc(), 'link', '--cluster-name', 'east', '--gateway-name', 'ambassador', '--gateway-namespace', 'ambassador', '--apply-to', 'bare']);
+  assert.equal(link.code, 0, link.stderr);
+  let r = await runMc([...kc('bare'), 'check', '--wait', '1s']);
+  assert.match(r.stdout, /√ remote gateways are meshed gateways with the identity they announce\n\t\* east: ambassador\/ambassador, 1 pod\(s\) in gateway mode, identity of ServiceAccount ambassador\n/);
+
+  // The pods now run as another ServiceAccount: the announced identity is no longer theirs.
+  const d = east.get('apps/v1', 'Deployment', 'ambassador', 'ambassador');
+  east.put({ ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, serviceAccountName: 'edge' } } } });
+  settleWorkloads(east, 'ambassador');
+  r = await runMc([...kc('bare'), 'check', '--wait', '1s']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /× remote gateways are meshed gateways with the identity they announce\n\s+\* east: Service ambassador\/ambassador in east announces the identity ambassador\.ambassador\.serviceaccount\.identity\.linkerd\.east\.example, but its pods run as edge\.ambassador\.serviceaccount\.identity\.linkerd\.east\.example/);
+});

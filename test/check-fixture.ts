@@ -14,6 +14,7 @@ import yaml from 'js-yaml';
 import * as x509 from '@peculiar/x509';
 import { REFERENCE_DIR } from './helpers.js';
 import type { TestCluster } from './support/index.js';
+import { markDeploymentReady } from './support/linkerd-sim.js';
 import { serveMirrorAdmin, type GatewayProbe, type MirrorAdmin } from './support/mirror-admin.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -96,18 +97,19 @@ const GATEWAY_IDENTITY = 'linkerd-gateway.linkerd-multicluster.serviceaccount.id
 
 /**
  * The multicluster extension as upstream installs it (namespace, Link CRD,
- * remote-access account and token, gateway Service), the gateway with a
- * load-balancer address.
+ * remote-access account and token, gateway Service and Deployment), the
+ * gateway with a load-balancer address and ready, meshed pods.
  */
 export function putMulticluster(c: TestCluster, gatewayAddress: string): void {
   const keep = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Secret', 'Service']);
-  const docs = upstreamInstall().filter((d) => keep.has(d.kind));
+  const docs = upstreamInstall().filter((d) => keep.has(d.kind) || (d.kind === 'Deployment' && d.metadata.name === 'linkerd-gateway'));
   // The CRD first: nothing else depends on it, and Links need it.
   for (const d of [...docs].sort((a, b) => (a.kind === 'CustomResourceDefinition' ? -1 : b.kind === 'CustomResourceDefinition' ? 1 : 0))) {
     const obj = structuredClone(d);
     if (obj.kind === 'Service' && obj.metadata.name === 'linkerd-gateway') obj.status = { loadBalancer: { ingress: [{ ip: gatewayAddress }] } };
     c.put(obj);
   }
+  markDeploymentReady(c, 'linkerd-multicluster', 'linkerd-gateway', { meshed: true });
 }
 
 /** The token of the remote-access service account (filled in by the token controller). */

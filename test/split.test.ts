@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import yaml from 'js-yaml';
-import { hasKubectl, runKubectl, runMc } from './helpers.js';
+import { hasKubectl, putFromMc, runKubectl, runMc } from './helpers.js';
 import { createCa } from './support/pki.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { addPodinfo, installSimulatedLinkerd } from './support/linkerd-sim.js';
@@ -89,6 +89,7 @@ before(async () => {
   west = env.cluster('west');
   const [root, issuer] = await Promise.all([createCa('root.linkerd.cluster.local'), createCa('identity.linkerd.cluster.local')]);
   installSimulatedLinkerd(west, { trustAnchorsPem: root.certPem, issuerCertPem: issuer.certPem, issuerKeyPem: issuer.keyPem });
+  await putFromMc(west, ['install', '--ignore-cluster']);
   addPodinfo(west, { namespace: 'test' });
   putMirror(west, 'podinfo-east', 'east', 9898, true);
   putMirror(west, 'podinfo-north', 'north', 9898, false);
@@ -183,4 +184,24 @@ test('offline: --offline or no cluster prints without validating and says so; us
     assert.equal(u.code, 2, `${bad.join(' ')}: ${u.stderr}`);
     assert.equal(u.stdout, '');
   }
+});
+
+test('mc check warns about a route or split that sends traffic to a mirror without endpoints', async () => {
+  const route = (name: string, to: string) => runMc(['split', 'podinfo', '-n', 'test', '--name', name, '--port', '9898', '--to', `podinfo=1,${to}`, '--api', 'linkerd', '--offline', '-o', 'json']);
+  const healthy = await route('to-east', 'podinfo-east=1');
+  west.put(JSON.parse(healthy.stdout));
+  let r = await runMc([...kc(), 'check', '--wait', '1s']);
+  assert.match(r.stdout, /√ traffic splits send traffic only to mirrors with endpoints\n\t\* \d+ route backend\(s\) on mirrors, all with endpoints/);
+
+  west.put(routeCrd('split.smi-spec.io', 'TrafficSplit', ['v1alpha1', 'v1alpha2']));
+  const dead = await route('to-north', 'podinfo-north=1');
+  west.put(JSON.parse(dead.stdout));
+  west.put({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', metadata: { name: 'ts-north', namespace: 'test' }, spec: { service: 'podinfo', backends: [{ service: 'podinfo', weight: 0 }, { service: 'podinfo-north', weight: 100 }] } });
+  west.put({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit', metadata: { name: 'ts-north-idle', namespace: 'test' }, spec: { service: 'podinfo', backends: [{ service: 'podinfo', weight: 1 }, { service: 'podinfo-north', weight: 0 }] } });
+  r = await runMc([...kc(), 'check', '--wait', '1s']);
+  assert.match(r.stdout, /‼ traffic splits send traffic only to mirrors with endpoints/);
+  assert.match(r.stdout, /HTTPRoute test\/to-north \(policy\.linkerd\.io\/v1beta3\) sends traffic to test\/podinfo-north, a mirror without endpoints/);
+  assert.match(r.stdout, /TrafficSplit test\/ts-north \(split\.smi-spec\.io\/v1alpha2\) sends traffic to test\/podinfo-north/);
+  assert.doesNotMatch(r.stdout, /ts-north-idle/, 'a weight-0 backend gets no traffic');
+  assert.doesNotMatch(r.stdout, /to-east/);
 });

@@ -297,7 +297,7 @@ export class CheckEnv {
       // the issuer is checked when linkerd-config carries it.
       const cm = await c.get<ConfigMapObject>(linkerdConfigRef(ns));
       const config = linkerdConfig(cm, `ConfigMap ${ns}/linkerd-config of cluster "${link.spec.targetClusterName}"`, { optional: true });
-      const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config` };
+      const m: IdentityMaterial = { anchorsPem: config.trustAnchorsPem, anchorsSource: `ConfigMap ${ns}/linkerd-config`, trustDomain: config.identityTrustDomain };
       if (config.issuerCertPem) {
         m.issuerPem = config.issuerCertPem;
         m.issuerSource = `ConfigMap ${ns}/linkerd-config (identity.issuer.tls.crtPEM)`;
@@ -311,6 +311,11 @@ export class CheckEnv {
   /** Every Service of the target cluster (one list; exports and the gateway are picked from it). */
   remoteServices(link: Link): Promise<Service[]> {
     return this.once(`remote:${linkKey(link)}:services`, async () => (await this.remote(link)).list<Service>(coreRef('services')));
+  }
+
+  /** The Pods of a namespace of the target cluster (the gateway's: the remote-access role may list pods). */
+  remotePods(link: Link, namespace: string): Promise<Pod[]> {
+    return this.once(`remote:${linkKey(link)}:pods:${namespace}`, async () => (await this.remote(link)).list<Pod>(coreRef('pods', namespace)));
   }
 
   /** Start every remote read of every link at once; checks then await what they need. */

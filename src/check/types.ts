@@ -5,7 +5,7 @@ import type { PodObject } from './pods.js';
 export type { Link } from '../multicluster/link.js';
 
 export interface Service extends KubeObject {
-  spec?: { ports?: Array<{ name?: string; port: number; nodePort?: number }>; type?: string; clusterIP?: string };
+  spec?: { ports?: Array<{ name?: string; port: number; nodePort?: number }>; type?: string; clusterIP?: string; selector?: Record<string, string> };
   status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
 }
 
@@ -44,4 +44,6 @@ export interface IdentityMaterial {
   issuerSource?: string;
   /** Why the issuer could not be read (forbidden with the Link's credentials...). */
   issuerUnavailable?: string;
+  /** identityTrustDomain of linkerd-config, when set. */
+  trustDomain?: string;
 }

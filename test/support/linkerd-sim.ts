@@ -470,7 +470,7 @@ export function addAmbassadorGateway(cluster: TestCluster, options: { address?: 
       replicas: 1,
       selector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } },
       template: {
-        metadata: { labels, annotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/skip-inbound-ports': '80,443' } },
+        metadata: { labels, annotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/skip-inbound-ports': '8080,8443', 'config.linkerd.io/enable-gateway': 'true', 'config.linkerd.io/proxy-require-identity-inbound-ports': '4143' } },
         spec: {
           serviceAccountName: name,
           containers: [{ name: 'ambassador', image: 'docker.io/datawire/aes:3.9.1', ports: [{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }, { name: 'admin', containerPort: 8877 }] }],

@@ -10,10 +10,11 @@ import type { Category } from '../runner.js';
 import { checkCertificateLifetimes, MIN_CERT_VALIDITY_DAYS } from './certificates.js';
 import type { MulticlusterCheck } from './check.js';
 import { checkExportsMatchMirrors } from './exports.js';
-import { checkGatewayAddresses } from './gateways.js';
+import { checkGatewayAddresses, checkGatewayWorkloads } from './gateways.js';
 import { checkLinkCRD, checkLinks, checkLinkVersions } from './links.js';
 import { checkForOrphanedServices, checkIfGatewayMirrorsHaveEndpoints, checkIfMirrorServicesHaveEndpoints } from './mirrors.js';
 import { checkProxyHealth, checkProxyVersions } from './proxies.js';
+import { checkRoutesToMirrors } from './routes.js';
 import { checkRemoteClusterAnchors, checkRemoteClusterConnectivity } from './remote-access.js';
 import { checkLegacyController, checkServiceMirrorController, checkServiceMirrorLocalRBAC } from './service-mirror.js';
 
@@ -60,6 +61,8 @@ export const EXTRA_CHECKS: readonly MulticlusterCheck[] = [
   },
   { description: 'all exported services are mirrored and all mirrors are still exported', hintAnchor: 'l5d-multicluster-orphaned-services', run: checkExportsMatchMirrors },
   { description: 'Link gateway addresses match the remote gateways', hintAnchor: 'l5d-multicluster-gateways-endpoints', run: checkGatewayAddresses },
+  { description: 'remote gateways are meshed gateways with the identity they announce', hintAnchor: 'l5d-multicluster-gateways-endpoints', run: checkGatewayWorkloads },
+  { description: 'traffic splits send traffic only to mirrors with endpoints', hintAnchor: 'l5d-multicluster-services-endpoints', warning: true, run: checkRoutesToMirrors },
 ];
 
 /** The category, its checks bound to one run's environment. */
