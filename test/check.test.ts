@@ -194,17 +194,21 @@ test('during a rotation bundles differ but share an anchor: √; a proxy that tr
     putLinkerd(east, pki);
     putLinkerd(west, pki);
   });
-  // west's service mirror proxy was injected before west's bundle changed.
+  // west's gateway and service mirror proxies were injected before west's bundle changed.
+  const gatewayPod = west.list('v1', 'Pod', 'linkerd-multicluster').find((p) => p.metadata.name.startsWith('linkerd-gateway-'))!.metadata.name as string;
   const stale = await check();
   assert.equal(stale.code, 0, stale.stdout);
   assert.match(
     block(stale.stdout, 'clusters share trust anchors'),
-    new RegExp(`^‼ clusters share trust anchors\n\\s+Proxies to restart:\n\\s+\\* east: 1 proxy in west trusts only anchors that east no longer trusts \\(root\\.linkerd\\.cluster\\.local\\): restart linkerd-multicluster/${MIRROR_POD}`),
+    new RegExp(`^‼ clusters share trust anchors\n\\s+Proxies to restart:\n\\s+\\* east: 2 proxies in west trust only anchors that east no longer trusts \\(root\\.linkerd\\.cluster\\.local\\): restart linkerd-multicluster/${gatewayPod}, linkerd-multicluster/${MIRROR_POD}`),
   );
   // Restarted with west's current bundle: no warning, the difference is shown.
-  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
-    pod.spec.containers[0].env = [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem + next.trustAnchorsPem }];
-  });
+  for (const pod of [gatewayPod, MIRROR_POD]) {
+    changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', pod, (p) => {
+      const proxy = p.spec.containers.find((c: { name: string }) => c.name === 'linkerd-proxy') ?? p.spec.containers[0];
+      proxy.env = [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem + next.trustAnchorsPem }];
+    });
+  }
   const r = await check();
   assert.equal(r.code, 0, r.stdout);
   assert.equal(block(r.stdout, 'clusters share trust anchors'), '√ clusters share trust anchors\n\t* east (bundles differ, as during a rotation; shared: new-root.linkerd.cluster.local)');
