@@ -142,19 +142,20 @@ test('a three-cluster rotation, stage by stage', async (t) => {
     const r = await rotate('--stage', '3');
     assert.equal(r.code, 1, r.stdout + r.stderr);
     for (const c of CLUSTERS) {
-      assert.match(r.stdout, new RegExp(`- ${c}: 2 meshed pods must be restarted: test/podinfo-`));
+      assert.match(r.stdout, new RegExp(`- ${c}: 3 meshed pods must be restarted: linkerd-multicluster/linkerd-gateway-[^,]+, test/podinfo-`));
+      assert.match(r.stdout, new RegExp(`^\\s+kubectl --context ${c} -n linkerd-multicluster rollout restart deployment/linkerd-gateway$`, 'm'));
       assert.match(r.stdout, new RegExp(`^\\s+kubectl --context ${c} -n test rollout restart deployment/podinfo$`, 'm'));
     }
     assert.doesNotMatch(r.stdout, /linkerd\/linkerd-identity-/, 'the rolled control plane trusts the new anchor');
     // east and west restart; north forgets.
-    assert.equal(await restartAsPrinted(r.stdout, ['east', 'west'], EARLIER), 2);
+    assert.equal(await restartAsPrinted(r.stdout, ['east', 'west'], EARLIER), 4);
     const partial = await rotate('--stage', '3');
     assert.equal(partial.code, 1);
-    assert.match(partial.stdout, /- north: 2 meshed pods must be restarted/);
+    assert.match(partial.stdout, /- north: 3 meshed pods must be restarted/);
     assert.doesNotMatch(partial.stdout, /- (east|west): /);
     const refused = await rotate('--stage', '4');
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /stage 4 needs stage 3 complete, and stage 3 \(every proxy trusts the new anchor\) is not:\n\s+- north: 2 meshed pods must be restarted/);
+    assert.match(refused.stderr, /stage 4 needs stage 3 complete, and stage 3 \(every proxy trusts the new anchor\) is not:\n\s+- north: 3 meshed pods must be restarted/);
     await restartAsPrinted(partial.stdout, ['north'], EARLIER);
     const done = await rotate('--stage', '3');
     assert.equal(done.code, 0, done.stdout);
@@ -193,13 +194,13 @@ test('a three-cluster rotation, stage by stage', async (t) => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /- east: \d+ meshed pods started before the new issuer was loaded and may hold a certificate of the old one until/);
     const later = new Date(T0 + 2 * HOUR);
-    // Everything restarts but north's podinfo.
+    // Everything restarts but north's gateway and podinfo.
     await restartAsPrinted(r.stdout, ['east', 'west'], later);
     const northCommands = r.stdout.split('\n').filter((l) => /kubectl --context north -n linkerd /.test(l)).join('\n');
     await restartAsPrinted(northCommands, ['north'], later);
     const partial = await rotate('--stage', '5');
     assert.equal(partial.code, 1);
-    assert.match(partial.stdout, /- north: 2 meshed pods started before the new issuer was loaded[^\n]*test\/podinfo-/);
+    assert.match(partial.stdout, /- north: 3 meshed pods started before the new issuer was loaded[^\n]*linkerd-multicluster\/linkerd-gateway-[^\n]*test\/podinfo-/);
     assert.doesNotMatch(partial.stdout, /- (east|west): /);
     await restartAsPrinted(partial.stdout, ['north'], later);
     const done = await rotate('--stage', '5');
@@ -214,7 +215,7 @@ test('a three-cluster rotation, stage by stage', async (t) => {
     settle('linkerd', later);
     const pending = await rotate('--stage', '6');
     assert.equal(pending.code, 1);
-    assert.match(pending.stdout, /- east: 2 meshed pods must be restarted: test\/podinfo-/);
+    assert.match(pending.stdout, /- east: 3 meshed pods must be restarted: linkerd-multicluster\/linkerd-gateway-[^,]+, test\/podinfo-/);
     await restartAsPrinted(pending.stdout, CLUSTERS, later);
     const done = await rotate('--stage', '6');
     assert.equal(done.code, 0, done.stdout);
