@@ -71,6 +71,20 @@ function accessBlock(out: string): string {
   return lines.slice(i, i + 4).join('\n');
 }
 
+
+/** Whether the process `pid` is gone within 5 s (signal 0 only asks whether it exists). */
+async function processGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 test('each field that runs a program, reads a file or skips TLS is refused, naming the field and the Secret', () => {
   const cases: Array<[Record<string, unknown>, Record<string, unknown>, string]> = [
     [{ exec: { command: 'sh', args: ['-c', 'id'] } }, {}, 'users[0] ("east").user.exec'],
@@ -195,15 +209,7 @@ test('the user kubeconfig: an exec plugin printing non-JSON is named; a hanging 
   assert.equal(hang.code, 1, hang.stderr);
   assert.match(hang.stderr, /gave no credentials within 2s and was stopped/);
   const pid = Number((await import('node:fs')).readFileSync(pidFile, 'utf8'));
-  let alive = true;
-  for (let i = 0; i < 50 && alive; i++) {
-    try {
-      process.kill(pid, 0);
-      await new Promise((r) => setTimeout(r, 100));
-    } catch {
-      alive = false;
-    }
-  }
+  const alive = !(await processGone(pid));
   assert.equal(alive, false, 'the plugin\'s child process was left running');
 });
 
@@ -244,14 +250,6 @@ test('Ctrl-C while an exec plugin hangs: mc exits 130 and the plugin\'s process 
   child.kill('SIGINT');
   assert.equal(await closed, 130, stderr);
   const pid = Number(readFileSync(pidFile, 'utf8'));
-  let alive = true;
-  for (let i = 0; i < 50 && alive; i++) {
-    try {
-      process.kill(pid, 0);
-      await new Promise((r) => setTimeout(r, 100));
-    } catch {
-      alive = false;
-    }
-  }
+  const alive = !(await processGone(pid));
   assert.equal(alive, false, 'the plugin\'s child outlived Ctrl-C');
 });
