@@ -188,3 +188,27 @@ test('selectors: matchLabels and matchExpressions, printed like kubectl -l', () 
   assert.equal(matchesSelector(sel, { 'mirror.linkerd.io/exported': 'remote-discovery', app: 'x' }), false);
   assert.equal(formatSelector(sel), 'mirror.linkerd.io/exported=true,tier notin (db),app');
 });
+
+test('runner: Ctrl-C during a check stops the run; the interrupted check is not reported as a failure', async () => {
+  const controller = new AbortController();
+  const results: CheckResult[] = [];
+  const run = runChecks(
+    [
+      {
+        id: 'c',
+        checkers: [
+          check('done', async () => undefined),
+          check('in flight', () => {
+            controller.abort();
+            return Promise.reject(new Error('request aborted'));
+          }),
+          check('never', async () => undefined),
+        ],
+      },
+    ],
+    (r) => results.push(r),
+    { retryDeadline: 0, signal: controller.signal },
+  );
+  await assert.rejects(run, /interrupted: the remaining checks did not run/);
+  assert.deepEqual(results.map((r) => r.description), ['done']);
+});

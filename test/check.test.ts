@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runMc, type RunResult } from './helpers.js';
+import { main } from '../src/cli.js';
+import { runMc, testIO, type RunResult } from './helpers.js';
 import { makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putMulticluster, putProbeEndpoints, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './check-fixture.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
@@ -436,6 +437,48 @@ test('the local cluster down: an error that says it is unreachable (not "is Link
   assert.match(r.stderr, /Failed to fetch linkerd config: .*context "west".*unreachable/);
   assert.match(r.stderr, /Check that the cluster is running/);
   assert.doesNotMatch(r.stderr, /Is Linkerd installed/);
+});
+
+test('stdout that is not a terminal gets each result as its check completes; Ctrl-C leaves what completed', async (t) => {
+  // East answers only after 20s: the local checks complete, the first remote one does not.
+  east.faults.latencyMs = 20_000;
+  t.after(() => {
+    east.faults.latencyMs = 0;
+  });
+  const controller = new AbortController();
+  const io = testIO({ signal: controller.signal });
+  assert.equal(io.stdout.isTTY, false);
+  let finished = false;
+  const run = main(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'check', '--wait', '1s', '--timeout', '30s'], io).finally(() => {
+    finished = true;
+  });
+  // Wait (by polling, not timing) until the first results are on stdout while the slow check is still running.
+  while (!/^√ Link resources are valid$/m.test(io.stdout.text) && !finished) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(finished, false, `the run ended before its results reached stdout:\n${io.stdout.text}${io.stderr.text}`);
+  assert.ok(io.stdout.text.startsWith('linkerd-multicluster\n--------------------\n√ Link CRD exists\n'), io.stdout.text);
+  controller.abort();
+  const code = await run;
+  assert.equal(code, 1);
+  // What completed stays, in upstream's order; the check in flight and the rest are not reported.
+  assert.match(io.stdout.text, /^√ Link CRD exists\n√ Link resources are valid\n/m);
+  assert.doesNotMatch(io.stdout.text, /remote cluster access credentials|Status check results/);
+  assert.match(io.stderr.text, /^Error: interrupted: the remaining checks did not run$/m);
+});
+
+test('-o json stays one document, printed at the end (nothing on Ctrl-C)', async (t) => {
+  east.faults.latencyMs = 20_000;
+  t.after(() => {
+    east.faults.latencyMs = 0;
+  });
+  const controller = new AbortController();
+  const io = testIO({ signal: controller.signal });
+  const run = main(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'check', '-o', 'json', '--wait', '1s', '--timeout', '30s'], io);
+  setTimeout(() => controller.abort(), 500);
+  assert.equal(await run, 1);
+  assert.equal(io.stdout.text, '');
+  east.faults.latencyMs = 0;
+  const whole = await check('-o', 'json');
+  assert.equal(JSON.parse(whole.stdout).success, true, whole.stdout);
 });
 
 test('bad flags are usage errors', async () => {

@@ -10,7 +10,7 @@
  *   hint?, error?, result }] }] }`, indented by two spaces.
  *
  * Renderers are incremental: `result()` returns the text to print for one
- * result (so a terminal can show progress), `finish()` the closing text.
+ * result (printed as soon as its check completes), `finish()` the closing text.
  * Retry results print nothing: the spinner shows them.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -144,7 +144,7 @@ export function createRenderer(output: CheckOutput, color: boolean): Renderer {
   }
 }
 
-/** Render a whole run at once (tests, non-TTY output). */
+/** Render a whole run at once (tests). */
 export function renderAll(output: CheckOutput, results: CheckResult[], success: boolean, warning: boolean, color = false): string {
   const r = createRenderer(output, color);
   return results.map((x) => r.result(x)).join('') + r.finish(success, warning);

@@ -1,8 +1,10 @@
 /**
  * `mc check` from options to output: run the multicluster checks and print
- * each result in the chosen format. On a terminal, results appear as they
- * come and a spinner (stderr) shows the retrying check; otherwise stdout gets
- * everything at once.
+ * each result in the chosen format as soon as its check completes (as
+ * linkerd does, terminal or not: a CI log with `--wait 5m` shows progress,
+ * and Ctrl-C leaves what completed on stdout). On a terminal a spinner
+ * (stderr) shows the retrying check. `-o json` is one document, printed at
+ * the end.
  */
 import { printResult } from '../cli-kit.js';
 import type { IO } from '../io.js';
@@ -19,8 +21,8 @@ export interface CheckRunOptions extends CheckOptions {
 export async function runCheck(o: CheckRunOptions, io: IO): Promise<number> {
   const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR && o.output !== 'json';
   const renderer = createRenderer(o.output, color);
-  // On a terminal, results appear as they come; otherwise stdout gets everything at once.
-  const stream = Boolean(io.stdout.isTTY) && o.output !== 'json';
+  // Results appear as they come; JSON is one document, so it waits for the end.
+  const stream = o.output !== 'json';
   let buffered = '';
   let spinner: { text: string; start(): unknown; stop(): unknown; clear(): unknown; render(): unknown } | undefined;
   // A terminal without a size (some CI ptys) would make the spinner redraw forever.

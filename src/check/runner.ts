@@ -142,6 +142,8 @@ export async function runChecks(categories: Category[], observer: CheckObserver,
           if (Array.isArray(out) && out.length > 0) details = out;
         } catch (err) {
           if (err instanceof SkipCheck) break;
+          // Ctrl-C during the attempt: the check did not complete, so it has no result to report.
+          stopIfAborted(options.signal);
           error = messageOf(err);
           if (err instanceof CheckWarning) isWarning = true;
         }
