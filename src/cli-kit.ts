@@ -2,11 +2,12 @@
  * Small helpers shared by the command files: global options, output format,
  * printing. Kept free of heavy imports so `mc --help` stays fast.
  */
-import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { isIP } from 'node:net';
+import { Argument, Command, Option } from 'commander';
 import { requestTimeout } from './duration.js';
 import { UsageError } from './errors.js';
 import { readAll, type IO, type OutputStream } from './io.js';
-import type { ValueOptions } from './render/values.js';
+import type { ValueOptions } from './render/values-map.js';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -89,13 +90,95 @@ export function booleanFlagNames(program: Command): Set<string> {
 
 export type OutputFormat = 'yaml' | 'json';
 
-/** Parse `-o`: only the formats a command supports. */
-export function outputFormat(value: string | undefined, allowed: readonly string[] = ['yaml', 'json']): string {
-  const v = value ?? allowed[0]!;
-  if (!allowed.includes(v)) {
-    throw new UsageError(`unsupported output format "${v}"`, `Use -o ${allowed.join(' or -o ')}.`);
+/** "a, b or c" */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/**
+ * Parse `-o`: one of the formats a command supports. Without -o (or with an
+ * empty one, as kubectl) the result is `absent`, by default the first format.
+ */
+export function outputFormat<F extends string, A extends string = F>(value: string | undefined, allowed: readonly F[], absent?: A): F | A {
+  if (value === undefined || value === '') return absent ?? allowed[0]!;
+  if (!(allowed as readonly string[]).includes(value)) {
+    const without = absent !== undefined && !(allowed as readonly string[]).includes(absent) ? ` (or no -o for ${absent})` : '';
+    throw new UsageError(`unsupported output format "${value}"`, `Use ${orList(allowed.map((f) => `-o ${f}`))}${without}.`);
   }
-  return v;
+  return value as F;
+}
+
+/** A flag the command cannot do without: a usage error that shows an example. */
+export function requireFlag<T>(value: T | undefined, flag: string, example: string): T {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required`, `e.g. ${example}`);
+  return value;
+}
+
+/** A TCP/UDP port number. */
+export function isPort(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+/** A whole number 0..max given as text (flags), or a usage error naming the flag. */
+export function parseUint(value: string, flag: string, max = 2 ** 31 - 1): number {
+  const v = value.trim();
+  if (!/^\d+$/.test(v) || Number(v) > max) throw new UsageError(`invalid ${flag} "${value}": want a whole number from 0 to ${max}`);
+  return Number(v);
+}
+
+/** A port given as text (flags): 1-65535, or a usage error naming the flag. */
+export function parsePort(value: string, flag: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!isPort(n)) throw new UsageError(`invalid ${flag} "${value}": not a port number`, 'Give a port from 1 to 65535.');
+  return n;
+}
+
+/** Commander parser for a port flag (1-65535). */
+export function portArg(flag: string): (value: string) => number {
+  return (value) => parsePort(value, flag);
+}
+
+/** Commander parser for a whole-number flag (0..max). */
+export function uintArg(flag: string, max?: number): (value: string) => number {
+  return (value) => parseUint(value, flag, max);
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A DNS-1123 label (namespaces, cluster names): lower-case letters, digits and "-", at most 63. */
+export function isDnsLabel(s: string): boolean {
+  return s.length <= 63 && DNS_LABEL.test(s);
+}
+
+/** A DNS-1035 label (Service names): a DNS-1123 label that starts with a letter. */
+export function isDns1035Label(s: string): boolean {
+  return isDnsLabel(s) && /^[a-z]/.test(s);
+}
+
+/** A DNS-1123 subdomain (object names): DNS-1123 labels joined by ".", at most 253 (Kubernetes limits only the total). */
+export function isDnsSubdomain(s: string): boolean {
+  return s.length > 0 && s.length <= 253 && s.split('.').every((l) => DNS_LABEL.test(l));
+}
+
+/** A host name (trust domains, gateway addresses): a DNS-1123 subdomain whose labels have at most 63 characters. */
+export function isDnsName(s: string): boolean {
+  return isDnsSubdomain(s) && s.split('.').every((l) => l.length <= 63);
+}
+
+/** An IPv4 or IPv6 address. */
+export function isIpAddress(s: string): boolean {
+  return isIP(s) !== 0;
+}
+
+/** Comma-separated addresses (IP or DNS name), or a usage error naming the flag and the bad entry. */
+export function parseAddresses(value: string, flag: string): string[] {
+  const list = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  for (const a of list) {
+    if (!isIpAddress(a) && !isDnsName(a.toLowerCase())) {
+      throw new UsageError(`invalid ${flag} "${value}": "${a}" is neither an IP address nor a DNS name`, `Give addresses without scheme, port or spaces, comma separated, e.g. ${flag} 192.0.2.10,gateway.example.com.`);
+    }
+  }
+  return list;
 }
 
 /** Write all of stdout in one go, so a pipeline never sees half a result. */
@@ -146,16 +229,6 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Commander parser for a port-like unsigned integer flag. */
-export function uintArg(max = 65535) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
-    const n = Number(value.trim());
-    if (n > max) throw new InvalidArgumentError(`${n} is larger than ${max}.`);
-    return n;
-  };
-}
-
 /** The values of -f / --set / --set-string / --set-file; standard input read now when one of them is "-". */
 export async function valueOptions(flags: { values: string[]; set: string[]; setString: string[]; setFile: string[] }, io: IO): Promise<ValueOptions> {
   const opts: ValueOptions = { values: flags.values, set: flags.set, setString: flags.setString, setFile: flags.setFile };
@@ -171,6 +244,21 @@ export function addValueFlags(cmd: Command): Command {
     .option('--set <key=value>', 'set a value (Helm syntax: a.b=c,list={x,y},a[0].b=c), repeatable', collect, [])
     .option('--set-string <key=value>', 'set a value, always as a string, repeatable', collect, [])
     .option('--set-file <key=path>', 'set a value to the contents of a file, repeatable', collect, []);
+}
+
+/** An API server address: https://HOST[:PORT] with HOST an IP address or a DNS name, or a usage error naming the flag. */
+export function parseServerUrl(value: string, flag: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const host = url?.hostname.replace(/^\[(.*)\]$/, '$1') ?? '';
+  if (!url || url.protocol !== 'https:' || !(isIpAddress(host) || isDnsName(host))) {
+    throw new UsageError(`invalid ${flag} "${value}": not an https://HOST[:PORT] address`, 'HOST is an IP address or a DNS name, e.g. https://10.0.0.1:6443 or https://east.example.com:6443.');
+  }
+  return value;
 }
 
 /**

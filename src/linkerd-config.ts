@@ -11,6 +11,7 @@
  *   gives empty values and the checks say what is missing.
  * Values that are not YAML, or not a map, are an McError for every caller.
  */
+import { isPort } from './cli-kit.js';
 import yaml from 'js-yaml';
 import { McError } from './errors.js';
 import { configMapRef, type ResourceRef } from './kube/resources.js';
@@ -88,7 +89,7 @@ export function linkerdConfig(configMap: ConfigMapLike | undefined, where: strin
   const ports = isMap(proxy.ports) ? proxy.ports : {};
   const port = (v: unknown, dflt: number) => {
     const n = Number(v ?? dflt);
-    return Number.isInteger(n) && n > 0 && n <= 65535 ? n : dflt;
+    return isPort(n) ? n : dflt;
   };
   const identity = isMap(values.identity) ? values.identity : {};
   const issuer = isMap(identity.issuer) ? identity.issuer : {};

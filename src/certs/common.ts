@@ -29,4 +29,4 @@ export function colonHex(hex: string): string {
   return (hex.match(/../g) ?? []).join(':');
 }
 
-export { ANCHOR_CN_PREFIX, anchorCommonName, isDnsName, isoSeconds, issuerCommonName } from './names.js';
+export { ANCHOR_CN_PREFIX, anchorCommonName, isoSeconds, issuerCommonName } from './names.js';

@@ -12,11 +12,6 @@ export function issuerCommonName(trustDomain: string, linkerdNamespace = 'linker
   return `identity.${linkerdNamespace}.${trustDomain}`;
 }
 
-/** A DNS name (trust domains: "cluster.local", "example.org"). */
-export function isDnsName(s: string): boolean {
-  return s.length <= 253 && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/.test(s);
-}
-
 /** ISO 8601 in UTC without milliseconds (certificates have none): 2036-11-23T03:26:22Z. */
 export function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -4,7 +4,7 @@
  * Flags in, one AdoptGatewayOptions out; src/gateway-adoption does the work.
  */
 import { Command, Option } from 'commander';
-import { examples, globalOptions, outputFormat, commandAction, uintArg } from '../cli-kit.js';
+import { examples, globalOptions, outputFormat, commandAction, isDnsSubdomain, portArg } from '../cli-kit.js';
 import { parseGoDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { AdoptGatewayOptions } from '../gateway-adoption/run.js';
@@ -32,7 +32,7 @@ export function parseTargets(args: string[]): { deployment: string; service: str
     const slash = arg.indexOf('/');
     const prefix = arg.slice(0, slash).toLowerCase();
     const name = arg.slice(slash + 1);
-    const valid = slash > 0 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name);
+    const valid = slash > 0 && isDnsSubdomain(name);
     if (valid && DEPLOYMENT_PREFIXES.includes(prefix) && deployment === undefined) deployment = name;
     else if (valid && SERVICE_PREFIXES.includes(prefix) && service === undefined) service = name;
     else throw new UsageError(`unexpected argument "${arg}"`, 'Name the ingress as deploy/NAME and its Service as svc/NAME, e.g. `mc adopt-gateway -n ambassador deploy/ambassador svc/ambassador`.');
@@ -54,9 +54,6 @@ export function adoptGatewayOptions(args: string[], f: AdoptGatewayFlags, comman
   const g = globalOptions(command);
   const { deployment, service } = parseTargets(args);
   if (!['auto', 'ambassador', 'generic'].includes(f.ingress)) throw new UsageError(`invalid --ingress "${f.ingress}"`, 'Use auto, ambassador or generic.');
-  for (const [flag, port] of [['--gateway-port', f.gatewayPort], ['--probe-port', f.probePort]] as const) {
-    if (port < 1) throw new UsageError(`invalid ${flag} ${port}: want 1-65535`);
-  }
   if (f.probePath !== undefined && !/^\/[^\s]*$/.test(f.probePath)) throw new UsageError(`invalid --probe-path "${f.probePath}"`, 'A path starts with "/" and has no spaces, e.g. /ready.');
   if (f.namespace === '') throw new UsageError('--namespace must not be empty');
   return {
@@ -73,7 +70,7 @@ export function adoptGatewayOptions(args: string[], f: AdoptGatewayFlags, comman
     probePath: f.probePath,
     probePeriodSeconds: probePeriodSeconds(f.probePeriod),
     apply: Boolean(f.apply),
-    output: outputFormat(f.output) as AdoptGatewayOptions['output'],
+    output: outputFormat(f.output, ['yaml', 'json']),
   };
 }
 
@@ -92,8 +89,8 @@ export function register(program: Command, io: IO): void {
     .argument('[svc/NAME]', 'its Service (default: the Deployment\'s name)')
     .option('-n, --namespace <ns>', 'namespace of the Deployment and Service (default: the context\'s namespace, else "default")')
     .addOption(new Option('--ingress <kind>', 'auto (Ambassador / Emissary-ingress when the Deployment runs it), ambassador or generic').default('auto'))
-    .option('--gateway-port <port>', 'Service port of mc-gateway (to the proxy\'s inbound port)', uintArg(), 4143)
-    .option('--probe-port <port>', 'Service port of mc-probe (Ambassador: its HTTP listener; else the proxy\'s admin port)', uintArg(), 4191)
+    .option('--gateway-port <port>', 'Service port of mc-gateway (to the proxy\'s inbound port)', portArg('--gateway-port'), 4143)
+    .option('--probe-port <port>', 'Service port of mc-probe (Ambassador: its HTTP listener; else the proxy\'s admin port)', portArg('--probe-port'), 4191)
     .option('--probe-path <path>', 'probe path (default: the Service\'s, else /-/ambassador/ready for Ambassador, /ready otherwise)')
     .option('--probe-period <seconds>', 'seconds between probes (default: the Service\'s, else 3)')
     .option('--apply', 'apply the changes to the cluster (server-side apply, field manager mc) instead of printing them', false)

@@ -1,7 +1,8 @@
 /** `mc allow`: a remote-access ServiceAccount, its token Secret and RBAC, for another cluster's service mirror. */
 import { Command, Option } from 'commander';
-import { booleanFlag, commandAction, examples, flagChoices, globalOptions, outputFormat, printResult } from '../cli-kit.js';
-import { McError, UsageError } from '../errors.js';
+import { booleanFlag, commandAction, examples, flagChoices, globalOptions, isDnsLabel, isDnsSubdomain, outputFormat, requireFlag } from '../cli-kit.js';
+import { UsageError } from '../errors.js';
+import type { AllowOptions } from '../extension/allow.js';
 import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
@@ -12,8 +13,6 @@ interface AllowFlags {
   output?: string;
   linkerdVersion: string;
 }
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function register(program: Command, io: IO): void {
   const cmd = program
@@ -38,36 +37,27 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
   flagChoices(cmd, '--output', ['yaml', 'json']);
   cmd
     .action(commandAction(async (flags: AllowFlags, command: Command) => {
-      const globals = globalOptions(command);
-      const format = outputFormat(flags.output);
-      const name = flags.serviceAccountName;
-      if (!name) throw new UsageError('--service-account-name is required', 'Name the account, e.g. --service-account-name west-mirror.');
-      if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+      const g = globalOptions(command);
+      const output = outputFormat(flags.output, ['yaml', 'json']);
+      const name = requireFlag(flags.serviceAccountName, '--service-account-name', '--service-account-name west-mirror');
+      if (!isDnsSubdomain(name)) {
         throw new UsageError(`invalid --service-account-name "${name}": must be a lowercase DNS name (letters, digits, "-" and ".")`, 'e.g. --service-account-name west-mirror');
       }
-      if (!DNS_SUBDOMAIN.test(flags.namespace) || flags.namespace.includes('.') || flags.namespace.length > 63) {
+      if (!isDnsLabel(flags.namespace)) {
         throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS label`, 'e.g. --namespace linkerd-multicluster');
       }
-      const namespace = flags.namespace;
-      const { renderAllow } = await import('../render/multicluster.js');
-      const { formatDocuments } = await import('../render/output.js');
-      if (!flags.ignoreCluster) {
-        const { KubeClient } = await import('../kube/client.js');
-        const { coreRef } = await import('../kube/resources.js');
-        const client = await KubeClient.connect({ ...globals, env: io.env });
-        try {
-          const existing = await client.getIfExists(coreRef('serviceaccounts', namespace, name));
-          if (existing) {
-            throw new McError(
-              `ServiceAccount "${name}" already exists in namespace "${namespace}" of context "${client.contextName}"`,
-              'Link with it as it is (mc link --service-account-name ...), choose another name, or pass --ignore-cluster to print the resources anyway.',
-            );
-          }
-        } finally {
-          client.close();
-        }
-      }
-      const docs = await renderAllow({ serviceAccountName: name, namespace, linkerdVersion: flags.linkerdVersion, linkerdNamespace: globals.linkerdNamespace });
-      await printResult(io, formatDocuments(docs, format));
+      const options: AllowOptions = {
+        kubeconfig: g.kubeconfig,
+        context: g.context,
+        requestTimeoutMs: g.requestTimeoutMs,
+        linkerdNamespace: g.linkerdNamespace,
+        serviceAccountName: name,
+        namespace: flags.namespace,
+        ignoreCluster: flags.ignoreCluster,
+        output,
+        linkerdVersion: flags.linkerdVersion,
+      };
+      const { runAllow } = await import('../extension/allow.js');
+      return runAllow(options, io);
     }));
 }

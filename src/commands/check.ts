@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { commandAction, examples, flagChoices, globalOptions } from '../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions, outputFormat } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
@@ -29,10 +29,7 @@ mc --context west check -o json --timeout 3s`),
   cmd
     .action(commandAction(async (opts: { output: string; wait: string; timeout: string; insecureRemoteTls: boolean }, cmd: Command) => {
       const { CHECK_OUTPUTS } = await import('../check/render.js');
-      if (!(CHECK_OUTPUTS as readonly string[]).includes(opts.output)) {
-        throw new UsageError(`Invalid output type '${opts.output}'. Supported output types are: basic, short, json`);
-      }
-      const output = opts.output as (typeof CHECK_OUTPUTS)[number];
+      const output = outputFormat(opts.output, CHECK_OUTPUTS);
       const waitMs = durationFlag('--wait', opts.wait);
       const timeoutMs = durationFlag('--timeout', opts.timeout);
       if (timeoutMs <= 0) throw new UsageError('--timeout must be greater than 0');

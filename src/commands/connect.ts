@@ -1,6 +1,6 @@
 /** `mc connect`: link many clusters (both ways, a full mesh, or one way), preflight first. */
 import type { Command } from 'commander';
-import { booleanFlag, collect, examples, globalOptions, commandAction } from '../cli-kit.js';
+import { booleanFlag, collect, examples, globalOptions, commandAction, isDnsLabel, isDnsSubdomain } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
@@ -83,8 +83,8 @@ mc connect --mesh east west north --wait 2m`),
     if (waitMs !== undefined && (flags.dryRun || flags.outDir)) throw new UsageError('--wait needs links that are applied; drop --dry-run/--out-dir');
     const gateways = new Map<string, { namespace: string; name: string }>();
     for (const v of flags.gateway) {
-      const m = /^([^=]+)=([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/.exec(v);
-      if (!m) throw new UsageError(`invalid --gateway "${v}": want CONTEXT=NAMESPACE/NAME`, 'e.g. --gateway east=ambassador/ambassador');
+      const m = /^([^=]+)=([^/]+)\/(.+)$/.exec(v);
+      if (!m || !isDnsLabel(m[2]!) || !isDnsSubdomain(m[3]!)) throw new UsageError(`invalid --gateway "${v}": want CONTEXT=NAMESPACE/NAME`, 'e.g. --gateway east=ambassador/ambassador');
       if (gateways.has(m[1]!)) throw new UsageError(`--gateway names context "${m[1]}" twice`);
       gateways.set(m[1]!, { namespace: m[2]!, name: m[3]! });
     }

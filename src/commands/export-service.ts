@@ -3,7 +3,7 @@
  * (files, folders, URLs, stdin) or live through the API of the --context.
  */
 import { Command } from 'commander';
-import { booleanFlag, commandAction, completeArguments, examples, globalOptions, printResult, say, sayTo } from '../cli-kit.js';
+import { booleanFlag, commandAction, completeArguments, examples, globalOptions, isDns1035Label, printResult, say, sayTo } from '../cli-kit.js';
 import type { IO } from '../io.js';
 import { UsageError } from '../errors.js';
 
@@ -21,7 +21,10 @@ interface Flags {
 }
 
 /** svc/NAME, service/NAME, services/NAME with NAME a DNS-1035 label: a live Service. Anything else is a path or URL. */
-const LIVE_ARG = /^(?:svc|service|services)\/([a-z]([-a-z0-9]{0,61}[a-z0-9])?)$/;
+function liveService(arg: string): string | undefined {
+  const m = /^(?:svc|service|services)\/(.*)$/.exec(arg);
+  return m && isDns1035Label(m[1]!) ? m[1] : undefined;
+}
 
 export function register(program: Command, io: IO): void {
   const cmd = program
@@ -93,11 +96,11 @@ mc --context east export-service --all -n test --unexport --dry-run
     const invalid = validateOptions(options);
     if (invalid) throw new UsageError(invalid);
 
-    const liveArgs = inputs.filter((a) => LIVE_ARG.test(a));
+    const liveArgs = inputs.filter((a) => liveService(a) !== undefined);
     const live = liveArgs.length > 0 || flags.selector !== undefined || flags.all;
     if (live) {
       if (liveArgs.length !== inputs.length) {
-        const other = inputs.find((a) => !LIVE_ARG.test(a));
+        const other = inputs.find((a) => liveService(a) === undefined);
         throw new UsageError(`cannot mix manifests ("${other}") with live services`, 'Run mc export-service once for files and once for services in the cluster.');
       }
       if ((flags.selector !== undefined || flags.all) && liveArgs.length) throw new UsageError('give either service names or -l/--all, not both');
@@ -109,7 +112,7 @@ mc --context east export-service --all -n test --unexport --dry-run
       const result = await exportLive(
         { kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal },
         {
-          names: liveArgs.map((a) => LIVE_ARG.exec(a)![1]!),
+          names: liveArgs.map((a) => liveService(a)!),
           selector: flags.selector,
           namespace: flags.namespace,
           allNamespaces: flags.allNamespaces,

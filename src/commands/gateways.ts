@@ -1,6 +1,6 @@
 /** `mc gateways`: per linked cluster, gateway liveness, mirrored services and latency. */
 import type { Command } from 'commander';
-import { commandAction, completeFlag, examples, flagChoices, globalOptions } from '../cli-kit.js';
+import { commandAction, completeFlag, examples, flagChoices, globalOptions, isDnsLabel, outputFormat } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
@@ -26,16 +26,13 @@ mc --context west gateways --cluster-name east -o json`),
   cmd
     .action(commandAction(async (flags: { clusterName?: string; wait: string; output: string }, cmd: Command) => {
       const { GATEWAYS_OUTPUTS, run } = await import('../gateways/run.js');
-      const output = flags.output === '' ? 'table' : flags.output;
-      if (!(GATEWAYS_OUTPUTS as readonly string[]).includes(output)) {
-        throw new UsageError(`unsupported output format "${flags.output}"`, 'Use -o table or -o json.');
-      }
+      const output = outputFormat(flags.output, GATEWAYS_OUTPUTS);
       const waitMs = durationFlag('--wait', flags.wait);
       if (waitMs <= 0) throw new UsageError('--wait must be greater than 0', 'e.g. --wait 30s');
-      if (flags.clusterName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.clusterName)) {
+      if (flags.clusterName !== undefined && !isDnsLabel(flags.clusterName)) {
         throw new UsageError(`invalid --cluster-name "${flags.clusterName}": a linked cluster's name is a DNS-1123 label (lowercase letters, digits, "-")`);
       }
       const g = globalOptions(cmd);
-      return run({ kubeconfig: g.kubeconfig, context: g.context, requestTimeoutMs: g.requestTimeoutMs, verbose: g.verbose, clusterName: flags.clusterName, waitMs, output: output as 'table' | 'json' }, io);
+      return run({ kubeconfig: g.kubeconfig, context: g.context, requestTimeoutMs: g.requestTimeoutMs, verbose: g.verbose, clusterName: flags.clusterName, waitMs, output }, io);
     }));
 }

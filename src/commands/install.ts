@@ -1,7 +1,8 @@
 /** `mc install`: the multicluster extension's manifests, for `kubectl apply -f -`. */
 import { Command, Option } from 'commander';
-import { addValueFlags, booleanFlag, commandAction, examples, flagChoices, globalOptions, outputFormat, printResult, say, uintArg, valueOptions } from '../cli-kit.js';
-import type { Env, IO } from '../io.js';
+import { addValueFlags, booleanFlag, commandAction, examples, flagChoices, globalOptions, outputFormat, portArg, uintArg } from '../cli-kit.js';
+import type { InstallRunOptions } from '../extension/install.js';
+import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
 interface InstallFlags {
@@ -47,11 +48,11 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
     );
   booleanFlag(cmd, 'gateway', 'install the gateway (--gateway=false leaves it out)', true);
   cmd
-    .option('--gateway-port <port>', 'port of the gateway for all incoming traffic (default 4143)', uintArg())
-    .option('--gateway-probe-port <port>', 'liveness probe port of the gateway (default 4191)', uintArg())
-    .option('--gateway-probe-seconds <n>', 'seconds between probes of the gateway (default 3)', uintArg(2 ** 31 - 1))
+    .option('--gateway-port <port>', 'port of the gateway for all incoming traffic (default 4143)', portArg('--gateway-port'))
+    .option('--gateway-probe-port <port>', 'liveness probe port of the gateway (default 4191)', portArg('--gateway-probe-port'))
+    .option('--gateway-probe-seconds <n>', 'seconds between probes of the gateway (default 3)', uintArg('--gateway-probe-seconds'))
     .option('--gateway-service-type <type>', 'type of the gateway Service: LoadBalancer (default), NodePort or ClusterIP')
-    .option('--gateway-healthcheck-nodeport <port>', 'healthCheckNodePort of the gateway Service (sets externalTrafficPolicy Local)', uintArg());
+    .option('--gateway-healthcheck-nodeport <port>', 'healthCheckNodePort of the gateway Service (sets externalTrafficPolicy Local)', portArg('--gateway-healthcheck-nodeport'));
   booleanFlag(cmd, 'service-mirror-credentials', 'install the account that service mirrors of other clusters use to read this one', true);
   booleanFlag(cmd, 'ha', 'apply the chart\'s high-availability values (3 gateway replicas, pod anti-affinity)', false);
   booleanFlag(cmd, 'ignore-cluster', 'do not read the cluster (linkerd-config); use the chart defaults', false);
@@ -64,15 +65,15 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
   flagChoices(cmd, '--gateway-service-type', ['LoadBalancer', 'NodePort', 'ClusterIP']);
   cmd
     .action(commandAction(async (flags: InstallFlags, command: Command) => {
-      const globals = globalOptions(command);
-      const format = outputFormat(flags.output);
-      const { installValues, renderInstall, DEFAULT_REGISTRY_ENV } = await import('../render/multicluster.js');
-      const { formatDocuments } = await import('../render/output.js');
-      const registry = flags.registry || io.env[DEFAULT_REGISTRY_ENV] || undefined;
-      const options = {
+      const g = globalOptions(command);
+      const options: InstallRunOptions = {
+        kubeconfig: g.kubeconfig,
+        context: g.context,
+        requestTimeoutMs: g.requestTimeoutMs,
+        verbose: g.verbose,
+        linkerdNamespace: g.linkerdNamespace,
         linkerdVersion: flags.linkerdVersion,
-        linkerdNamespace: globals.linkerdNamespace,
-        registry,
+        registry: flags.registry,
         gateway: flags.gateway,
         gatewayPort: flags.gatewayPort,
         gatewayProbePort: flags.gatewayProbePort,
@@ -81,37 +82,11 @@ works with -f, --set, --set-string and --set-file, under Helm's merge rules.`),
         gatewayHealthcheckNodePort: flags.gatewayHealthcheckNodeport,
         serviceMirrorCredentials: flags.serviceMirrorCredentials,
         ha: flags.ha,
-        user: await valueOptions(flags, io),
+        ignoreCluster: flags.ignoreCluster,
+        values: { values: flags.values, set: flags.set, setString: flags.setString, setFile: flags.setFile },
+        output: outputFormat(flags.output, ['yaml', 'json']),
       };
-      let cluster;
-      if (!flags.ignoreCluster) {
-        // Bad values are reported before any cluster round trip.
-        installValues(options);
-        cluster = await readLinkerdSettings({ ...globals, env: io.env });
-        if (globals.verbose) say(io, `Linkerd in namespace "${globals.linkerdNamespace}": trust domain ${cluster.identityTrustDomain}, proxy outbound port ${cluster.proxyOutboundPort}`);
-      }
-      const docs = await renderInstall({ ...options, cluster });
-      await printResult(io, formatDocuments(docs, format));
+      const { runInstall } = await import('../extension/install.js');
+      return runInstall(options, io);
     }));
-}
-
-/** linkerd-config of the context's control plane; no Linkerd is an McError saying what to do. */
-export async function readLinkerdSettings(globals: { kubeconfig?: string; context?: string; linkerdNamespace: string; env: Env }) {
-  const { KubeClient, KubeApiError } = await import('../kube/client.js');
-  const { linkerdConfigRef, linkerdNotInstalled, linkerdSettings } = await import('../linkerd-config.js');
-  const client = await KubeClient.connect(globals);
-  try {
-    let cm;
-    try {
-      cm = await client.get<{ data?: Record<string, string> }>(linkerdConfigRef(globals.linkerdNamespace));
-    } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) {
-        throw linkerdNotInstalled(client.contextName, globals.linkerdNamespace, ', or render without a cluster with --ignore-cluster');
-      }
-      throw err;
-    }
-    return linkerdSettings(cm, `ConfigMap linkerd-config in namespace "${globals.linkerdNamespace}" of context "${client.contextName}"`);
-  } finally {
-    client.close();
-  }
 }

@@ -4,7 +4,7 @@
  * out; src/split does the work.
  */
 import { Command, Option } from 'commander';
-import { booleanFlag, collect, examples, globalOptions, outputFormat, commandAction, uintArg } from '../cli-kit.js';
+import { booleanFlag, collect, examples, globalOptions, outputFormat, commandAction, portArg } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import type { SplitOptions } from '../split/run.js';
 import type { IO } from '../io.js';
@@ -24,7 +24,6 @@ interface SplitFlags {
 export function splitOptions(service: string, f: SplitFlags, command: Command): SplitOptions {
   const g = globalOptions(command);
   if (!['auto', 'linkerd', 'gateway', 'smi'].includes(f.api)) throw new UsageError(`invalid --api "${f.api}"`, 'Use auto, linkerd (policy.linkerd.io HTTPRoute), gateway (gateway.networking.k8s.io HTTPRoute) or smi (TrafficSplit).');
-  if (f.port === 0) throw new UsageError('invalid --port 0: want 1-65535');
   if (f.namespace === '') throw new UsageError('--namespace must not be empty');
   const svc = service.replace(/^(svc|service|services)\//, '');
   return {
@@ -40,7 +39,7 @@ export function splitOptions(service: string, f: SplitFlags, command: Command): 
     failover: f.failover,
     primary: f.primary,
     offline: f.offline,
-    output: outputFormat(f.output) as SplitOptions['output'],
+    output: outputFormat(f.output, ['yaml', 'json']),
   };
 }
 
@@ -57,7 +56,7 @@ export function register(program: Command, io: IO): void {
     .argument('<SERVICE>', 'the Service clients call (the parent of the route)')
     .option('-n, --namespace <ns>', 'namespace of the Service and its backends (default: the context\'s namespace, else "default")')
     .option('--to <NAME=WEIGHT>', 'a backend Service and its weight (repeatable or comma separated); weights are relative', collect, [])
-    .option('--port <port>', "the Service's port to split (default: its only port)", uintArg())
+    .option('--port <port>', "the Service's port to split (default: its only port)", portArg('--port'))
     .addOption(new Option('--api <api>', 'auto, linkerd (policy.linkerd.io HTTPRoute), gateway (gateway.networking.k8s.io HTTPRoute) or smi (TrafficSplit)').default('auto'))
     .option('--name <name>', 'name of the route or split (default: the Service\'s)')
     .option('--primary <NAME>', 'with --failover: the primary backend (default: the first --to)')

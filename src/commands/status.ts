@@ -1,6 +1,6 @@
 /** `mc status`: every cluster at once — links, gateway liveness and latency, mirrors, certificate expiry. */
 import type { Command } from 'commander';
-import { examples, globalOptions, commandAction } from '../cli-kit.js';
+import { examples, globalOptions, commandAction, outputFormat } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
@@ -40,9 +40,7 @@ mc status -w`),
     )
     .action(commandAction(async (flags: StatusFlags, cmd: Command) => {
       const { STATUS_OUTPUTS, runStatus } = await import('../status/index.js');
-      if (!(STATUS_OUTPUTS as readonly string[]).includes(flags.output)) {
-        throw new UsageError(`unsupported output format "${flags.output}"`, `Use one of: ${STATUS_OUTPUTS.join(', ')}.`);
-      }
+      const output = outputFormat(flags.output, STATUS_OUTPUTS);
       const timeoutMs = durationFlag('--timeout', flags.timeout);
       if (timeoutMs <= 0) throw new UsageError('--timeout must be greater than 0', 'e.g. --timeout 5s');
       const intervalMs = durationFlag('--interval', flags.interval);
@@ -54,7 +52,7 @@ mc status -w`),
       }
       const g = globalOptions(cmd);
       if (g.context !== undefined && contexts === undefined) contexts = [g.context];
-      const options = { kubeconfig: g.kubeconfig, contexts, linkerdNamespace: g.linkerdNamespace, output: flags.output as (typeof STATUS_OUTPUTS)[number], watch: flags.watch, intervalMs, timeoutMs };
+      const options = { kubeconfig: g.kubeconfig, contexts, linkerdNamespace: g.linkerdNamespace, output, watch: flags.watch, intervalMs, timeoutMs };
       return runStatus(options, io);
     }));
 }

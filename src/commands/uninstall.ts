@@ -1,8 +1,8 @@
 /** `mc uninstall`: every resource of the multicluster extension, for `kubectl delete -f -`. */
 import { Command, Option } from 'commander';
-import { commandAction, examples, flagChoices, globalOptions, outputFormat, printResult, say } from '../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions, outputFormat } from '../cli-kit.js';
+import type { UninstallOptions } from '../extension/uninstall.js';
 import type { IO } from '../io.js';
-import { McError } from '../errors.js';
 
 export function register(program: Command, io: IO): void {
   const cmd = program
@@ -18,35 +18,9 @@ mc uninstall | kubectl delete -f -`),
   flagChoices(cmd, '--output', ['yaml', 'json']);
   cmd
     .action(commandAction(async (flags: { output?: string }, command: Command) => {
-      const globals = globalOptions(command);
-      const format = outputFormat(flags.output);
-      const { KubeClient, KubeApiError } = await import('../kube/client.js');
-      const { EXTENSION_KINDS, LINK_KIND, UNINSTALL_SELECTOR, assertNoLinks, deletionDocs } = await import('../render/uninstall.js');
-      const { formatDocuments } = await import('../render/output.js');
-      const client = await KubeClient.connect({ ...globals, env: io.env });
-      try {
-        // A kind the cluster does not serve (CRD absent) has nothing to delete.
-        const list = async (k: { apiVersion: string; resource: string }, labelSelector?: string) => {
-          try {
-            return await client.list<{ metadata: { name?: string; namespace?: string; labels?: Record<string, string> }; spec?: { targetClusterName?: string } }>(
-              { apiVersion: k.apiVersion, resource: k.resource },
-              labelSelector ? { labelSelector } : {},
-            );
-          } catch (err) {
-            if (err instanceof KubeApiError && err.code === 404) return [];
-            throw err;
-          }
-        };
-        const [links, ...found] = await Promise.all([list(LINK_KIND), ...EXTENSION_KINDS.map((k) => list(k, UNINSTALL_SELECTOR))]);
-        assertNoLinks(links, client.contextName);
-        const docs = deletionDocs(EXTENSION_KINDS.map((kind, i) => ({ kind, items: found[i]! })));
-        if (docs.length === 0) {
-          throw new McError(`no resources of the multicluster extension (label ${UNINSTALL_SELECTOR}) in context "${client.contextName}"`, 'Nothing to uninstall; check --context.');
-        }
-        if (globals.verbose) say(io, `${docs.length} resources labelled ${UNINSTALL_SELECTOR}`);
-        await printResult(io, formatDocuments(docs, format));
-      } finally {
-        client.close();
-      }
+      const g = globalOptions(command);
+      const options: UninstallOptions = { kubeconfig: g.kubeconfig, context: g.context, requestTimeoutMs: g.requestTimeoutMs, verbose: g.verbose, output: outputFormat(flags.output, ['yaml', 'json']) };
+      const { runUninstall } = await import('../extension/uninstall.js');
+      return runUninstall(options, io);
     }));
 }

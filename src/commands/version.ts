@@ -4,7 +4,7 @@
  * each Link's creator. (`mc --version` prints only mc's, as before.)
  */
 import { Command } from 'commander';
-import { commandAction, examples, flagChoices, globalOptions } from '../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions, outputFormat } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
@@ -44,9 +44,7 @@ mc version --client -o json`),
   flagChoices(cmd, '--output', ['json', 'yaml']);
   cmd.action(commandAction(async (flags: Flags, command: Command) => {
     const { runVersion } = await import('../versions/run.js');
-    if (flags.output !== undefined && flags.output !== 'json' && flags.output !== 'yaml') {
-      throw new UsageError(`unsupported output format "${flags.output}"`, 'Use -o json or -o yaml (or no -o for text).');
-    }
+    const output: VersionOutput = outputFormat(flags.output, ['json', 'yaml'], 'text');
     const timeoutMs = durationFlag('--timeout', flags.timeout);
     if (timeoutMs <= 0) throw new UsageError('--timeout must be greater than 0');
     const g = globalOptions(command);
@@ -55,7 +53,7 @@ mc version --client -o json`),
       kubeconfig: g.kubeconfig,
       contexts: contexts.length > 0 ? [...new Set(contexts)] : [undefined],
       linkerdNamespace: g.linkerdNamespace,
-      output: (flags.output ?? 'text') as VersionOutput,
+      output,
       timeoutMs,
     };
     return runVersion(options, io);

@@ -8,6 +8,7 @@
  * with (one per source, so one source's access is revoked without touching
  * the others).
  */
+import { parseServerUrl } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import { checkClusterName, suggestClusterName } from '../link/cluster-name.js';
 
@@ -100,14 +101,7 @@ export function parseAddressMap(values: string[], flag = '--api-server-address')
     const i = v.indexOf('=');
     if (i <= 0 || i === v.length - 1) throw new UsageError(`invalid ${flag} "${v}": want CONTEXT=https://HOST:PORT`);
     const ctx = v.slice(0, i);
-    const url = v.slice(i + 1);
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new UsageError(`invalid ${flag} "${v}": "${url}" is not a URL`, 'e.g. --api-server-address east=https://10.0.0.1:6443');
-    }
-    if (u.protocol !== 'https:' || u.hostname === '') throw new UsageError(`invalid ${flag} "${v}": the API server address must be https://HOST[:PORT]`);
+    const url = parseServerUrl(v.slice(i + 1), flag);
     if (map.has(ctx)) throw new UsageError(`${flag} names context "${ctx}" twice`);
     map.set(ctx, url);
   }

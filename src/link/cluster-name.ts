@@ -3,13 +3,13 @@
  * (the probe Service `probe-gateway-NAME` must be a DNS-1035 label of at
  * most 63 characters), so it must be a DNS-1123 label of at most 49.
  */
+import { isDnsLabel } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 
 const MAX = 63 - 'probe-gateway-'.length;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function checkClusterName(name: string): string {
-  if (!DNS1123_LABEL.test(name) || name.length > MAX) {
+  if (!isDnsLabel(name) || name.length > MAX) {
     throw new UsageError(
       `invalid --cluster-name "${name}": it must be a DNS-1123 label of at most ${MAX} characters (lower-case letters, digits and "-", starting and ending with a letter or digit)`,
       `For example: --cluster-name ${suggestClusterName(name) ?? 'east'}`,

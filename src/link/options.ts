@@ -3,6 +3,7 @@
  * typed LinkGenOptions: every check that needs no cluster, so usage errors
  * come before any request.
  */
+import { parseAddresses, parsePort, parseServerUrl } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import { checkClusterName } from './cluster-name.js';
 import type { LinkGenOptions } from './link-gen.js';
@@ -46,12 +47,6 @@ export interface LinkFlags extends LinkGenFlagValues {
   values: string[];
 }
 
-export function uintFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`invalid ${flag} "${value}": want a non-negative integer`);
-  return Number(value);
-}
-
 function splitList(items: string[]): string[] {
   return items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
@@ -59,13 +54,14 @@ function splitList(items: string[]): string[] {
 export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string): LinkGenOptions & { output: Format; applyTo?: string } {
   const output = outputFormatOf(f.output);
   if (!f.namespace) throw new UsageError('--namespace must not be empty');
-  const gatewayPort = uintFlag(f.gatewayPort, '--gateway-port');
-  if (gatewayPort !== undefined && gatewayPort > 65535) throw new UsageError(`invalid --gateway-port "${f.gatewayPort}": want 1-65535`);
+  const gatewayPort = f.gatewayPort === undefined ? undefined : parsePort(f.gatewayPort, '--gateway-port');
+  // Addresses go into the Link as they are: each one an IP or a DNS name.
+  const gatewayAddresses = f.gatewayAddresses === undefined ? undefined : parseAddresses(f.gatewayAddresses, '--gateway-addresses').join(',');
   if (!f.gateway) {
     // Upstream's link refuses these (its link-gen silently ignores them): refused for both.
     if (f.selector !== '' && f.selector !== DEFAULT_SELECTOR) throw new UsageError('--selector and --gateway=false are mutually exclusive', 'Without a gateway, services are mirrored by --remote-discovery-selector.');
     if (f.gatewayAddresses) throw new UsageError('--gateway-addresses and --gateway=false are mutually exclusive');
-    if (gatewayPort) throw new UsageError('--gateway-port and --gateway=false are mutually exclusive');
+    if (gatewayPort !== undefined) throw new UsageError('--gateway-port and --gateway=false are mutually exclusive');
   }
   if (f.applyTo === '') throw new UsageError('--apply-to needs a context name');
   return {
@@ -74,10 +70,10 @@ export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string)
     clusterName: f.clusterName === undefined ? undefined : checkClusterName(f.clusterName),
     namespace: f.namespace,
     linkerdNamespace,
-    apiServerAddress: f.apiServerAddress || undefined,
+    apiServerAddress: f.apiServerAddress ? parseServerUrl(f.apiServerAddress, '--api-server-address') : undefined,
     insecureSkipTlsVerify: Boolean(f.insecureSkipTlsVerify),
     serviceAccountName: f.serviceAccountName,
-    gateway: f.gateway ? { name: f.gatewayName, namespace: f.gatewayNamespace, addresses: f.gatewayAddresses, port: gatewayPort || undefined } : undefined,
+    gateway: f.gateway ? { name: f.gatewayName, namespace: f.gatewayNamespace, addresses: gatewayAddresses, port: gatewayPort } : undefined,
     selector: parseLabelSelector(f.selector, '--selector'),
     remoteDiscoverySelector: parseLabelSelector(f.remoteDiscoverySelector, '--remote-discovery-selector'),
     federatedServiceSelector: parseLabelSelector(f.federatedServiceSelector, '--federated-service-selector'),

@@ -4,5 +4,5 @@ import { outputFormat } from '../cli-kit.js';
 export type Format = 'yaml' | 'json';
 
 export function outputFormatOf(value: string | undefined): Format {
-  return outputFormat(value, ['yaml', 'json']) as Format;
+  return outputFormat(value, ['yaml', 'json']);
 }

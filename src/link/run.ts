@@ -3,12 +3,12 @@
  * link-gen makes them (link-gen.ts: one parallel round of reads), plus the
  * legacy service mirror; printed, or applied to --apply-to.
  */
-import { printResult, sayTo, valueOptions, type GlobalOptions } from '../cli-kit.js';
+import { parseUint, printResult, sayTo, valueOptions, type GlobalOptions } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import type { Env, IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
 import { linkGenObjects } from './link-gen.js';
-import { linkGenOptionsOf, uintFlag, type LinkFlags } from './options.js';
+import { linkGenOptionsOf, type LinkFlags } from './options.js';
 import { DEFAULT_REGISTRY, REGISTRY_ENV } from '../multicluster/names.js';
 import { formatDocuments } from '../render/output.js';
 import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } from './service-mirror.js';
@@ -25,7 +25,7 @@ export function checkLinkFlags(f: LinkFlags, linkerdNamespace: string, env: Env)
   if (!VERSION_RE.test(version)) throw new UsageError(`invalid --linkerd-version "${version}": only letters, digits, "." and "-" are allowed`);
   if (!LOG_LEVELS.includes(f.logLevel.toLowerCase())) throw new UsageError(`invalid --log-level "${f.logLevel}"`, 'Use one of: panic, fatal, error, warn, info, debug, trace.');
   if (f.logFormat !== 'plain' && f.logFormat !== 'json') throw new UsageError(`invalid --log-format "${f.logFormat}"`, 'Use plain or json.');
-  const retryLimit = uintFlag(f.serviceMirrorRetryLimit, '--service-mirror-retry-limit')!;
+  const retryLimit = parseUint(f.serviceMirrorRetryLimit, '--service-mirror-retry-limit', 0xffffffff);
   return {
     linkGen: { ...linkGen, linkerdVersion: version },
     version,

@@ -6,6 +6,7 @@
  * key, set values sorted), matched against labels, and printed back in that
  * syntax for messages.
  */
+import { isDnsSubdomain } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 
 export interface LabelSelectorRequirement {
@@ -21,13 +22,12 @@ export interface LabelSelector {
 }
 
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function checkKey(key: string, flag: string, text: string): void {
   const slash = key.indexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  const ok = name.length > 0 && name.length <= 63 && NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
+  const ok = name.length > 0 && name.length <= 63 && NAME.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
   if (!ok) throw new UsageError(`invalid ${flag} "${text}": "${key}" is not a valid label key`, 'A label key is an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" or "." (starting and ending alphanumeric).');
 }
 

@@ -5,6 +5,7 @@
  * shape of list items. Used to reject unknown keys and wrong types with a
  * message that names the key and where it came from.
  */
+import { isPort } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import { isMap, type Values } from './values-map.js';
 
@@ -20,6 +21,8 @@ export interface SchemaNode {
   stringValues?: boolean;
   /** The only values allowed (for strings such as a Service type). */
   enum?: unknown[];
+  /** A port number: 1-65535. */
+  port?: boolean;
   /**
    * false when null (Helm's "delete this key") would leave the templates
    * without a value they need: closed maps, numbers, non-empty strings, true.
@@ -43,6 +46,8 @@ export interface SchemaHints {
   stringMaps?: string[];
   /** Keys that take one of a fixed set of values. */
   enums?: Record<string, unknown[]>;
+  /** Keys that hold a port number (1-65535). */
+  ports?: string[];
   /** List item schemas: the item looks like the map at `like`, plus `extra` keys (a values-like sample). */
   items?: Record<string, { like?: string; extra?: Values }>;
 }
@@ -120,6 +125,10 @@ export function buildSchema(defaults: Values, hints: SchemaHints = {}): ValuesSc
     const node = nodeAt(root, path, true)!;
     node.enum = values;
   }
+  for (const path of hints.ports ?? []) {
+    nodeAt(root, path, true)!.port = true;
+  }
+  // Last: list items copy the nodes they are like, hints included.
   for (const [path, spec] of Object.entries(hints.items ?? {})) {
     const node = nodeAt(root, path, true)!;
     const like = spec.like ? nodeAt(root, spec.like, false) : undefined;
@@ -189,6 +198,9 @@ function walk(value: unknown, node: SchemaNode, path: string, source: string): v
   if (node.enum && !node.enum.includes(value)) {
     const allowed = node.enum.map((v) => JSON.stringify(v)).join(', ');
     throw new UsageError(`invalid value for "${path}" in ${source}: ${JSON.stringify(value)} is not one of ${allowed}`, `Give "${path}" one of ${allowed}.`);
+  }
+  if (node.port && !isPort(value)) {
+    throw new UsageError(`invalid value for "${path}" in ${source}: ${JSON.stringify(value)} is not a port number`, `Give "${path}" a port from 1 to 65535.`);
   }
   if (isMap(value)) {
     if (node.stringValues) {

@@ -9,22 +9,10 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
 import { validateLayer, type ValuesSchema } from './schema.js';
-import { isMap, type Values } from './values-map.js';
+import { isMap, type ValueOptions, type Values } from './values-map.js';
 
-export { isMap, type Values };
+export { isMap, type ValueOptions, type Values };
 import { parseSetInto, type SetMode } from './strvals.js';
-
-
-/** The Helm-style value flags of a command, as given on the command line. */
-export interface ValueOptions {
-  /** -f/--values files, in order */
-  values?: string[];
-  set?: string[];
-  setString?: string[];
-  setFile?: string[];
-  /** Standard input, read beforehand by the command when a source is "-" (cli-kit's valueOptions). */
-  stdin?: string;
-}
 
 
 /** Deep copy of plain YAML/JSON data. */

@@ -6,6 +6,7 @@
  * Pure: the checks that need no cluster, the API choice from what the cluster
  * serves, the object, and the live checks from objects read by run.ts.
  */
+import { isDnsLabel } from '../cli-kit.js';
 import { McError, UsageError } from '../errors.js';
 import type { KubeObject } from '../kube/client.js';
 import { MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
@@ -43,14 +44,12 @@ export interface SplitSpec {
   primary?: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** `NAME=WEIGHT` (with --failover, `NAME` alone is weight 0, or 1 for the primary). */
 export function parseBackend(text: string, failover: boolean): { name: string; weight?: number } {
   const eq = text.indexOf('=');
   const name = (eq < 0 ? text : text.slice(0, eq)).trim();
   const weightText = eq < 0 ? undefined : text.slice(eq + 1).trim();
-  if (!DNS_LABEL.test(name) || name.length > 63) throw new UsageError(`invalid --to "${text}": "${name}" is not a Service name`, 'Write --to NAME=WEIGHT, e.g. --to podinfo=50 --to podinfo-east=50.');
+  if (!isDnsLabel(name)) throw new UsageError(`invalid --to "${text}": "${name}" is not a Service name`, 'Write --to NAME=WEIGHT, e.g. --to podinfo=50 --to podinfo-east=50.');
   if (weightText === undefined) {
     if (failover) return { name };
     throw new UsageError(`invalid --to "${text}": the weight is missing`, 'Write --to NAME=WEIGHT, e.g. --to podinfo-east=50.');
@@ -63,7 +62,7 @@ export function parseBackend(text: string, failover: boolean): { name: string; w
 
 /** The checks that need no cluster: names, duplicates, weights (not all zero), the failover primary. */
 export function splitSpec(input: { service: string; namespace: string; name?: string; to: string[]; port?: number; failover: boolean; primary?: string }): SplitSpec {
-  if (!DNS_LABEL.test(input.service)) throw new UsageError(`invalid Service name "${input.service}"`);
+  if (!isDnsLabel(input.service)) throw new UsageError(`invalid Service name "${input.service}"`);
   if (input.to.length === 0) throw new UsageError('no backends: give at least one --to NAME=WEIGHT', 'e.g. mc split podinfo -n test --to podinfo=50 --to podinfo-east=50');
   const parsed = input.to.map((t) => parseBackend(t, input.failover));
   const seen = new Set<string>();
@@ -77,7 +76,7 @@ export function splitSpec(input: { service: string; namespace: string; name?: st
   const backends = parsed.map((b) => ({ name: b.name, weight: b.weight ?? (b.name === primary ? 1 : 0) }));
   if (backends.every((b) => b.weight === 0)) throw new UsageError('every weight is 0: no traffic would go anywhere', 'Give at least one backend a weight above 0.');
   const name = input.name ?? input.service;
-  if (!DNS_LABEL.test(name)) throw new UsageError(`invalid --name "${name}"`);
+  if (!isDnsLabel(name)) throw new UsageError(`invalid --name "${name}"`);
   return { service: input.service, namespace: input.namespace, name, backends, port: input.port, failover: input.failover, primary };
 }
 

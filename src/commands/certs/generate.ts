@@ -1,13 +1,11 @@
 /** `mc certs generate`: a trust anchor and one issuer per cluster. */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { collect, commandAction, examples, flagChoices, globalOptions, printResult, say } from '../../cli-kit.js';
+import { collect, commandAction, isDnsLabel, isDnsName, examples, flagChoices, globalOptions, printResult, say } from '../../cli-kit.js';
 import type { IO } from '../../io.js';
 import { McError, UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
-import { isDnsName, isoSeconds } from '../../certs/names.js';
-
-const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { isoSeconds } from '../../certs/names.js';
 
 interface Flags {
   dir: string;
@@ -60,7 +58,7 @@ async function generate(flags: Flags, cmd: Command, io: IO): Promise<void> {
   const json = jsonOutput(flags.output);
   const clusters = [...new Set(flags.cluster.flatMap((c) => c.split(',')).map((c) => c.trim()).filter(Boolean))];
   for (const c of clusters) {
-    if (!CLUSTER_NAME.test(c)) {
+    if (!isDnsLabel(c)) {
       throw new UsageError(`invalid cluster name "${c}"`, 'Cluster names are DNS labels: lower-case letters, digits and "-", at most 63 characters.');
     }
   }

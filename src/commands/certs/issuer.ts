@@ -2,16 +2,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { commandAction, examples, flagChoices, globalOptions, printResult, say } from '../../cli-kit.js';
+import { commandAction, examples, flagChoices, globalOptions, isDnsName, printResult, requireFlag, say } from '../../cli-kit.js';
 import type { IO } from '../../io.js';
 import { McError, UsageError } from '../../errors.js';
 import { certLine, certSummary, jsonOutput, lifetimeFlag } from './shared.js';
-import { isDnsName, isoSeconds } from '../../certs/names.js';
+import { isoSeconds } from '../../certs/names.js';
 
 interface Flags {
-  caCert: string;
-  caKey: string;
-  dir: string;
+  caCert?: string;
+  caKey?: string;
+  dir?: string;
   issuerLifetime: string;
   trustDomain?: string;
   force: boolean;
@@ -22,9 +22,9 @@ export function register(certs: Command, io: IO): void {
   const cmd = certs
     .command('issuer')
     .description('make a new identity issuer signed by an existing trust anchor (rotation, or a new cluster)')
-    .requiredOption('--ca-cert <file>', 'trust anchor certificate (PEM), e.g. certs/ca.crt')
-    .requiredOption('--ca-key <file>', 'its private key (PEM), e.g. certs/ca.key')
-    .requiredOption('--dir <dir>', 'folder for issuer.crt and issuer.key (created if missing)')
+    .option('--ca-cert <file>', 'trust anchor certificate (PEM), e.g. certs/ca.crt (required)')
+    .option('--ca-key <file>', 'its private key (PEM), e.g. certs/ca.key (required)')
+    .option('--dir <dir>', 'folder for issuer.crt and issuer.key, created if missing (required)')
     .option('--issuer-lifetime <duration>', 'validity of the issuer; never past the anchor (Go duration)', '8760h')
     .option('--trust-domain <domain>', 'identity trust domain (default: from the anchor name root.linkerd.<domain>, else cluster.local)')
     .option('--force', 'overwrite existing files', false)
@@ -54,9 +54,12 @@ async function readInput(file: string, what: string): Promise<string> {
 
 async function issuer(flags: Flags, cmd: Command, io: IO): Promise<void> {
   const { linkerdNamespace } = globalOptions(cmd);
+  const caCert = requireFlag(flags.caCert, '--ca-cert', '--ca-cert certs/ca.crt');
+  const caKey = requireFlag(flags.caKey, '--ca-key', '--ca-key certs/ca.key');
+  const dir = requireFlag(flags.dir, '--dir', '--dir certs/north');
   const json = jsonOutput(flags.output);
   const lifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime);
-  const targets = { certificate: path.join(flags.dir, 'issuer.crt'), key: path.join(flags.dir, 'issuer.key') };
+  const targets = { certificate: path.join(dir, 'issuer.crt'), key: path.join(dir, 'issuer.key') };
 
   const certs = await import('../../certs/index.js');
 
@@ -71,10 +74,10 @@ async function issuer(flags: Flags, cmd: Command, io: IO): Promise<void> {
     }
   }
 
-  const [certPem, keyPem] = await Promise.all([readInput(flags.caCert, 'CA certificate'), readInput(flags.caKey, 'CA key')]);
+  const [certPem, keyPem] = await Promise.all([readInput(caCert, 'CA certificate'), readInput(caKey, 'CA key')]);
   const { loadSigningCA, createIssuer, describeCertificate, nextSteps } = certs;
   const now = new Date();
-  const anchor = await loadSigningCA(certPem, keyPem, { cert: flags.caCert, key: flags.caKey }, now);
+  const anchor = await loadSigningCA(certPem, keyPem, { cert: caCert, key: caKey }, now);
   const trustDomain = (flags.trustDomain ?? anchor.trustDomain ?? 'cluster.local').toLowerCase();
   if (!isDnsName(trustDomain)) throw new UsageError(`invalid trust domain "${trustDomain}"`, 'Use a DNS name such as cluster.local.');
 
@@ -87,12 +90,12 @@ async function issuer(flags: Flags, cmd: Command, io: IO): Promise<void> {
   say(io, `  ${targets.certificate}, ${targets.key}: ${certLine('issuer', info)}`);
   if (made.clamped) say(io, `‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: the issuer ends with it (${isoSeconds(anchorInfo.notAfter)}).`);
   say(io, '');
-  say(io, nextSteps(flags.caCert, flags.caKey, [{ certificate: targets.certificate, key: targets.key }]));
+  say(io, nextSteps(caCert, caKey, [{ certificate: targets.certificate, key: targets.key }]));
   say(io, 'To rotate the issuer of a running cluster instead: linkerd upgrade --identity-issuer-certificate-file ' + targets.certificate + ' --identity-issuer-key-file ' + targets.key + ' | kubectl apply -f -');
 
   if (json) {
     await printResult(io, 
-      JSON.stringify({ trustDomain, anchor: certSummary(anchorInfo, { certificate: flags.caCert }), issuer: certSummary(info, targets) }, null, 2),
+      JSON.stringify({ trustDomain, anchor: certSummary(anchorInfo, { certificate: caCert }), issuer: certSummary(info, targets) }, null, 2),
     );
   }
 }

@@ -24,8 +24,7 @@ export function lifetimeFlag(flag: string, value: string, now: Date = new Date()
 
 /** `-o json` or nothing (human text on stderr only). */
 export function jsonOutput(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  return outputFormat(value, ['json']) === 'json';
+  return outputFormat(value, ['json'], 'text') === 'json';
 }
 
 /** The JSON summary of a written certificate. */
