@@ -391,6 +391,6 @@ describe('mc certs issuer', () => {
     assert.match(r.stderr, /cannot read the CA certificate .*nope\.crt: no such file/);
     const u = await runMc(['certs', 'issuer', '--ca-cert', ca()]);
     assert.equal(u.code, 2);
-    assert.match(u.stderr, /required option/);
+    assert.match(u.stderr, /^Error: --ca-key is required\ne\.g\. --ca-key certs\/ca\.key\n$/);
   });
 });
