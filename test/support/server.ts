@@ -47,7 +47,6 @@ const VERSION = {
   platform: 'linux/amd64',
 };
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Route {
   type: ResourceType;
@@ -65,6 +64,8 @@ export class TestApiServer {
   private port = 0;
   private isDown = false;
   private stopped = false;
+  /** Injected latencies in progress: stop() ends them, so a latency never outlives the server (nor keeps the process alive). */
+  private readonly latencies = new Set<() => void>();
   requests = 0;
   readonly faults: Faults;
   /** Warnings of the request being dispatched (dispatch is synchronous). */
@@ -167,7 +168,21 @@ export class TestApiServer {
     await this.relisten;
     const closed = new Promise<void>((r) => (this.server.listening ? this.server.close(() => r()) : r()));
     this.dropConnections();
+    for (const end of this.latencies) end();
     await closed;
+  }
+
+  /** Waits `faults.latencyMs`, or less if the server stops first. */
+  private latency(): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.latencies.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, this.faults.latencyMs);
+      this.latencies.add(end);
+    });
   }
 
   resetRequests(): void {
@@ -233,7 +248,7 @@ export class TestApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests++;
     try {
-      if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
+      if (this.faults.latencyMs > 0) await this.latency();
       if (res.destroyed) return;
       const status = this.faults.errorStatus ?? this.faults.failRequest?.(req.method ?? 'GET', new URL(req.url ?? '/', 'https://localhost').pathname);
       if (status) {
@@ -406,7 +421,7 @@ export class TestApiServer {
     };
     socket.on('error', () => socket.destroy());
     try {
-      if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
+      if (this.faults.latencyMs > 0) await this.latency();
       if (socket.destroyed) return;
       const injected = this.faults.errorStatus;
       if (injected) return fail(injected, 'InternalError', `injected fault: HTTP ${injected} from test cluster ${this.opts.name}`);
