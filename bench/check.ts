@@ -13,7 +13,7 @@
  *
  * Usage: node dist/bench/check.js [--runs N] [--latency MS] [--services N]
  */
-import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints } from '../test/check-fixture.js';
+import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints } from '../test/fixtures/check.js';
 import { startTestClusters } from '../test/support/index.js';
 import { loadAverage, MC, median, numberArg, runsArg, timeNode } from './lib.js';
 

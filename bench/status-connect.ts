@@ -15,7 +15,7 @@
  *
  * Usage: node dist/bench/status-connect.js [--runs N] [--latency MS]
  */
-import { startMeshClusters } from '../test/connect-support.js';
+import { startMeshClusters } from '../test/fixtures/mesh.js';
 import { startServiceMirrorSimulation } from '../test/support/linkerd-sim.js';
 import { loadAverage, MC, median, numberArg, runsArg, timeNode } from './lib.js';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -92,4 +92,24 @@ test('no domain module imports the command layer (src/commands/)', () => {
     .filter((f) => !f.startsWith(commands) && f !== join(SRC, 'cli.ts'))
     .flatMap((f) => localImports(f).filter((i) => i.startsWith(commands)).map((i) => `${rel(f)} imports ${rel(i)}`));
   assert.deepEqual(offenders, []);
+});
+
+test('test/support stands alone: it imports nothing from mc and nothing from a test runner', () => {
+  const support = join(ROOT, 'test', 'support');
+  const offenders = sourceFiles(support).flatMap((f) =>
+    ts
+      .preProcessFile(readFileSync(f, 'utf8'), true, true)
+      .importedFiles.map((i) => i.fileName)
+      .filter((name) => (name.startsWith('.') ? !resolve(dirname(f), name).startsWith(support + sep) : /^(node:)?(test|assert)(\/|$)/.test(name)))
+      .map((name) => `${rel(f)} imports ${name}`),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('test/ holds only the tests: helpers in test/helpers/, fixtures in test/fixtures/', () => {
+  const loose = readdirSync(join(ROOT, 'test'), { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'));
+  assert.deepEqual(
+    loose.map((e) => e.name),
+    [],
+  );
 });

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { runMc } from './helpers.js';
-import { makePki, type Pki } from './check-fixture.js';
+import { runMc } from './helpers/index.js';
+import { makePki, type Pki } from './fixtures/check.js';
 import { startTestClusters, type TestEnv } from './support/index.js';
 import { installSimulatedLinkerd } from './support/linkerd-sim.js';
 

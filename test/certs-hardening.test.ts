@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeFilesAtomically } from '../src/certs/files.js';
-import { MC_BIN, runMc } from './helpers.js';
+import { MC_BIN, runMc } from './helpers/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mc-certs-h-'));
 

@@ -14,7 +14,7 @@ import { createTrustAnchor } from '../src/certs/anchor.js';
 import { parseGoDuration } from '../src/duration.js';
 import { describePemCertificates, inspectCertificates, verifyChain } from '../src/certs/inspect.js';
 import { createIssuer } from '../src/certs/issuer.js';
-import { runMc } from './helpers.js';
+import { runMc } from './helpers/index.js';
 
 const DAY = 86_400_000;
 const work = mkdtempSync(path.join(tmpdir(), 'mc-inspect-test-'));

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers.js';
-import { makePki, putMulticluster, type Pki } from './check-fixture.js';
+import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers/index.js';
+import { makePki, putMulticluster, type Pki } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { addPodinfo, installSimulatedLinkerd, settleWorkloads, simulateIssuerReload } from './support/linkerd-sim.js';
 

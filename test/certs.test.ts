@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { x509 } from '../src/certs/x509.js';
-import { runMc } from './helpers.js';
+import { runMc } from './helpers/index.js';
 
 const HOUR = 3_600_000;
 const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;

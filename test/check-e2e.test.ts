@@ -8,8 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runMc, type RunResult } from './helpers.js';
-import { setupEastWest } from './check-fixture.js';
+import { runMc, type RunResult } from './helpers/index.js';
+import { setupEastWest } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { addPodinfo, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 

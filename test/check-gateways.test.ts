@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runMc, type RunResult } from './helpers.js';
-import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, setGatewayProbe } from './check-fixture.js';
+import { runMc, type RunResult } from './helpers/index.js';
+import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, setGatewayProbe } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const EAST_GATEWAY = '172.18.0.42';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { main } from '../src/cli.js';
-import { runMc, testIO, type RunResult } from './helpers.js';
-import { makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putMulticluster, putProbeEndpoints, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './check-fixture.js';
+import { runMc, testIO, type RunResult } from './helpers/index.js';
+import { makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putMulticluster, putProbeEndpoints, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const EAST_GATEWAY = '172.18.0.42';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { normalizeBooleanArgs } from '../src/cli-kit.js';
 import { UsageError } from '../src/errors.js';
 import { LINKERD_VERSION } from '../src/version.js';
-import { runMc } from './helpers.js';
+import { runMc } from './helpers/index.js';
 
 test('--version prints mc and the targeted Linkerd version', async () => {
   const r = await runMc(['--version']);

@@ -15,8 +15,8 @@ import { complete } from '../src/completion/complete.js';
 import { completionScript } from '../src/completion/scripts.js';
 import { SHELLS } from '../src/completion/shells.js';
 import type { IO } from '../src/io.js';
-import { putMulticluster } from './check-fixture.js';
-import { hasKubectl, MC_BIN, runCommand, runMc, testIO } from './helpers.js';
+import { putMulticluster } from './fixtures/check.js';
+import { hasKubectl, MC_BIN, runCommand, runMc, testIO } from './helpers/index.js';
 
 const KUBECTL_COMPLETE_BIN = join(MC_BIN, '..', 'kubectl_complete-mc.js');
 import { startTestClusters, type TestEnv } from './support/index.js';

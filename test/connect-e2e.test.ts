@@ -14,8 +14,8 @@ import { after, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runConnect, runDisconnect, type ConnectOptions } from '../src/connect/index.js';
 import { LINKERD_VERSION } from '../src/version.js';
-import { runMc } from './helpers.js';
-import { snapshot, startMeshClusters, testIO } from './connect-support.js';
+import { runMc } from './helpers/index.js';
+import { snapshot, startMeshClusters, testIO } from './fixtures/mesh.js';
 import type { TestEnv } from './support/index.js';
 import { startServiceMirrorSimulation } from './support/linkerd-sim.js';
 

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import jsyaml from 'js-yaml';
-import { hasKubectl, runKubectl, runMc } from './helpers.js';
+import { hasKubectl, runKubectl, runMc } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;

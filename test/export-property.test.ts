@@ -12,7 +12,7 @@ import jsyaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { exportOffline } from '../src/export/offline.js';
 import { EXPORTED_LABEL, FEDERATED_LABEL, GATEWAY_NAME_ANNOTATION, GATEWAY_NS_ANNOTATION, type ExportOptions } from '../src/export/transform.js';
-import { propertyRuns } from './helpers.js';
+import { propertyRuns } from './helpers/index.js';
 
 const dnsLabel = fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/);
 const labelKey = fc.oneof(dnsLabel, fc.tuple(fc.constantFrom('app.kubernetes.io', 'example.com', 'mirror.linkerd.io'), dnsLabel).map(([p, n]) => `${p}/${n}`));

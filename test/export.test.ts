@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { runMc } from './helpers.js';
+import { runMc } from './helpers/index.js';
 
 const SERVICE = `# podinfo, as kept in git
 apiVersion: v1

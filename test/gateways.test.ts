@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { putFromMc, runMc } from './helpers.js';
+import { putFromMc, runMc } from './helpers/index.js';
 import { KubeClient } from '../src/kube/client.js';
 import { readPodMetrics } from '../src/gateways/read.js';
 import { httpsRequest } from './support/https-request.js';
-import { makePki, putLink, putLinkerd, putMulticluster, type Pki } from './check-fixture.js';
+import { makePki, putLink, putLinkerd, putMulticluster, type Pki } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { markDeploymentReady, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import yaml from 'js-yaml';
 import { renderInstall } from '../src/render/multicluster.js';
 import { UsageError } from '../src/errors.js';
-import { REFERENCE_DIR } from './helpers.js';
+import { REFERENCE_DIR } from './helpers/index.js';
 
 type V = Record<string, any>;
 const NS = 'linkerd-multicluster';

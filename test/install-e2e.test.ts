@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { hasKubectl, runKubectl, runMc } from './helpers.js';
+import { hasKubectl, runKubectl, runMc } from './helpers/index.js';
 import { createTrustAnchor } from '../src/certs/anchor.js';
 import { createIssuer } from '../src/certs/issuer.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import yaml from 'js-yaml';
-import { runMc, REFERENCE_DIR } from './helpers.js';
-import { assertValidBuiltIn } from './schema.js';
+import { runMc, REFERENCE_DIR } from './helpers/index.js';
+import { assertValidBuiltIn } from './helpers/schema.js';
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 

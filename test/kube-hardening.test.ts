@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { checkUntrustedKubeconfig, UntrustedKubeconfigError } from '../src/kube/untrusted-kubeconfig.js';
-import { MC_BIN, runMc, type RunResult } from './helpers.js';
-import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, type Pki } from './check-fixture.js';
+import { MC_BIN, runMc, type RunResult } from './helpers/index.js';
+import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, type Pki } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const EAST_GATEWAY = '172.18.0.42';

@@ -206,7 +206,7 @@ test('unlink plan: existing objects of the link, then mirrored services, without
 
 test('our link values defaults equal upstream link-values.yaml and link-values-ha.yaml', async () => {
   const { readFileSync } = await import('node:fs');
-  const { REFERENCE_DIR } = await import('./helpers.js');
+  const { REFERENCE_DIR } = await import('./helpers/index.js');
   const ours = (f: string) => yaml.load(readFileSync(new URL(`../../templates/link/${f}`, import.meta.url), 'utf8'));
   const theirs = (f: string) => yaml.load(readFileSync(join(REFERENCE_DIR, f), 'utf8'));
   assert.deepEqual(ours('values.yaml'), theirs('link-values.yaml'));

@@ -11,9 +11,9 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
 import { clientFromUntrustedKubeconfig } from '../src/kube/untrusted-kubeconfig.js';
-import { hasKubectl, REFERENCE_DIR, runKubectl, runMc } from './helpers.js';
+import { hasKubectl, REFERENCE_DIR, runKubectl, runMc } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
-import { putFromMc } from './helpers.js';
+import { putFromMc } from './helpers/index.js';
 
 const SA = 'linkerd-service-mirror-remote-access-default';
 const MC_NS = 'linkerd-multicluster';

@@ -16,10 +16,10 @@ import yaml from 'js-yaml';
 import { KubeClient } from '../src/kube/client.js';
 import { linkGenObjects, loopbackWarning } from '../src/link/link-gen.js';
 import { parseLabelSelector } from '../src/multicluster/selectors.js';
-import { hasKubectl, runKubectl, runMc } from './helpers.js';
+import { hasKubectl, runKubectl, runMc } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { addAmbassadorGateway } from './support/linkerd-sim.js';
-import { putFromMc } from './helpers.js';
+import { putFromMc } from './helpers/index.js';
 
 const SA = 'linkerd-service-mirror-remote-access-default';
 const MC_NS = 'linkerd-multicluster';

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { runMc, putFromMc } from './helpers.js';
+import { runMc, putFromMc } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const SA = 'linkerd-service-mirror-remote-access-default';

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { runMc } from './helpers.js';
+import { runMc } from './helpers/index.js';
 import { createCa } from './support/pki.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation } from './support/linkerd-sim.js';
-import { putFromMc } from './helpers.js';
+import { putFromMc } from './helpers/index.js';
 
 let env: TestEnv;
 

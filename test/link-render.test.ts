@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import yaml from 'js-yaml';
 import { UsageError } from '../src/errors.js';
 import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } from '../src/link/service-mirror.js';
-import { GOLDEN_LINK_INPUT, REFERENCE_DIR } from './helpers.js';
-import { assertValidBuiltIn, linkSchemaValidator } from './schema.js';
+import { GOLDEN_LINK_INPUT, REFERENCE_DIR } from './helpers/index.js';
+import { assertValidBuiltIn, linkSchemaValidator } from './helpers/schema.js';
 
 const golden = (file: string) => yaml.loadAll(readFileSync(join(REFERENCE_DIR, file), 'utf8')).filter((d) => d) as any[];
 const key = (d: any) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`;
@@ -111,7 +111,7 @@ test('schema: every link document is valid for its kind; the Link for the CRD th
   const { buildLinkObjects } = await import('../src/link/link.js');
   const { gatewaySpec } = await import('../src/link/gateway.js');
   const { parseLabelSelector } = await import('../src/multicluster/selectors.js');
-  const { runMc } = await import('./helpers.js');
+  const { runMc } = await import('./helpers/index.js');
   const link = (gateway: boolean) =>
     buildLinkObjects({ trustDomain: 'cluster.local', clusterDomain: 'cluster.local' }, 'apiVersion: v1\nkind: Config\n', {
       clusterName: 'east',

@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers.js';
-import { putFromMcWith, setupEastWest } from './check-fixture.js';
+import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers/index.js';
+import { putFromMcWith, setupEastWest } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { LINKERD_VERSION } from '../src/version.js';
-import { MC_BIN, runMcProcess } from './helpers.js';
+import { MC_BIN, runMcProcess } from './helpers/index.js';
 
 test('the launcher runs the compiled CLI: --version, and a usage error exits 2', async () => {
   const version = await runMcProcess(['--version']);

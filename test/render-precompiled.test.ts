@@ -15,7 +15,7 @@ import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } fro
 import { chartTemplateSources, loadChart, PRECOMPILED_DIR, TEMPLATES_DIR, type Chart } from '../src/render/chart.js';
 import { installContext, installValues } from '../src/render/multicluster.js';
 import { sourcesHash, type PrecompiledModule } from '../src/render/template.js';
-import { GOLDEN_LINK_INPUT, REFERENCE_DIR, runMcProcess } from './helpers.js';
+import { GOLDEN_LINK_INPUT, REFERENCE_DIR, runMcProcess } from './helpers/index.js';
 
 type Doc = { kind: string; metadata: { name: string; namespace?: string } };
 const key = (d: Doc) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`;

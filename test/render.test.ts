@@ -13,7 +13,7 @@ import { buildSchema, validateLayer } from '../src/render/schema.js';
 import { parseSetInto, typedValue } from '../src/render/strvals.js';
 import { yamlBlock, yamlScalar } from '../src/render/template.js';
 import { coalesce, mergeMaps, userOverrides, type Values } from '../src/render/values.js';
-import { propertyRuns, REFERENCE_DIR } from './helpers.js';
+import { propertyRuns, REFERENCE_DIR } from './helpers/index.js';
 
 const set = (expr: string, mode: 'typed' | 'string' | 'file' = 'typed', target: Values = {}, files: Record<string, string> = {}) => {
   parseSetInto(expr, target, mode, (p) => files[p] ?? assert.fail(`unexpected file ${p}`));

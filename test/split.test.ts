@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import yaml from 'js-yaml';
-import { hasKubectl, putFromMc, runKubectl, runMc } from './helpers.js';
+import { hasKubectl, putFromMc, runKubectl, runMc } from './helpers/index.js';
 import { createCa } from './support/pki.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 import { addPodinfo, installSimulatedLinkerd } from './support/linkerd-sim.js';

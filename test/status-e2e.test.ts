@@ -10,8 +10,8 @@ import { runConnect } from '../src/connect/index.js';
 import { runStatus, type StatusOptions } from '../src/status/index.js';
 import type { StatusReport } from '../src/status/model.js';
 import { LINKERD_VERSION } from '../src/version.js';
-import { runMc } from './helpers.js';
-import { startMeshClusters, testIO } from './connect-support.js';
+import { runMc } from './helpers/index.js';
+import { startMeshClusters, testIO } from './fixtures/mesh.js';
 import type { TestEnv } from './support/index.js';
 import { addPodinfo, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 

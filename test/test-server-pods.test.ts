@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
-import { hasKubectl, runKubectl } from './helpers.js';
+import { hasKubectl, runKubectl } from './helpers/index.js';
 import { httpsRequest } from './support/https-request.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 

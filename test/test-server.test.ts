@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
-import { hasKubectl } from './helpers.js';
+import { hasKubectl } from './helpers/index.js';
 import { httpsRequest, type HttpsReply } from './support/https-request.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 

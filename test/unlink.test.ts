@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { runMc } from './helpers.js';
+import { runMc } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const NS = 'linkerd-multicluster';

@@ -11,8 +11,8 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { LINKERD_VERSION, mcVersion } from '../src/version.js';
 import { runVersion, type VersionOptions } from '../src/versions/run.js';
-import { putMulticluster } from './check-fixture.js';
-import { hasKubectl, MC_BIN, runCommand, runMc, testIO } from './helpers.js';
+import { putMulticluster } from './fixtures/check.js';
+import { hasKubectl, MC_BIN, runCommand, runMc, testIO } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const OLD = 'edge-25.1.1';

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli.js';
-import type { IO, OutputStream } from '../src/io.js';
-import type { ServiceMirrorInput } from '../src/link/service-mirror.js';
-import type { TestCluster } from './support/index.js';
+import { main } from '../../src/cli.js';
+import type { IO, OutputStream } from '../../src/io.js';
+import type { ServiceMirrorInput } from '../../src/link/service-mirror.js';
+import type { TestCluster } from '../support/index.js';
 
-export const MC_BIN = fileURLToPath(new URL('../../bin/mc.js', import.meta.url));
-export const REFERENCE_DIR = fileURLToPath(new URL('../../../shared/reference/linkerd-edge-26.8/', import.meta.url));
+export const MC_BIN = fileURLToPath(new URL('../../../bin/mc.js', import.meta.url));
+export const REFERENCE_DIR = fileURLToPath(new URL('../../../../shared/reference/linkerd-edge-26.8/', import.meta.url));
 
 export interface RunResult {
   code: number;

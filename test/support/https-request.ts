@@ -26,6 +26,8 @@ export interface HttpsRequestOptions {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** Abandon the request (an error) after this long without an answer. */
+  timeoutMs?: number;
 }
 
 export function httpsRequest(t: HttpsTarget, method: string, path: string, opts: HttpsRequestOptions = {}): Promise<HttpsReply> {
@@ -48,6 +50,7 @@ export function httpsRequest(t: HttpsTarget, method: string, path: string, opts:
       });
     });
     r.on('error', reject);
+    if (opts.timeoutMs !== undefined) r.setTimeout(opts.timeoutMs, () => r.destroy(new Error(`${method} ${path} on ${t.server}: no answer within ${opts.timeoutMs} ms`)));
     r.end(payload);
   });
 }

@@ -14,6 +14,7 @@ import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import yaml from 'js-yaml';
 import type { TestCluster, TestEnv } from './index.js';
+import { httpsRequest, type HttpsTarget } from './https-request.js';
 import { parseLabelSelector } from './selectors.js';
 import { gatewayAnswers, gatewayEnabled, serveMirrorAdmin, type MirrorAdmin } from './mirror-admin.js';
 
@@ -655,6 +656,32 @@ export interface ServiceMirrorSimulation {
   admin: MirrorAdmin;
 }
 
+/** The server and identity of a credentials kubeconfig's current context, as the service mirror reads them (inline data only). */
+function credentialsTarget(text: string, source: string): HttpsTarget {
+  interface Named<T> {
+    name: string;
+    [field: string]: T | string;
+  }
+  const cfg = (yaml.load(text) ?? {}) as { 'current-context'?: string; contexts?: Array<Named<{ cluster: string; user: string }>>; clusters?: Array<Named<Record<string, string>>>; users?: Array<Named<Record<string, string>>> };
+  const pick = <T>(list: Array<Named<T>> | undefined, name: string | undefined, field: string): T => {
+    const entry = list?.find((e) => e.name === name)?.[field];
+    if (entry === undefined || typeof entry === 'string') throw new Error(`${source}: no ${field} "${name}"`);
+    return entry;
+  };
+  const context = pick(cfg.contexts, cfg['current-context'], 'context');
+  const cluster = pick(cfg.clusters, context.cluster, 'cluster');
+  const user = pick(cfg.users, context.user, 'user');
+  if (!cluster.server) throw new Error(`${source}: the cluster has no server`);
+  return { server: cluster.server, ca: fromB64(cluster['certificate-authority-data']), token: user.token, cert: fromB64(user['client-certificate-data']), key: fromB64(user['client-key-data']) };
+}
+
+/** The items of a list from a remote cluster; a refusal is an error with the server's message. */
+async function listRemote(target: HttpsTarget, path: string): Promise<any[]> {
+  const reply = await httpsRequest(target, 'GET', path, { timeoutMs: 5000 });
+  if (reply.status !== 200) throw new Error(`GET ${path} on ${target.server}: ${reply.body?.message ?? `HTTP ${reply.status}`}`);
+  return reply.body.items ?? [];
+}
+
 const LINK_VERSIONS = ['multicluster.linkerd.io/v1alpha3', 'multicluster.linkerd.io/v1alpha2', 'multicluster.linkerd.io/v1alpha1'];
 
 function listLinks(cluster: TestCluster): any[] {
@@ -711,16 +738,9 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     if (!secret) throw new Error(`credentials Secret ${ns}/${secretName ?? '(none)'} not found`);
     const kubeconfig = fromB64(secret.data?.kubeconfig);
     if (!kubeconfig) throw new Error(`credentials Secret ${ns}/${secretName} has no "kubeconfig" key`);
-    const { clientFromUntrustedKubeconfig } = await import('../../src/kube/untrusted-kubeconfig.js');
-    const remote = await clientFromUntrustedKubeconfig(kubeconfig, { source: `the credentials of Link ${key}`, timeoutMs: 5000 });
-    let services: any[];
-    let endpoints: any[];
+    const remote = credentialsTarget(kubeconfig, `the credentials of Link ${key}`);
     const probeStart = Date.now();
-    try {
-      [services, endpoints] = await Promise.all([remote.list({ apiVersion: 'v1', resource: 'services' }), remote.list({ apiVersion: 'v1', resource: 'endpoints' })]);
-    } finally {
-      remote.close();
-    }
+    const [services, endpoints] = await Promise.all([listRemote(remote, '/api/v1/services'), listRemote(remote, '/api/v1/endpoints')]);
     admin.probes.set(target, { enabled: gatewayEnabled(spec), alive: gatewayAnswers(spec, services, endpoints), latencyMs: Date.now() - probeStart });
     const gatewayIps = String(spec.gatewayAddress ?? '')
       .split(',')
