@@ -66,6 +66,8 @@ export class TestApiServer {
   private stopped = false;
   /** Injected latencies in progress: stop() ends them, so a latency never outlives the server (nor keeps the process alive). */
   private readonly latencies = new Set<() => void>();
+  /** The user of each client-certificate connection. */
+  private readonly certificateUsers = new WeakMap<TLSSocket, UserInfo | undefined>();
   requests = 0;
   readonly faults: Faults;
   /** Warnings of the request being dispatched (dispatch is synchronous). */
@@ -231,16 +233,15 @@ export class TestApiServer {
       return this.store.authenticateToken(m[1]!);
     }
     const sock = req.socket as TLSSocket;
-    if (sock.authorized) {
-      const cert = sock.getPeerCertificate();
-      const subject = cert?.subject as unknown as Record<string, string | string[]> | undefined;
-      if (subject?.CN) {
-        const o = subject.O;
-        const groups = Array.isArray(o) ? o : o ? [o] : [];
-        return { username: String(subject.CN), groups: [...groups, 'system:authenticated'] };
-      }
+    if (!sock.authorized) return undefined;
+    // A connection's certificate does not change: read it once (requests on a keep-alive connection reuse it).
+    if (!this.certificateUsers.has(sock)) {
+      const subject = sock.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
+      const o = subject?.O;
+      const groups = Array.isArray(o) ? o : o ? [o] : [];
+      this.certificateUsers.set(sock, subject?.CN ? { username: String(subject.CN), groups: [...groups, 'system:authenticated'] } : undefined);
     }
-    return undefined;
+    return this.certificateUsers.get(sock);
   }
 
   // ------------------------------------------------------------ request entry
@@ -467,6 +468,8 @@ export class TestApiServer {
     const fieldValidation = q.get('fieldValidation') ?? undefined;
     const warnings = this.warnings;
     const view = (o: any) => s.asVersion(type, version, o);
+    // Items of a list are serialized at once: a shallow copy in the requested version is enough (no deep clone).
+    const serialized = (o: any) => ({ ...o, apiVersion: apiVersionOf(type.group, version), kind: type.kind });
     if (type.namespaced && type.resource !== 'namespaces' && verb !== 'list' && verb !== 'deletecollection' && !namespace) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
@@ -480,7 +483,7 @@ export class TestApiServer {
         const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
         const page = s.list(type, namespace, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector'), limit, continue: q.get('continue') });
         const items = page.items.map((o) => {
-          const v = view(o);
+          const v = serialized(o);
           if (!type.custom) {
             delete v.apiVersion;
             delete v.kind;
@@ -492,7 +495,7 @@ export class TestApiServer {
           meta.continue = page.continue;
           meta.remainingItemCount = page.remaining;
         }
-        return { code: 200, body: { kind: `${type.kind}List`, apiVersion: apiVersionOf(type.group, version), metadata: meta, items }, items: page.items.map(view), meta };
+        return { code: 200, body: { kind: `${type.kind}List`, apiVersion: apiVersionOf(type.group, version), metadata: meta, items }, items: page.items.map(serialized), meta };
       }
       case 'create': {
         const obj = this.parseBody(body);
@@ -633,7 +636,8 @@ export class TestApiServer {
     const gr = `${type.group}/${type.resource}`;
     const matches = (o: any) =>
       o && (!type.namespaced || !namespace || o.metadata.namespace === namespace) && (!name || o.metadata.name === name) && labels(o.metadata.labels) && fields(o);
-    const view = (o: any) => this.store.asVersion(type, version, o);
+    // Events are serialized at once: a shallow copy in the watched version is enough (no deep clone).
+    const view = (o: any) => ({ ...o, apiVersion: apiVersionOf(type.group, version), kind: type.kind });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders(); // clients wait for the headers before they read events
     this.watches.add(res);
