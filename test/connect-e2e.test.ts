@@ -238,10 +238,10 @@ test('--wait: until every controller holds its Lease and sees its gateway alive;
   // Only w1 runs its controllers: w2's link to w1 never gets a Lease holder.
   const sims = [startServiceMirrorSimulation(env, 'w1', { intervalMs: 100 })];
   try {
-    const r = await connect(env, { waitMs: 8000 });
+    const r = await connect(env, { waitMs: 3000 });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^w1←w2: controller controller-w2-\S+ holds the Lease, gateway alive \(\d+ ms\)$/m);
-    assert.match(r.stderr, /^1 of 2 links not ready after 8s:\n {2}w2←w1: /m);
+    assert.match(r.stderr, /^1 of 2 links not ready after 3s:\n {2}w2←w1: /m);
     sims.push(startServiceMirrorSimulation(env, 'w2', { intervalMs: 100 }));
     const again = await connect(env, { waitMs: 30_000 });
     assert.equal(again.code, 0, again.stderr);
