@@ -109,7 +109,7 @@ test('mc install | kubectl apply, then mc uninstall | kubectl delete', async (t)
   assert.equal(r.code, 0, r.stderr);
   const docs = docsOf(r.stdout);
   if (HAS_KUBECTL) {
-    const applied = await kubectl(env, 'east', ['apply', '--validate=false', '-f', '-'], r.stdout);
+    const applied = await kubectl(env, 'east', ['apply', '-f', '-'], r.stdout);
     assert.equal(applied.code, 0, applied.stderr);
   } else {
     t.diagnostic('kubectl not installed: objects stored directly instead of kubectl apply');
@@ -131,7 +131,7 @@ test('mc install | kubectl apply, then mc uninstall | kubectl delete', async (t)
   const allowDocs = allow.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Doc);
   assert.deepEqual(allowDocs.map((d) => `${d.kind}/${d.metadata.name}`).sort(), ['ClusterRole/west-mirror', 'ClusterRoleBinding/west-mirror', 'Namespace/linkerd-multicluster', 'Secret/west-mirror-token', 'ServiceAccount/west-mirror']);
   if (HAS_KUBECTL) {
-    const applied = await kubectl(env, 'east', ['apply', '--validate=false', '-f', '-'], allow.stdout);
+    const applied = await kubectl(env, 'east', ['apply', '-f', '-'], allow.stdout);
     assert.equal(applied.code, 0, applied.stderr);
   } else {
     for (const d of allowDocs) east.put(d);

@@ -85,7 +85,8 @@ after(async () => {
   await env?.stop();
 });
 
-const kubectlApply = (input: string, ctx: string) => runKubectl(env.kubeconfigPath, ctx, ['apply', '--validate=false', '-f', '-'], input);
+/** kubectl apply as the README's pipelines run it: with kubectl's validation on (the test API server serves /openapi/v3). */
+const kubectlApply = (input: string, ctx: string) => runKubectl(env.kubeconfigPath, ctx, ['apply', '-f', '-'], input);
 
 test('link east: credentials Secrets, Link from the Ambassador gateway, service mirror; no token on stderr', async () => {
   const r = await mc('east', LINK_ARGS);
@@ -152,6 +153,11 @@ test('link | kubectl apply: west holds the objects and its Secret reaches east w
   const applied = await kubectlApply(r.stdout, 'west');
   assert.equal(applied.code, 0, applied.stderr);
   await assertRemoteAccess(env.cluster('west'));
+  // The validation is real: a Link with a misspelt field is refused, as by a real API server.
+  const link = docsOf(r.stdout).find((d) => d.kind === 'Link');
+  const typo = await kubectlApply(yaml.dump({ ...link, spec: { ...link.spec, gatewayPrt: '4143' } }), 'west');
+  assert.notEqual(typo.code, 0);
+  assert.match(typo.stderr, /unknown field "spec\.gatewayPrt"/);
 });
 
 test('--apply-to applies the same objects by server-side apply (field manager mc), reporting each', async () => {

@@ -595,7 +595,7 @@ spec:
       );
     });
   writeFileSync(file, doc('nginx:1'));
-  let r = await kubectl('apply', '-f', file, '--validate=false');
+  let r = await kubectl('apply', '-f', file);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /namespace\/kc created/);
   assert.match(r.out, /deployment.apps\/web created/);
