@@ -61,7 +61,8 @@ function putCredentials(kubeconfig: string): void {
 }
 
 function check(...args: string[]): Promise<RunResult> {
-  return runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'check', '--wait', '1s', '--timeout', '3s', ...args]);
+  // --wait 300ms: a refused credential is retried once, not for a second
+  return runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'check', '--wait', '300ms', '--timeout', '3s', ...args]);
 }
 
 function accessBlock(out: string): string {
@@ -214,7 +215,7 @@ test('the user kubeconfig: an exec plugin printing non-JSON is named; a hanging 
 });
 
 test('--request-timeout (kubectl syntax) bounds every request and names the request and the server; 0 means no limit', async (t) => {
-  east.faults.latencyMs = 2500;
+  east.faults.latencyMs = 1500;
   t.after(() => {
     east.faults.latencyMs = 0;
   });
