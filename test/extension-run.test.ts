@@ -10,7 +10,7 @@ import { McError, UsageError } from '../src/errors.js';
 import { runAllow, type AllowOptions } from '../src/extension/allow.js';
 import { runInstall, type InstallRunOptions } from '../src/extension/install.js';
 import { runUninstall } from '../src/extension/uninstall.js';
-import { testIO } from './helpers.js';
+import { testIO } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;

@@ -25,7 +25,7 @@ import {
   requireFlag,
 } from '../src/cli-kit.js';
 import { UsageError } from '../src/errors.js';
-import { runMc } from './helpers.js';
+import { runMc } from './helpers/index.js';
 
 const usage = (message: RegExp) => (e: unknown) => e instanceof UsageError && e.exitCode === 2 && message.test(e.message);
 
