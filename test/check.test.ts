@@ -373,6 +373,26 @@ test('a Link made by another CLI version and a proxy of another version are warn
   assert.ok(r.stdout.endsWith('Status check results are √\n'));
 });
 
+test('a Link the service mirror could not parse (gatewayPort "notaport", no address) fails "Link resources are valid", naming the Link, the fields and the fix', async (t) => {
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link) => {
+    link.spec.gatewayPort = 'notaport';
+    delete link.spec.gatewayAddress;
+    link.spec.probeSpec.period = 'often';
+    link.spec.selector = { matchExpressions: [{ key: 'mirror.linkerd.io/exported', operator: 'In', values: [] }] };
+  });
+  const r = await check();
+  assert.equal(r.code, 1);
+  const b = block(r.stdout, 'Link resources are valid');
+  assert.match(b, /^× Link resources are valid\n/);
+  assert.match(b, /\* Link linkerd-multicluster\/east: spec\.gatewayPort "notaport" is not a port number \(1-65535\); expected the gateway's mc-gateway port, e\.g\. "4143"/);
+  assert.match(b, /\* Link linkerd-multicluster\/east: spec\.gatewayAddress is missing, but the Link uses a gateway/);
+  assert.match(b, /\* Link linkerd-multicluster\/east: spec\.probeSpec\.period "often" is not a positive duration/);
+  assert.match(b, /\* Link linkerd-multicluster\/east: spec\.selector\.matchExpressions\[0\]\.values is empty, but operator In needs at least one value/);
+  assert.match(b, /fix: `kubectl -n linkerd-multicluster edit link east`, or re-create it: `mc --context <east's context> link-gen --cluster-name east \| kubectl apply -f -`/);
+  // fatal, as upstream: nothing after it runs
+  assert.doesNotMatch(r.stdout, /remote cluster access credentials/);
+});
+
 test('a Link whose creator is unknown: the version check says so', async (t) => {
   changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link) => {
     delete link.metadata.annotations;

@@ -12,6 +12,7 @@ import { secondsToGoDuration } from '../src/duration.js';
 import { gatewaySpec, type GatewayService } from '../src/link/gateway.js';
 import { buildLinkObjects } from '../src/link/link.js';
 import { buildRemoteKubeconfig } from '../src/link/remote-kubeconfig.js';
+import { parseLinkSpec } from '../src/multicluster/link.js';
 import { parseLabelSelector } from '../src/multicluster/selectors.js';
 import { linkCreatedObjects, unlinkPlan } from '../src/link/unlink.js';
 
@@ -191,6 +192,66 @@ test('Link and credentials Secrets carry upstream names, labels, annotations and
     federatedServiceSelector: { matchLabels: { 'mirror.linkerd.io/federated': 'member' } },
     excludedLabels: ['a'],
   });
+});
+
+test('parseLinkSpec reads a Link as the service mirror parses it; link never writes one it rejects', () => {
+  const [, , link] = buildLinkObjects({ trustDomain: 'cluster.local', clusterDomain: 'cluster.local' }, 'K', {
+    clusterName: 'east',
+    namespace: 'linkerd-multicluster',
+    linkerdNamespace: 'linkerd',
+    createdBy: 'linkerd/cli edge-26.8.3',
+    selector: parseLabelSelector('mirror.linkerd.io/exported=true'),
+    remoteDiscoverySelector: {},
+    federatedServiceSelector: {},
+    excludedLabels: [],
+    excludedAnnotations: [],
+    gateway: gatewaySpec(gw()),
+  });
+  assert.deepEqual(parseLinkSpec(link.spec), {
+    spec: {
+      targetClusterName: 'east',
+      clusterCredentialsSecret: 'cluster-credentials-east',
+      gateway: { addresses: ['10.0.0.5', 'gw.example.com'], port: 4143, identity: 'ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local', probe: { path: '/ready', port: 4191, periodMs: 3000, timeoutMs: undefined, failureThreshold: undefined } },
+    },
+    problems: [],
+  });
+  // No gateway (flat network, remote discovery only): nothing of a gateway is needed.
+  assert.deepEqual(parseLinkSpec({ targetClusterName: 'east', clusterCredentialsSecret: 'c', probeSpec: {}, remoteDiscoverySelector: { matchLabels: { a: 'b' } } }).problems, []);
+  const fields = (spec: unknown) => parseLinkSpec(spec).problems.map((p) => `${p.field} ${p.problem}`);
+  const base = { ...link.spec, probeSpec: { ...link.spec.probeSpec } };
+  assert.deepEqual(fields({ ...base, gatewayPort: 'notaport', gatewayAddress: undefined }), ['spec.gatewayAddress is missing, but the Link uses a gateway (it has a gateway port, identity or selector)', 'spec.gatewayPort "notaport" is not a port number (1-65535)']);
+  for (const port of ['0', '70000', '-1', '4143 ', '0x10']) assert.deepEqual(fields({ ...base, gatewayPort: port }), [`spec.gatewayPort "${port}" is not a port number (1-65535)`], port);
+  assert.deepEqual(fields({ ...base, gatewayPort: 4143 }), ['spec.gatewayPort is 4143, not a string']);
+  assert.deepEqual(fields({ ...base, gatewayAddress: 'http://x y,10.0.0.1' }), ['spec.gatewayAddress "http://x y" is not an IP address or DNS name']);
+  assert.deepEqual(fields({ ...base, probeSpec: { path: '/ready', port: '4191', period: '0s', timeout: 'soon', failureThreshold: '-3' } }), [
+    'spec.probeSpec.period "0s" is not a positive duration',
+    'spec.probeSpec.timeout "soon" is not a duration',
+    'spec.probeSpec.failureThreshold "-3" is not a whole number',
+  ]);
+  assert.deepEqual(fields({ ...base, selector: { matchLabels: { 'bad key': 'x' }, matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }, { key: 'b', operator: 'Gt', values: ['1'] }] } }), [
+    'spec.selector.matchLabels has "bad key", which is not a valid label key',
+    'spec.selector.matchExpressions[0].values must be empty for operator Exists',
+    'spec.selector.matchExpressions[1].operator "Gt" is not a selector operator (In, NotIn, Exists, DoesNotExist)',
+  ]);
+  assert.deepEqual(fields({ clusterCredentialsSecret: 'c' }), ['spec.targetClusterName is missing']);
+  assert.deepEqual(fields(undefined), ['spec is missing']);
+  // link refuses to write a Link its mirror could not parse
+  assert.throws(
+    () =>
+      buildLinkObjects({ trustDomain: 'cluster.local', clusterDomain: 'cluster.local' }, 'K', {
+        clusterName: 'east',
+        namespace: 'linkerd-multicluster',
+        linkerdNamespace: 'linkerd',
+        createdBy: 'x',
+        selector: {},
+        remoteDiscoverySelector: {},
+        federatedServiceSelector: {},
+        excludedLabels: [],
+        excludedAnnotations: [],
+        gateway: { ...gatewaySpec(gw()), gatewayAddress: 'not an address' },
+      }),
+    (e: unknown) => e instanceof McError && /spec\.gatewayAddress "not an address" is not an IP address or DNS name/.test(e.message),
+  );
 });
 
 test('unlink plan: existing objects of the link, then mirrored services, without duplicates', () => {

@@ -14,6 +14,7 @@ import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { clientFromUntrustedKubeconfig } from '../kube/untrusted-kubeconfig.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
+import { parseLinkSpec } from '../multicluster/link.js';
 import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION, MIRROR_CLUSTER_LABEL, SERVICE_MIRROR_COMPONENT_VALUES } from '../multicluster/names.js';
 import { readGatewayMetrics, type GatewayReading } from '../gateways/read.js';
 import { accessReview, type AccessReview } from './access-review.js';
@@ -360,19 +361,23 @@ export function linkKey(link: Link): string {
   return `${link.metadata.namespace}/${link.metadata.name}`;
 }
 
-/** What is wrong with the Links (spec fields the service mirror needs), one line each. */
+/**
+ * What is wrong with the Links, as the service mirror would parse them
+ * (multicluster/link.ts parseLinkSpec): one line per field, then how to fix
+ * that Link.
+ */
 export function linkProblems(links: Link[]): string[] {
   const problems: string[] = [];
   for (const l of links) {
-    const where = `Link ${l.metadata.namespace}/${l.metadata.name}`;
-    if (!l.spec) {
-      problems.push(`* ${where}: has no spec`);
-      continue;
-    }
-    for (const field of ['targetClusterName', 'clusterCredentialsSecret'] as const) {
-      if (!l.spec[field]) problems.push(`* ${where}: spec.${field} is missing`);
-    }
-    if (l.spec.gatewayAddress && !l.spec.gatewayPort) problems.push(`* ${where}: spec.gatewayAddress is set but spec.gatewayPort is missing`);
+    const { problems: fields } = parseLinkSpec(l.spec);
+    if (fields.length === 0) continue;
+    const ns = l.metadata.namespace ?? 'default';
+    const where = `Link ${ns}/${l.metadata.name}`;
+    for (const f of fields) problems.push(`* ${where}: ${f.field} ${f.problem}; expected ${f.fix}`);
+    const target = typeof l.spec?.targetClusterName === 'string' && l.spec.targetClusterName ? l.spec.targetClusterName : l.metadata.name;
+    problems.push(
+      `  fix: \`kubectl -n ${ns} edit link ${l.metadata.name}\`, or re-create it: \`mc --context <${target}'s context> link-gen --cluster-name ${target} | kubectl apply -f -\``,
+    );
   }
   return problems;
 }

@@ -12,7 +12,8 @@ import {
   TRUST_DOMAIN_ANNOTATION,
   credentialsSecretName,
 } from '../multicluster/names.js';
-import type { Link, LinkSpec } from '../multicluster/link.js';
+import { McError } from '../errors.js';
+import { parseLinkSpec, type Link, type LinkSpec } from '../multicluster/link.js';
 import type { LabelSelector } from '../multicluster/selectors.js';
 import { CREATED_BY_ANNOTATION, LINK_API_VERSION } from '../multicluster/names.js';
 
@@ -74,6 +75,14 @@ export function buildLinkObjects(facts: LinkerdFacts, kubeconfig: string, o: Lin
   spec.federatedServiceSelector = o.federatedServiceSelector;
   if (o.excludedAnnotations.length > 0) spec.excludedAnnotations = [...o.excludedAnnotations];
   if (o.excludedLabels.length > 0) spec.excludedLabels = [...o.excludedLabels];
+  // What the service mirror could not parse is never written (the gateway's facts come from the linked cluster).
+  const { problems } = parseLinkSpec(spec);
+  if (problems.length > 0) {
+    throw new McError(
+      `the Link for cluster "${o.clusterName}" would not be usable by its service mirror:\n  - ${problems.map((p) => `${p.field} ${p.problem}; expected ${p.fix}`).join('\n  - ')}`,
+      'Fix the gateway Service in the linked cluster (or --gateway-addresses), or link without a gateway with --gateway=false.',
+    );
+  }
   const link: Link = {
     apiVersion: LINK_API_VERSION,
     kind: 'Link',

@@ -23,17 +23,25 @@ export interface LabelSelector {
 
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
-function checkKey(key: string, flag: string, text: string): void {
+/** A label key: an optional DNS-subdomain prefix and "/", then a name of up to 63 characters. */
+export function isLabelKey(key: string): boolean {
   const slash = key.indexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  const ok = name.length > 0 && name.length <= 63 && NAME.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
-  if (!ok) throw new UsageError(`invalid ${flag} "${text}": "${key}" is not a valid label key`, 'A label key is an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" or "." (starting and ending alphanumeric).');
+  return name.length > 0 && name.length <= 63 && NAME.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
+}
+
+/** A label value: empty, or up to 63 characters starting and ending alphanumeric. */
+export function isLabelValue(value: string): boolean {
+  return value === '' || (value.length <= 63 && NAME.test(value));
+}
+
+function checkKey(key: string, flag: string, text: string): void {
+  if (!isLabelKey(key)) throw new UsageError(`invalid ${flag} "${text}": "${key}" is not a valid label key`, 'A label key is an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" or "." (starting and ending alphanumeric).');
 }
 
 function checkValue(value: string, flag: string, text: string): void {
-  if (value === '') return;
-  if (value.length > 63 || !NAME.test(value)) {
+  if (!isLabelValue(value)) {
     throw new UsageError(`invalid ${flag} "${text}": "${value}" is not a valid label value`, 'A label value is empty or up to 63 letters, digits, "-", "_" or "." (starting and ending alphanumeric).');
   }
 }
