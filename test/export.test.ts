@@ -1,6 +1,6 @@
 /** `mc export-service` offline: files, folders, URLs, stdin, Lists, JSON, errors — run as a user would. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -124,6 +124,30 @@ test('a folder is read recursively (.yaml, .yml, .json), other files ignored; se
     ['Service/podinfo:true', 'Service/web:true', 'Service/api:true', 'Deployment/podinfo:-'],
   );
   assert.match(r.stderr, /service "podinfo" exported\nservice "web" exported\nservice "api" exported\n\nNumber of skipped resources:\ndeployments.apps: 1/);
+});
+
+test('a folder with symlinks: linked folders are not followed (as kubectl), no loop hangs, no document is emitted twice', async () => {
+  const d = join(dir, 'links');
+  file('links/app/svc.yaml', SERVICE);
+  file('links/other/web.yaml', SERVICE.replace(/podinfo/g, 'web'));
+  // two loops: each folder links to the other and to the top; a link to a folder outside; a link to a file already read
+  symlinkSync(join(d, 'other'), join(d, 'app', 'to-other'));
+  symlinkSync(join(d, 'app'), join(d, 'other', 'to-app'));
+  symlinkSync(d, join(d, 'app', 'loop'));
+  symlinkSync(join(d, 'app', 'svc.yaml'), join(d, 'other', 'same-svc.yaml'));
+  const r = await runMc(['export-service', d]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    objects(r.stdout).map((o) => o.metadata.name),
+    ['podinfo', 'web'],
+  );
+  assert.match(r.stderr, /links\/app\/loop: a symbolic link to a folder, not followed/);
+  assert.match(r.stderr, /links\/other\/same-svc\.yaml: the same file as .*links\/app\/svc\.yaml, read once/);
+  assert.match(r.stderr, /^service "podinfo" exported\nservice "web" exported$/m);
+  // the same folder twice, or through a link given as an argument: still once
+  const twice = await runMc(['export-service', d, join(d, 'app', 'to-other')]);
+  assert.equal(twice.code, 0, twice.stderr);
+  assert.deepEqual(objects(twice.stdout).map((o) => o.metadata.name), ['podinfo', 'web']);
 });
 
 test('a List (kubectl get svc -o yaml) has its items exported; status and unknown fields survive', async () => {

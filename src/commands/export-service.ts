@@ -132,7 +132,7 @@ mc --context east export-service --all -n test --unexport --dry-run
       throw new UsageError('nothing to export: give manifests (FILE, DIR, URL or - for stdin) or live services (svc/NAME, -l SELECTOR, --all)');
     }
     const { readSources, exportOffline, formatReport } = await import('../export/offline.js');
-    const sources = await readSources(inputs, { stdin: io.stdin });
+    const sources = await readSources(inputs, { stdin: io.stdin, warn: sayTo(io.stderr) });
     const { output, report } = await exportOffline(sources, options);
     await printResult(io, output);
     const text = formatReport(report);

@@ -47,19 +47,31 @@ function isUrl(arg: string): boolean {
   return /^https?:\/\//i.test(arg);
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+/**
+ * The manifests of a folder, recursively, in name order. As kubectl's
+ * recursive walk (filepath.Walk), symlinked folders are not followed (so a
+ * link loop cannot hang it); symlinked files are read. Folders are also
+ * remembered by device and inode, so a bind mount of a parent stops too.
+ */
+async function walk(dir: string, out: string[], seenDirs: Set<string>, notFollowed: string[]): Promise<void> {
+  const s = await stat(dir);
+  const id = `${s.dev}:${s.ino}`;
+  if (seenDirs.has(id)) return;
+  seenDirs.add(id);
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(dir, e.name);
-    let isDir = e.isDirectory();
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
-      const s = await stat(p).catch(() => undefined);
-      isDir = Boolean(s?.isDirectory());
-      isFile = Boolean(s?.isFile());
+      const target = await stat(p).catch(() => undefined);
+      if (target?.isDirectory()) {
+        notFollowed.push(p);
+        continue;
+      }
+      isFile = Boolean(target?.isFile());
     }
-    if (isDir) await walk(p, out);
+    if (e.isDirectory()) await walk(p, out, seenDirs, notFollowed);
     else if (isFile && MANIFEST_EXT.test(e.name)) out.push(p);
   }
 }
@@ -70,10 +82,15 @@ function fsError(name: string, err: unknown): McError {
   return new McError(`cannot read ${name}: ${why}`, 'Check the path; nothing was printed.');
 }
 
-/** Read every input, in order; folders recursively (.yaml, .yml, .json). Fails on the first unreadable input. */
-export async function readSources(args: string[], options: { stdin: NodeJS.ReadableStream; timeoutMs?: number }): Promise<Source[]> {
+/**
+ * Read every input, in order; folders recursively (.yaml, .yml, .json).
+ * A file reached twice (a symlink to a file already read, the same file
+ * named twice) is read once. Fails on the first unreadable input.
+ */
+export async function readSources(args: string[], options: { stdin: NodeJS.ReadableStream; timeoutMs?: number; warn?: (line: string) => void }): Promise<Source[]> {
   const out: Source[] = [];
   let stdinUsed = false;
+  const seenFiles = new Map<string, string>();
   for (const arg of args) {
     if (arg === '-') {
       if (stdinUsed) continue;
@@ -99,11 +116,26 @@ export async function readSources(args: string[], options: { stdin: NodeJS.Reada
       }
       const files: string[] = [];
       if (s.isDirectory()) {
-        await walk(arg, files).catch((err: unknown) => Promise.reject(fsError(arg, err)));
+        const notFollowed: string[] = [];
+        await walk(arg, files, new Set(), notFollowed).catch((err: unknown) => Promise.reject(fsError(arg, err)));
+        for (const p of notFollowed) options.warn?.(`${p}: a symbolic link to a folder, not followed (as kubectl); name that folder as an argument to read it`);
         // As `kubectl apply -f DIR` refuses a folder without objects: likely a wrong path.
         if (files.length === 0) throw new McError(`no manifests in folder ${arg}: no .yaml, .yml or .json files in it or below it`, 'Check the path; nothing was printed.');
       } else files.push(arg);
       for (const f of files) {
+        let id: string;
+        try {
+          const fs = await stat(f);
+          id = `${fs.dev}:${fs.ino}`;
+        } catch (err) {
+          throw fsError(f, err);
+        }
+        const first = seenFiles.get(id);
+        if (first !== undefined) {
+          options.warn?.(`${f}: the same file as ${first}, read once`);
+          continue;
+        }
+        seenFiles.set(id, f);
         try {
           out.push({ name: f, text: await readFile(f, 'utf8') });
         } catch (err) {
