@@ -22,8 +22,27 @@ export class UsageError extends McError {
   }
 }
 
+/**
+ * Independent failures of one command (one per object tried, the others went
+ * on): each is reported as an error of its own, then what they add up to.
+ */
+export class McErrors extends McError {
+  constructor(
+    readonly errors: unknown[],
+    summary: string,
+    hint?: string,
+  ) {
+    super(summary, hint, 1);
+    this.name = 'McErrors';
+  }
+}
+
 /** Format an error for stderr: message, hint, and the stack only when verbose. */
 export function formatError(err: unknown, verbose: boolean): string {
+  if (err instanceof McErrors) {
+    const summary = [`Error: ${err.message}`, ...(err.hint ? [err.hint] : [])];
+    return [...err.errors.map((e) => formatError(e, verbose)), ...summary].join('\n');
+  }
   if (err instanceof McError) {
     const lines = [`Error: ${err.message}`];
     if (err.hint) lines.push(err.hint);

@@ -115,6 +115,32 @@ test('not found: reported, the other services are still exported, exit 1', async
   assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], 'true');
 });
 
+test('failures go through the one error path: after what worked, each as an error, then the count (exit 1)', async () => {
+  const r = await mc('export-service', 'svc/nope', 'svc/podinfo', 'svc/gone', '-n', 'test');
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines[0], 'service "podinfo" in namespace "test" exported');
+  assert.match(lines[1]!, /^Error: not found: services "nope" in namespace "test" in context "east"/);
+  assert.equal(lines.filter((l) => /^Error: not found: services "gone"/.test(l)).length, 1);
+  assert.equal(lines.at(-1), 'Error: 2 of 3 services failed');
+});
+
+test('an invalid -l selector is a usage error caught locally: exit 2, no request to the server', async () => {
+  for (const bad of ['app web', 'app in web', 'Bad Key=x', '!', 'a>1']) {
+    east.resetRequests();
+    const r = await mc('export-service', '-l', bad, '-n', 'test');
+    assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^Error: invalid --selector "${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}": `), bad);
+    assert.match(r.stderr, /Use label-query syntax/);
+    assert.equal(east.requests, 0, `${bad}: nothing sent`);
+  }
+  const ok = await mc('export-service', '-l', 'tier in (front),!legacy', '-n', 'test');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /service "web" in namespace "test" exported/);
+});
+
 test('the namespace defaults to the context namespace', async () => {
   const kc = jsyaml.load(readFileSync(env.kubeconfigPath, 'utf8')) as any;
   kc.contexts[0].context.namespace = 'other';

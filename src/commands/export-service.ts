@@ -3,7 +3,8 @@
  * (files, folders, URLs, stdin) or live through the API of the --context.
  */
 import { Command } from 'commander';
-import { booleanFlag, commandAction, completeArguments, examples, globalOptions, isDns1035Label, printResult, say, sayTo } from '../cli-kit.js';
+import { booleanFlag, commandAction, completeArguments, examples, globalOptions, isDns1035Label } from '../cli-kit.js';
+import type { ExportServiceOptions } from '../export/run.js';
 import type { IO } from '../io.js';
 import { UsageError } from '../errors.js';
 
@@ -85,58 +86,60 @@ mc --context east export-service --all -n test --unexport --dry-run
   );
   completeArguments(cmd, 'service-refs', 'files');
   cmd.action(commandAction(async (inputs: string[], flags: Flags, command: Command) => {
-    const { validateOptions } = await import('../export/transform.js');
-    const options = {
-      unexport: flags.unexport,
-      remoteDiscovery: flags.remoteDiscovery,
-      federated: flags.federated,
-      gatewayName: flags.gatewayName,
-      gatewayNamespace: flags.gatewayNamespace,
-    };
-    const invalid = validateOptions(options);
-    if (invalid) throw new UsageError(invalid);
-
-    const liveArgs = inputs.filter((a) => liveService(a) !== undefined);
-    const live = liveArgs.length > 0 || flags.selector !== undefined || flags.all;
-    if (live) {
-      if (liveArgs.length !== inputs.length) {
-        const other = inputs.find((a) => liveService(a) === undefined);
-        throw new UsageError(`cannot mix manifests ("${other}") with live services`, 'Run mc export-service once for files and once for services in the cluster.');
-      }
-      if ((flags.selector !== undefined || flags.all) && liveArgs.length) throw new UsageError('give either service names or -l/--all, not both');
-      if (flags.selector !== undefined && flags.all) throw new UsageError('give either -l or --all, not both');
-      if (flags.allNamespaces && liveArgs.length) throw new UsageError('-A/--all-namespaces works with -l or --all, not with service names', 'Name the namespace with -n.');
-      if (flags.allNamespaces && flags.namespace) throw new UsageError('give either -n or -A, not both');
-      const { exportLive } = await import('../export/live.js');
-      const g = globalOptions(command);
-      const result = await exportLive(
-        { kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal },
-        {
-          names: liveArgs.map((a) => liveService(a)!),
-          selector: flags.selector,
-          namespace: flags.namespace,
-          allNamespaces: flags.allNamespaces,
-          dryRun: flags.dryRun,
-          verbose: g.verbose,
-        },
-        options,
-        sayTo(io.stderr),
-      );
-      if (flags.dryRun && result.dryRunOutput) await printResult(io, result.dryRunOutput);
-      return result.failed > 0 ? 1 : 0;
-    }
-
-    if (flags.dryRun) throw new UsageError('--dry-run is for live services (svc/NAME, -l, --all)', 'Offline, the output already is the result: nothing is sent anywhere.');
-    if (flags.allNamespaces || flags.namespace) throw new UsageError('-n and -A are for live services (svc/NAME, -l, --all)');
-    if (inputs.length === 0) {
-      throw new UsageError('nothing to export: give manifests (FILE, DIR, URL or - for stdin) or live services (svc/NAME, -l SELECTOR, --all)');
-    }
-    const { readSources, exportOffline, formatReport } = await import('../export/offline.js');
-    const sources = await readSources(inputs, { stdin: io.stdin, warn: sayTo(io.stderr) });
-    const { output, report } = await exportOffline(sources, options);
-    await printResult(io, output);
-    const text = formatReport(report);
-    if (text) say(io, text);
-    return 0;
+    const options = await exportServiceOptions(inputs, flags, command);
+    const { runExportService } = await import('../export/run.js');
+    return runExportService(options, io);
   }));
+}
+
+/** Flags and arguments to one ExportServiceOptions: live or offline, every usage error before any work. */
+async function exportServiceOptions(inputs: string[], flags: Flags, command: Command): Promise<ExportServiceOptions> {
+  const { validateOptions } = await import('../export/transform.js');
+  const marks = {
+    unexport: flags.unexport,
+    remoteDiscovery: flags.remoteDiscovery,
+    federated: flags.federated,
+    gatewayName: flags.gatewayName,
+    gatewayNamespace: flags.gatewayNamespace,
+  };
+  const invalid = validateOptions(marks);
+  if (invalid) throw new UsageError(invalid);
+
+  const liveArgs = inputs.filter((a) => liveService(a) !== undefined);
+  const live = liveArgs.length > 0 || flags.selector !== undefined || flags.all;
+  if (live) {
+    if (liveArgs.length !== inputs.length) {
+      const other = inputs.find((a) => liveService(a) === undefined);
+      throw new UsageError(`cannot mix manifests ("${other}") with live services`, 'Run mc export-service once for files and once for services in the cluster.');
+    }
+    if ((flags.selector !== undefined || flags.all) && liveArgs.length) throw new UsageError('give either service names or -l/--all, not both');
+    if (flags.selector !== undefined && flags.all) throw new UsageError('give either -l or --all, not both');
+    if (flags.allNamespaces && liveArgs.length) throw new UsageError('-A/--all-namespaces works with -l or --all, not with service names', 'Name the namespace with -n.');
+    if (flags.allNamespaces && flags.namespace) throw new UsageError('give either -n or -A, not both');
+    if (flags.selector !== undefined) {
+      // Checked here, as link checks its selectors: a bad query is a usage error, not a request.
+      const { parseLabelSelector } = await import('../multicluster/selectors.js');
+      parseLabelSelector(flags.selector, '--selector');
+    }
+    const g = globalOptions(command);
+    return {
+      mode: 'live',
+      marks,
+      kubeconfig: g.kubeconfig,
+      context: g.context,
+      requestTimeoutMs: g.requestTimeoutMs,
+      names: liveArgs.map((a) => liveService(a)!),
+      selector: flags.selector,
+      namespace: flags.namespace,
+      allNamespaces: flags.allNamespaces,
+      dryRun: flags.dryRun,
+    };
+  }
+
+  if (flags.dryRun) throw new UsageError('--dry-run is for live services (svc/NAME, -l, --all)', 'Offline, the output already is the result: nothing is sent anywhere.');
+  if (flags.allNamespaces || flags.namespace) throw new UsageError('-n and -A are for live services (svc/NAME, -l, --all)');
+  if (inputs.length === 0) {
+    throw new UsageError('nothing to export: give manifests (FILE, DIR, URL or - for stdin) or live services (svc/NAME, -l SELECTOR, --all)');
+  }
+  return { mode: 'offline', marks, inputs };
 }

@@ -3,10 +3,11 @@
  * context. Each Service is read first (mirrors are skipped, services already
  * in the wanted state are left alone), then patched with its resourceVersion
  * so a concurrent change shows as a conflict, which is retried on fresh data.
- * One failure does not stop the others.
+ * One failure does not stop the others: failures are returned, not printed
+ * (the caller reports them through the one error path).
  */
 // live.ts is itself loaded only for live exports, so its imports can be static.
-import { formatError, McError } from '../errors.js';
+import { McError } from '../errors.js';
 import { KubeApiError, KubeClient, type ConnectSource, type KubeObject } from '../kube/client.js';
 import { coreRef, type ResourceRef } from '../kube/resources.js';
 import { mergePatchOf, serviceOutcome, type ExportOptions } from './transform.js';
@@ -18,14 +19,14 @@ export interface LiveTargets {
   namespace?: string;
   allNamespaces: boolean;
   dryRun: boolean;
-  verbose?: boolean;
   /** Patches in flight at once. */
   concurrency?: number;
 }
 
 export interface LiveResult {
   total: number;
-  failed: number;
+  /** The error of each Service that failed, in input order. */
+  failures: unknown[];
   /** --dry-run: one JSON line per patch that would be sent. */
   dryRunOutput: string;
 }
@@ -119,17 +120,14 @@ export async function exportLive(
       }
     }
     const results = await mapLimit(targets, t.concurrency ?? 8, (x) => exportOne(client, x.ns, x.name, x.svc, options, t.dryRun));
-    let failed = 0;
+    const failures: unknown[] = [];
     const patches: string[] = [];
     for (const r of results) {
-      if (r.error !== undefined) {
-        failed++;
-        log(formatError(r.error, Boolean(t.verbose)));
-      } else log(r.line);
+      if (r.error !== undefined) failures.push(r.error);
+      else log(r.line);
       if (r.patch) patches.push(r.patch);
     }
-    if (failed > 0) log(`${failed} of ${targets.length} service${targets.length === 1 ? '' : 's'} failed`);
-    return { total: targets.length, failed, dryRunOutput: patches.length ? `${patches.join('\n')}\n` : '' };
+    return { total: targets.length, failures, dryRunOutput: patches.length ? `${patches.join('\n')}\n` : '' };
   } finally {
     client.close();
   }

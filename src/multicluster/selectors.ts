@@ -98,7 +98,7 @@ export function parseLabelSelector(text: string, flag = '--selector'): LabelSele
         exprs.push({ key, operator: 'Exists' });
       } else if (op.kind === 'op') {
         next();
-        if (op.text === '>' || op.text === '<') throw bad(`operator "${op.text}" cannot be used in a Link selector`);
+        if (op.text === '>' || op.text === '<') throw bad(`operator "${op.text}" is not supported in a label selector`);
         const v = peek();
         let value = '';
         if (v && v.kind === 'word') {
