@@ -108,9 +108,9 @@ export function outputFormat<F extends string, A extends string = F>(value: stri
   return value as F;
 }
 
-/** A flag the command cannot do without: a usage error that shows an example. */
-export function requireFlag<T>(value: T | undefined, flag: string, example: string): T {
-  if (value === undefined || value === '') throw new UsageError(`${flag} is required`, `e.g. ${example}`);
+/** A flag the command cannot do without: a usage error whose hint says what to give (an example). */
+export function requireFlag<T>(value: T | undefined, flag: string, hint: string): T {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required`, hint);
   return value;
 }
 
@@ -163,6 +163,14 @@ export function isDnsSubdomain(s: string): boolean {
 /** A host name (trust domains, gateway addresses): a DNS-1123 subdomain whose labels have at most 63 characters. */
 export function isDnsName(s: string): boolean {
   return isDnsSubdomain(s) && s.split('.').every((l) => l.length <= 63);
+}
+
+/** A namespace flag (-n/--namespace): a DNS-1123 label, or a usage error naming the flag. */
+export function parseNamespace(value: string, flag = '--namespace'): string {
+  if (!isDnsLabel(value)) {
+    throw new UsageError(`invalid ${flag} "${value}": a namespace is a DNS-1123 label (lower-case letters, digits and "-", at most 63)`, `e.g. ${flag} linkerd-multicluster`);
+  }
+  return value;
 }
 
 /** An IPv4 or IPv6 address. */

@@ -32,6 +32,17 @@ test('allow --namespace and -o json', async () => {
   assert.equal(docs.find((d) => d.kind === 'ServiceAccount')!.metadata.namespace, 'mc-access');
 });
 
+test('allow -n is --namespace: the namespace of the account and its token Secret', async () => {
+  const r = await runMc(['allow', '--ignore-cluster', '--service-account-name', 'm', '-n', 'mc-access']);
+  assert.equal(r.code, 0, r.stderr);
+  const docs = (yaml.loadAll(r.stdout) as Doc[]).filter(Boolean);
+  assert.equal(docs.find((d) => d.kind === 'ServiceAccount')!.metadata.namespace, 'mc-access');
+  assert.equal(docs.find((d) => d.kind === 'Secret')!.metadata.namespace, 'mc-access');
+  const bad = await runMc(['allow', '--ignore-cluster', '--service-account-name', 'm', '-n', 'a.b']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /invalid --namespace "a\.b": a namespace is a DNS-1123 label/);
+});
+
 test('allow usage errors: missing or invalid account name, exit 2, nothing on stdout', async () => {
   for (const [args, re] of [
     [[], /--service-account-name is required/],

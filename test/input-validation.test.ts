@@ -78,9 +78,9 @@ test('outputFormat: the allowed formats, a default when absent, one message', ()
 });
 
 test('requireFlag: a usage error with an example', () => {
-  assert.equal(requireFlag('x', '--name', '--name x'), 'x');
-  assert.throws(() => requireFlag(undefined, '--name', '--name west'), (e: unknown) => e instanceof UsageError && e.message === '--name is required' && e.hint === 'e.g. --name west');
-  assert.throws(() => requireFlag('', '--name', '--name west'), UsageError);
+  assert.equal(requireFlag('x', '--name', 'e.g. --name x'), 'x');
+  assert.throws(() => requireFlag(undefined, '--name', 'e.g. --name west'), (e: unknown) => e instanceof UsageError && e.message === '--name is required' && e.hint === 'e.g. --name west');
+  assert.throws(() => requireFlag('', '--name', 'e.g. --name west'), UsageError);
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'mc-validation-'));
@@ -108,6 +108,9 @@ const BAD_INPUT: Array<[string[], RegExp]> = [
   [['link', '--cluster-name', 'east', '--gateway-addresses', '1.2.3.4,x y'], /"x y" is neither/],
   [['link', '--cluster-name', 'east', '--set', 'gateway.probe.port=70000'], /invalid value for "gateway\.probe\.port" in --set/],
   [['link', '--cluster-name', 'east', '-f', linkValuesFile], /"gateway\.probe\.port" in .*link-values\.yaml: 65536 is not a port number/],
+  [['link-gen', '--cluster-name', 'east', '-n', 'Multi_Cluster'], /^Error: invalid --namespace "Multi_Cluster": a namespace is a DNS-1123 label/],
+  [['link', '--cluster-name', 'east', '-n', ''], /^Error: invalid --namespace "": a namespace is a DNS-1123 label/],
+  [['split', 'podinfo', '--to', 'podinfo=1', '--offline', '-n', ''], /invalid --namespace ""/],
   [['adopt-gateway', 'deploy/ambassador', '--gateway-port', '0'], /invalid --gateway-port "0"/],
   [['adopt-gateway', 'deploy/ambassador', '--probe-port', '65536'], /invalid --probe-port "65536"/],
   [['split', 'podinfo', '--to', 'podinfo=1', '--offline', '--port', '0'], /invalid --port "0"/],
@@ -144,7 +147,7 @@ test('one -o validator, one port range, one DNS-name pattern (src/cli-kit.ts)', 
     .filter((f) => !f.endsWith('cli-kit.ts'))
     .flatMap((f) => {
       const text = readFileSync(f, 'utf8');
-      return [/unsupported output format|Invalid output type/, /[<>]=? *65535/, /\[a-z0-9\]\(\[-a-z0-9/, /requiredOption\(/].filter((re) => re.test(text)).map((re) => `${f.slice(src.length)}: ${re}`);
+      return [/unsupported output format|Invalid output type/, /[<>]=? *65535/, /'--[a-z-]+ is required'/, /\[a-z0-9\]\(\[-a-z0-9/, /requiredOption\(/].filter((re) => re.test(text)).map((re) => `${f.slice(src.length)}: ${re}`);
     });
   assert.deepEqual(copies, []);
 });

@@ -70,6 +70,21 @@ test('unlink lists the link (Secrets, Link, the service-mirror-write Lease), its
   assert.doesNotMatch(r.stderr, /controllers/);
 });
 
+test('-n is --namespace: the extension\'s namespace of the Link (default linkerd-multicluster, not the context\'s), validated', async () => {
+  const long = await mc(['unlink', '--cluster-name', 'east', '--namespace', NS]);
+  const short = await mc(['unlink', '--cluster-name', 'east', '-n', NS]);
+  assert.equal(short.code, 0, short.stderr);
+  assert.equal(short.stdout, long.stdout);
+  const elsewhere = await mc(['unlink', '--cluster-name', 'east', '-n', 'test']);
+  // No Link in "test": only what a partial link may have left elsewhere is listed, not the Link, Lease or mirror Deployment in NS.
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  assert.match(elsewhere.stderr, /There is no Link "east" in namespace "test" of context "west"/);
+  assert.ok(!keysOf(elsewhere.stdout).some((k) => /^(Link|Lease|Deployment)\//.test(k)), elsewhere.stdout);
+  const bad = await mc(['unlink', '--cluster-name', 'east', '-n', 'Not_A_Namespace']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^Error: invalid --namespace "Not_A_Namespace": a namespace is a DNS-1123 label/);
+});
+
 test('--only-controller lists only the legacy service mirror and its RBAC: the Link, Secrets, Lease and mirrors stay', async () => {
   const r = await mc(['unlink', '--cluster-name', 'east', '--only-controller']);
   assert.equal(r.code, 0, r.stderr);

@@ -4,7 +4,7 @@
  * Flags in, one AdoptGatewayOptions out; src/gateway-adoption does the work.
  */
 import { Command, Option } from 'commander';
-import { examples, globalOptions, outputFormat, commandAction, isDnsSubdomain, portArg } from '../cli-kit.js';
+import { examples, globalOptions, outputFormat, commandAction, isDnsSubdomain, parseNamespace, portArg } from '../cli-kit.js';
 import { parseGoDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { AdoptGatewayOptions } from '../gateway-adoption/run.js';
@@ -55,13 +55,12 @@ export function adoptGatewayOptions(args: string[], f: AdoptGatewayFlags, comman
   const { deployment, service } = parseTargets(args);
   if (!['auto', 'ambassador', 'generic'].includes(f.ingress)) throw new UsageError(`invalid --ingress "${f.ingress}"`, 'Use auto, ambassador or generic.');
   if (f.probePath !== undefined && !/^\/[^\s]*$/.test(f.probePath)) throw new UsageError(`invalid --probe-path "${f.probePath}"`, 'A path starts with "/" and has no spaces, e.g. /ready.');
-  if (f.namespace === '') throw new UsageError('--namespace must not be empty');
   return {
     kubeconfig: g.kubeconfig,
     context: g.context,
     linkerdNamespace: g.linkerdNamespace,
     verbose: g.verbose,
-    namespace: f.namespace,
+    namespace: f.namespace === undefined ? undefined : parseNamespace(f.namespace),
     deployment,
     service,
     ingress: f.ingress as AdoptGatewayOptions['ingress'],

@@ -1,6 +1,6 @@
 /** `mc allow`: a remote-access ServiceAccount, its token Secret and RBAC, for another cluster's service mirror. */
 import { Command, Option } from 'commander';
-import { booleanFlag, commandAction, examples, flagChoices, globalOptions, isDnsLabel, isDnsSubdomain, outputFormat, requireFlag } from '../cli-kit.js';
+import { booleanFlag, commandAction, examples, flagChoices, globalOptions, isDnsSubdomain, outputFormat, parseNamespace, requireFlag } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import type { AllowOptions } from '../extension/allow.js';
 import type { IO } from '../io.js';
@@ -29,7 +29,7 @@ mc --context east link --cluster-name east --service-account-name west-mirror | 
 mc allow --service-account-name west-mirror --ignore-cluster`),
     )
     .option('--service-account-name <name>', 'name of the remote-access ServiceAccount (required)')
-    .option('--namespace <ns>', 'namespace of the ServiceAccount and its token Secret', 'linkerd-multicluster');
+    .option('-n, --namespace <ns>', "namespace of the ServiceAccount and its token Secret: the multicluster extension's (not the context's)", 'linkerd-multicluster');
   booleanFlag(cmd, 'ignore-cluster', 'print even if the account already exists (do not read the cluster)', false);
   cmd
     .addOption(new Option('-o, --output <format>', 'output format: yaml or json').default('yaml'))
@@ -39,12 +39,9 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
     .action(commandAction(async (flags: AllowFlags, command: Command) => {
       const g = globalOptions(command);
       const output = outputFormat(flags.output, ['yaml', 'json']);
-      const name = requireFlag(flags.serviceAccountName, '--service-account-name', '--service-account-name west-mirror');
+      const name = requireFlag(flags.serviceAccountName, '--service-account-name', 'Name the account, e.g. --service-account-name west-mirror.');
       if (!isDnsSubdomain(name)) {
         throw new UsageError(`invalid --service-account-name "${name}": must be a lowercase DNS name (letters, digits, "-" and ".")`, 'e.g. --service-account-name west-mirror');
-      }
-      if (!isDnsLabel(flags.namespace)) {
-        throw new UsageError(`invalid --namespace "${flags.namespace}": must be a DNS label`, 'e.g. --namespace linkerd-multicluster');
       }
       const options: AllowOptions = {
         kubeconfig: g.kubeconfig,
@@ -52,7 +49,7 @@ mc allow --service-account-name west-mirror --ignore-cluster`),
         requestTimeoutMs: g.requestTimeoutMs,
         linkerdNamespace: g.linkerdNamespace,
         serviceAccountName: name,
-        namespace: flags.namespace,
+        namespace: parseNamespace(flags.namespace),
         ignoreCluster: flags.ignoreCluster,
         output,
         linkerdVersion: flags.linkerdVersion,

@@ -4,7 +4,7 @@
  * out; src/split does the work.
  */
 import { Command, Option } from 'commander';
-import { booleanFlag, collect, examples, globalOptions, outputFormat, commandAction, portArg } from '../cli-kit.js';
+import { booleanFlag, collect, examples, globalOptions, outputFormat, commandAction, parseNamespace, portArg } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import type { SplitOptions } from '../split/run.js';
 import type { IO } from '../io.js';
@@ -24,14 +24,13 @@ interface SplitFlags {
 export function splitOptions(service: string, f: SplitFlags, command: Command): SplitOptions {
   const g = globalOptions(command);
   if (!['auto', 'linkerd', 'gateway', 'smi'].includes(f.api)) throw new UsageError(`invalid --api "${f.api}"`, 'Use auto, linkerd (policy.linkerd.io HTTPRoute), gateway (gateway.networking.k8s.io HTTPRoute) or smi (TrafficSplit).');
-  if (f.namespace === '') throw new UsageError('--namespace must not be empty');
   const svc = service.replace(/^(svc|service|services)\//, '');
   return {
     kubeconfig: g.kubeconfig,
     context: g.context,
     verbose: g.verbose,
     service: svc,
-    namespace: f.namespace,
+    namespace: f.namespace === undefined ? undefined : parseNamespace(f.namespace),
     name: f.name,
     to: f.to.flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== ''),
     port: f.port,

@@ -18,7 +18,7 @@ export function register(program: Command, io: IO): void {
         '`controllers` entry of the multicluster extension, which then takes over the Link and its Lease.',
     )
     .option('--cluster-name <name>', 'name of the linked cluster (the Link)')
-    .option('--namespace <ns>', 'namespace of the Link and service mirror', 'linkerd-multicluster')
+    .option('-n, --namespace <ns>', "the multicluster extension's namespace (not the context's): of the Link and its service mirror", 'linkerd-multicluster')
     .option('-o, --output <format>', 'output format: yaml or json', 'yaml')
     .option('--only-controller', 'only the legacy service mirror and its RBAC: leave the Link, its credentials, its Lease and the mirrored services', false)
     .addHelpText(

@@ -3,7 +3,7 @@
  * typed LinkGenOptions: every check that needs no cluster, so usage errors
  * come before any request.
  */
-import { parseAddresses, parsePort, parseServerUrl } from '../cli-kit.js';
+import { parseAddresses, parseNamespace, parsePort, parseServerUrl } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import { checkClusterName } from './cluster-name.js';
 import type { LinkGenOptions } from './link-gen.js';
@@ -53,7 +53,6 @@ function splitList(items: string[]): string[] {
 
 export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string): LinkGenOptions & { output: Format; applyTo?: string } {
   const output = outputFormatOf(f.output);
-  if (!f.namespace) throw new UsageError('--namespace must not be empty');
   const gatewayPort = f.gatewayPort === undefined ? undefined : parsePort(f.gatewayPort, '--gateway-port');
   // Addresses go into the Link as they are: each one an IP or a DNS name.
   const gatewayAddresses = f.gatewayAddresses === undefined ? undefined : parseAddresses(f.gatewayAddresses, '--gateway-addresses').join(',');
@@ -68,7 +67,7 @@ export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string)
     output,
     applyTo: f.applyTo,
     clusterName: f.clusterName === undefined ? undefined : checkClusterName(f.clusterName),
-    namespace: f.namespace,
+    namespace: parseNamespace(f.namespace),
     linkerdNamespace,
     apiServerAddress: f.apiServerAddress ? parseServerUrl(f.apiServerAddress, '--api-server-address') : undefined,
     insecureSkipTlsVerify: Boolean(f.insecureSkipTlsVerify),

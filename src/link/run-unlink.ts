@@ -3,7 +3,7 @@
  * of the namespace, each object link may have created, the mirrored
  * services), then the manifests of what exists.
  */
-import { printResult, say, type GlobalOptions } from '../cli-kit.js';
+import { parseNamespace, printResult, requireFlag, say, type GlobalOptions } from '../cli-kit.js';
 import { McError, UsageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
@@ -15,22 +15,22 @@ import { legacyControllerObjects, linkCreatedObjects, unlinkPlan, type ObjectId,
 
 export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promise<void> {
   const format = outputFormatOf(f.output);
-  if (!f.clusterName) throw new UsageError('--cluster-name is required', 'Name the Link to remove; `kubectl get links -A` lists them.');
-  const name = f.clusterName;
+  const name = requireFlag(f.clusterName, '--cluster-name', 'Name the Link to remove, e.g. --cluster-name east; `kubectl get links -A` lists them.');
+  const namespace = parseNamespace(f.namespace);
   const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal });
   try {
     // --only-controller (upstream's migration path): only the legacy service mirror; the Link,
     // its Secrets and Lease stay, so the chart's controller takes the Lease over.
     const onlyController = Boolean(f.onlyController);
-    const candidates = onlyController ? legacyControllerObjects(name, f.namespace) : linkCreatedObjects(name, f.namespace, g.linkerdNamespace);
+    const candidates = onlyController ? legacyControllerObjects(name, namespace) : linkCreatedObjects(name, namespace, g.linkerdNamespace);
     const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
     const [links, managed, services, ...found] = await Promise.all([
       // No Link CRD (the extension is gone) still leaves Secrets and mirrors to find.
-      client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace: f.namespace }).catch((err: unknown) => {
+      client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace }).catch((err: unknown) => {
         if (err instanceof KubeApiError && err.code === 404) return [] as KubeObject[];
         throw err;
       }),
-      client.getIfExists<KubeObject>({ apiVersion: 'apps/v1', resource: 'deployments', namespace: f.namespace, name: managedControllerName(name) }),
+      client.getIfExists<KubeObject>({ apiVersion: 'apps/v1', resource: 'deployments', namespace, name: managedControllerName(name) }),
       client.list<KubeObject>(coreRef('services'), { labelSelector: `${MIRROR_CLUSTER_LABEL}=${name}` }),
       ...candidates.map((c) => client.getIfExists(refOf(c))),
     ]);
@@ -39,18 +39,18 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
     const hasLink = links.some((l) => l.metadata.name === name);
     if (!hasLink && (existing.length > 0 || mirrored.length > 0)) {
       // What a link that failed part-way (or a Link deleted by hand) left behind.
-      say(io, `There is no Link "${name}" in namespace "${f.namespace}" of context "${client.contextName}"; listing what a partial link left: ${[...existing, ...mirrored].map((o) => `${o.kind.toLowerCase()}/${o.name}`).join(', ')}.`);
+      say(io, `There is no Link "${name}" in namespace "${namespace}" of context "${client.contextName}"; listing what a partial link left: ${[...existing, ...mirrored].map((o) => `${o.kind.toLowerCase()}/${o.name}`).join(', ')}.`);
     } else if (!hasLink) {
       const names = links.map((l) => l.metadata.name).sort();
       throw new McError(
-        `there is no Link "${name}" in namespace "${f.namespace}" of context "${client.contextName}"`,
+        `there is no Link "${name}" in namespace "${namespace}" of context "${client.contextName}"`,
         names.length > 0 ? `Links there: ${names.join(', ')}.` : 'There are no Links in that namespace; pass --namespace if the link lives elsewhere.',
       );
     }
     if (managed) {
       say(
         io,
-        `The service mirror of Link "${name}" is run by the multicluster extension (Deployment ${f.namespace}/${managedControllerName(name)}, ` +
+        `The service mirror of Link "${name}" is run by the multicluster extension (Deployment ${namespace}/${managedControllerName(name)}, ` +
           `from the \`controllers\` entry with link.ref.name: ${name}). ` +
           (onlyController
             ? 'It stays, and takes over the Link once the legacy mirror is gone.'
@@ -58,7 +58,7 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
       );
     }
     if (onlyController && existing.length === 0) {
-      say(io, `There is no legacy service mirror (\`mc link\`) for Link "${name}" in namespace "${f.namespace}"; nothing to delete.`);
+      say(io, `There is no legacy service mirror (\`mc link\`) for Link "${name}" in namespace "${namespace}"; nothing to delete.`);
     }
     const plan = unlinkPlan(existing, mirrored);
     if (g.verbose) say(io, `[unlink] ${existing.length} object(s) of link "${name}" and ${mirrored.length} mirrored service(s) in context "${client.contextName}"`);

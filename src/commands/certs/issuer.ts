@@ -54,9 +54,9 @@ async function readInput(file: string, what: string): Promise<string> {
 
 async function issuer(flags: Flags, cmd: Command, io: IO): Promise<void> {
   const { linkerdNamespace } = globalOptions(cmd);
-  const caCert = requireFlag(flags.caCert, '--ca-cert', '--ca-cert certs/ca.crt');
-  const caKey = requireFlag(flags.caKey, '--ca-key', '--ca-key certs/ca.key');
-  const dir = requireFlag(flags.dir, '--dir', '--dir certs/north');
+  const caCert = requireFlag(flags.caCert, '--ca-cert', 'e.g. --ca-cert certs/ca.crt');
+  const caKey = requireFlag(flags.caKey, '--ca-key', 'e.g. --ca-key certs/ca.key');
+  const dir = requireFlag(flags.dir, '--dir', 'e.g. --dir certs/north');
   const json = jsonOutput(flags.output);
   const lifetime = lifetimeFlag('issuer-lifetime', flags.issuerLifetime);
   const targets = { certificate: path.join(dir, 'issuer.crt'), key: path.join(dir, 'issuer.key') };

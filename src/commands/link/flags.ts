@@ -5,7 +5,7 @@ import { booleanFlag, collect, flagChoices } from '../../cli-kit.js';
 export function addLinkGenFlags(cmd: Command): Command {
   cmd
     .option('--cluster-name <name>', 'name of this cluster as the other cluster will know it (default: the context name made a DNS-1123 label)')
-    .option('--namespace <ns>', 'namespace of the Link (and of the remote-access service account here)', 'linkerd-multicluster')
+    .option('-n, --namespace <ns>', "the multicluster extension's namespace (not the context's): of the Link and its credentials there, and of the remote-access service account here", 'linkerd-multicluster')
     .option('--api-server-address <url>', "API server address the linking cluster should use (default: the context's server)")
     .option('--service-account-name <name>', 'remote-access service account whose token goes into the credentials', 'linkerd-service-mirror-remote-access-default')
     .option('--gateway-name <name>', 'name of the gateway Service', 'linkerd-gateway')
