@@ -231,6 +231,64 @@ test('an http(s) URL is read; a failing URL is an error and nothing is printed',
   assert.match(bad.stderr, new RegExp(`Error: cannot read ${base}/missing.yaml: the server answered 404`));
 });
 
+test('a URL that hangs (headers sent, body never finished) fails within --request-timeout naming the URL; Ctrl-C stops it too', async (t) => {
+  const open = new Set<import('node:http').ServerResponse>();
+  const server = createServer((req, res) => {
+    open.add(res);
+    res.writeHead(200, { 'content-type': 'application/yaml' });
+    if (req.url === '/half.yaml') res.write('apiVersion: v1\n'); // and never ends
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const res of open) res.destroy();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/half.yaml`;
+  const r = await runMc(['--request-timeout', '1s', 'export-service', url]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, new RegExp(`^Error: cannot read ${url}: no complete answer within 1s \\(--request-timeout\\)$`, 'm'));
+  assert.doesNotMatch(r.stderr, /operation was aborted/i);
+
+  const controller = new AbortController();
+  const run = runMc(['--request-timeout', '0', 'export-service', url], { signal: controller.signal });
+  setTimeout(() => controller.abort(), 300);
+  const i = await run;
+  assert.equal(i.code, 1);
+  assert.match(i.stderr, new RegExp(`^Error: cannot read ${url}: interrupted$`, 'm'));
+});
+
+test('offline input errors name the file and the document: an alias to another document, duplicate JSON keys, a Service without usable metadata', async () => {
+  const alias = file('alias.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: &meta\n  name: x\n---\napiVersion: v1\nkind: Service\nmetadata: *meta\n');
+  const a = await runMc(['export-service', alias]);
+  assert.equal(a.code, 1);
+  assert.equal(a.stdout, '');
+  assert.match(a.stderr, /^Error: invalid YAML in .*alias\.yaml: document 2 \(line 8\): alias \*meta has no anchor &meta before it in this document; anchors do not reach across documents/m);
+
+  const dup = file('dup.json', '{\n  "apiVersion": "v1",\n  "kind": "Service",\n  "metadata": {"name": "a"},\n  "metadata": {"name": "b"}\n}\n');
+  const d = await runMc(['export-service', dup]);
+  assert.equal(d.code, 1);
+  assert.equal(d.stdout, '');
+  assert.match(d.stderr, /^Error: invalid JSON in .*dup\.json: document 1 \(line 5\): duplicate key "metadata" in an object/m);
+  // the same input as YAML was already an error: both formats agree
+  const dupYaml = await runMc(['export-service', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nmetadata: {name: b}\n' });
+  assert.equal(dupYaml.code, 1);
+
+  const cases: Array<[string, RegExp]> = [
+    ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Service\nmetadata: 5\n', /document 2 \(line 5\): the metadata of a Service is 5, not a map with a name/],
+    ['apiVersion: v1\nkind: Service\nspec: {}\n', /document 1 \(line 1\): a Service without metadata/],
+    ['# comment\n\napiVersion: v1\nkind: Service\nmetadata:\n  labels: {app: x}\n', /document 1 \(line 3\): a Service without metadata\.name/],
+    ['{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":7}}]}', /document 1 \(line 1\): items\[0\]: a Service without metadata\.name \(it is 7, not a string\)/],
+  ];
+  for (const [input, message] of cases) {
+    const r = await runMc(['export-service', '-'], { input });
+    assert.equal(r.code, 1, input);
+    assert.equal(r.stdout, '', input);
+    assert.match(r.stderr, new RegExp(`^Error: cannot export in standard input: ${message.source}`, 'm'), input);
+    assert.doesNotMatch(r.stderr, /service "" exported/);
+  }
+});
+
 test('invalid YAML: the error names the file, the document and the line; nothing on stdout', async () => {
   const good = file('good.yaml', SERVICE);
   const bad = file('bad.yaml', `${DEPLOYMENT}---\n${SERVICE}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: [broken\n`);

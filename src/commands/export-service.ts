@@ -141,5 +141,5 @@ async function exportServiceOptions(inputs: string[], flags: Flags, command: Com
   if (inputs.length === 0) {
     throw new UsageError('nothing to export: give manifests (FILE, DIR, URL or - for stdin) or live services (svc/NAME, -l SELECTOR, --all)');
   }
-  return { mode: 'offline', marks, inputs };
+  return { mode: 'offline', marks, inputs, requestTimeoutMs: globalOptions(command).requestTimeoutMs };
 }

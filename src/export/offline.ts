@@ -10,6 +10,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import jsyaml from 'js-yaml';
+import { formatDuration } from '../duration.js';
 import { McError } from '../errors.js';
 import { readAll } from '../io.js';
 import { applyChanges, isList, isService, kindKey, serviceOutcome, type ExportOptions, type ServiceChanges } from './transform.js';
@@ -83,11 +84,37 @@ function fsError(name: string, err: unknown): McError {
 }
 
 /**
+ * The text at an http(s) URL. One deadline (kubectl's --request-timeout, 0 for
+ * none) covers the answer and the whole body, so a server that stops sending
+ * half-way cannot hang the command; the error names the URL and the limit.
+ */
+async function readUrl(url: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+  const signals = [...(timeoutMs > 0 ? [AbortSignal.timeout(timeoutMs)] : []), ...(signal ? [signal] : [])];
+  const why = (err: unknown): string => {
+    if (signal?.aborted) return 'interrupted';
+    if ((err as Error).name === 'TimeoutError') return `no complete answer within ${formatDuration(timeoutMs)} (--request-timeout)`;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? (err as Error).message;
+  };
+  try {
+    const res = await fetch(url, { signal: signals.length ? AbortSignal.any(signals) : undefined, redirect: 'follow' });
+    if (!res.ok) throw new McError(`cannot read ${url}: the server answered ${res.status} ${res.statusText}`.trimEnd(), 'Check the URL; nothing was printed.');
+    return await res.text();
+  } catch (err) {
+    if (err instanceof McError) throw err;
+    throw new McError(`cannot read ${url}: ${why(err)}`, 'Check the URL and the network (a larger --request-timeout for a slow server); nothing was printed.');
+  }
+}
+
+/**
  * Read every input, in order; folders recursively (.yaml, .yml, .json).
  * A file reached twice (a symlink to a file already read, the same file
  * named twice) is read once. Fails on the first unreadable input.
  */
-export async function readSources(args: string[], options: { stdin: NodeJS.ReadableStream; timeoutMs?: number; warn?: (line: string) => void }): Promise<Source[]> {
+export async function readSources(
+  args: string[],
+  options: { stdin: NodeJS.ReadableStream; /** per URL, ms; 0 for none */ timeoutMs?: number; signal?: AbortSignal; warn?: (line: string) => void },
+): Promise<Source[]> {
   const out: Source[] = [];
   let stdinUsed = false;
   const seenFiles = new Map<string, string>();
@@ -97,16 +124,7 @@ export async function readSources(args: string[], options: { stdin: NodeJS.Reada
       stdinUsed = true;
       out.push({ name: 'standard input', text: await readAll(options.stdin) });
     } else if (isUrl(arg)) {
-      let res: Response;
-      try {
-        res = await fetch(arg, { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000), redirect: 'follow' });
-      } catch (err) {
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        const why = (err as Error).name === 'TimeoutError' ? 'no answer in time' : (cause?.code ?? cause?.message ?? (err as Error).message);
-        throw new McError(`cannot read ${arg}: ${why}`, 'Check the URL and the network; nothing was printed.');
-      }
-      if (!res.ok) throw new McError(`cannot read ${arg}: the server answered ${res.status} ${res.statusText}`.trimEnd(), 'Check the URL; nothing was printed.');
-      out.push({ name: arg, text: await res.text() });
+      out.push({ name: arg, text: await readUrl(arg, options.timeoutMs ?? 30_000, options.signal) });
     } else {
       let s;
       try {
@@ -157,6 +175,20 @@ interface Planned {
   expectedMetadata: unknown[];
 }
 
+/** A Service that cannot be exported as written (kubectl would refuse it too): the message says where in the document. */
+class BadService extends Error {}
+
+/** What is wrong with a Service's metadata, or undefined: metadata must be a map with a name. */
+function metadataProblem(svc: unknown, path: Path): string | undefined {
+  const at = path.length ? `${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1)}: ` : '';
+  const m = (svc as { metadata?: unknown }).metadata;
+  if (m === undefined || m === null) return `${at}a Service without metadata (it needs at least metadata.name)`;
+  if (typeof m !== 'object' || Array.isArray(m)) return `${at}the metadata of a Service is ${JSON.stringify(m)}, not a map with a name`;
+  const name = (m as { name?: unknown }).name;
+  if (typeof name !== 'string' || name === '') return `${at}a Service without metadata.name${name === undefined || name === '' ? '' : ` (it is ${JSON.stringify(name)}, not a string)`}`;
+  return undefined;
+}
+
 function nameOf(obj: unknown): { name: string; namespace?: string } {
   const m = (obj as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
   return { name: typeof m?.name === 'string' ? m.name : '', namespace: typeof m?.namespace === 'string' ? m.namespace : undefined };
@@ -166,6 +198,8 @@ function nameOf(obj: unknown): { name: string; namespace?: string } {
 function plan(value: unknown, options: ExportOptions, report: ExportReport, path: Path = []): Planned {
   if (value === null || value === undefined) return { edits: [], expected: value, expectedMetadata: [] };
   if (isService(value)) {
+    const problem = metadataProblem(value, path);
+    if (problem) throw new BadService(problem);
     const outcome = serviceOutcome(value as object, options);
     if (outcome.action === 'skip-mirror') {
       report.services.push({ ...nameOf(value), result: 'mirror' });
@@ -226,26 +260,44 @@ const LOAD = { schema: jsyaml.CORE_SCHEMA } as const;
 // ---------------------------------------------------------------------------
 // JSON
 
-/** A JSON text or a stream of JSON values; undefined when it is not JSON (then it is read as YAML). */
-function parseJsonStream(text: string): unknown[] | undefined {
-  const values: unknown[] = [];
+/** A JSON text or a stream of JSON values (each with its text); undefined when it is not JSON (then it is read as YAML). */
+function parseJsonStream(text: string): Array<{ value: unknown; start: number; text: string }> | undefined {
+  const values: Array<{ value: unknown; start: number; text: string }> = [];
   let rest = text;
+  let start = 0;
   for (;;) {
     if (rest.trim() === '') return values;
     try {
-      values.push(JSON.parse(rest));
+      values.push({ value: JSON.parse(rest), start, text: rest });
       return values;
     } catch (err) {
       const m = /after JSON at position (\d+)/.exec((err as Error).message);
       if (!m) return undefined;
       const at = Number(m[1]);
       try {
-        values.push(JSON.parse(rest.slice(0, at)));
+        values.push({ value: JSON.parse(rest.slice(0, at)), start, text: rest.slice(0, at) });
       } catch {
         return undefined;
       }
       rest = rest.slice(at);
+      start += at;
     }
+  }
+}
+
+/**
+ * A key twice in one JSON object: JSON.parse keeps the last silently, YAML
+ * (and kubectl) refuse it; so do we. js-yaml reads JSON and reports where.
+ */
+function duplicateJsonKey(text: string): { line: number; message: string } | undefined {
+  try {
+    jsyaml.load(text, LOAD);
+    return undefined;
+  } catch (err) {
+    const e = err as { reason?: string; mark?: { line: number; position: number } };
+    if (!e.reason?.startsWith('duplicated mapping key') || !e.mark) return undefined;
+    const key = /^\s*("(?:[^"\\]|\\.)*")/.exec(text.slice(e.mark.position));
+    return { line: e.mark.line + 1, message: `duplicate key ${key ? key[1] : ''} in an object (JSON.parse would silently keep the last one; as in YAML, a key may appear once)`.replace('key  in', 'key in') };
   }
 }
 
@@ -288,6 +340,12 @@ class Fallback extends Error {}
 
 function badYaml(src: Source, docIndex: number, line: number, message: string): McError {
   return new McError(`invalid YAML in ${src.name}: document ${docIndex} (line ${line}): ${message.split('\n')[0]}`, 'Fix the input; nothing was printed.');
+}
+
+/** A BadService thrown while planning a document, with the file, the document and its first line. */
+function located(err: unknown, src: Source, docIndex: number, line: number): unknown {
+  if (!(err instanceof BadService)) return err;
+  return new McError(`cannot export in ${src.name}: document ${docIndex} (line ${line}): ${err.message}`, 'Fix the manifest (a Service needs metadata.name); nothing was printed.');
 }
 
 /** The fast path for one document: js-yaml for values, line edits for the text, re-parse to check. */
@@ -336,7 +394,7 @@ async function transformYaml(src: Source, options: ExportOptions, report: Export
     try {
       parts.push(transformBodyFast(body, options, local));
     } catch (err) {
-      if (!(err instanceof Fallback)) throw err;
+      if (!(err instanceof Fallback)) throw located(err, src, Math.max(docIndex, 1), line + firstContentLine(body));
       local.services.length = 0;
       local.skipped.clear();
       parts.push(await transformYamlDocuments(body, src, Math.max(docIndex, 1) - 1, line - 1, options, local));
@@ -358,9 +416,23 @@ async function transformYamlDocuments(text: string, src: Source, docOffset: numb
     if (err) throw badYaml(src, docOffset + i + 1, lineOffset + (err.linePos?.[0]?.line ?? lineAt(text, err.pos[0])), err.message);
   });
   const out: string[] = [];
-  for (const doc of list) {
-    const value = doc.toJS({ maxAliasCount: -1 });
-    const p = plan(value, options, report);
+  for (const [i, doc] of list.entries()) {
+    const docLine = lineOffset + lineAt(text, doc.contents?.range?.[0] ?? doc.range[0]);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: -1 });
+    } catch (err) {
+      // An alias whose anchor is in another document ("---" ends every anchor's reach).
+      const alias = unresolvedAlias(doc, yaml);
+      if (!alias) throw err;
+      throw badYaml(src, docOffset + i + 1, lineOffset + lineAt(text, alias.range?.[0] ?? 0), `alias *${alias.source} has no anchor &${alias.source} before it in this document; anchors do not reach across documents ("---"): write the value out, or define the anchor in this document`);
+    }
+    let p: Planned;
+    try {
+      p = plan(value, options, report);
+    } catch (err) {
+      throw located(err, src, docOffset + i + 1, docLine);
+    }
     if (p.edits.length === 0) {
       // An untouched lone document keeps its text exactly.
       out.push(list.length === 1 ? text : doc.toString({ lineWidth: 0 }));
@@ -373,6 +445,27 @@ async function transformYamlDocuments(text: string, src: Source, docOffset: numb
 }
 
 type YamlDoc = import('yaml').Document.Parsed;
+
+/** The first alias of a document that points to no anchor before it. */
+function unresolvedAlias(doc: YamlDoc, yaml: typeof import('yaml')): { source: string; range?: [number, number, number] | null } | undefined {
+  let found: { source: string; range?: [number, number, number] | null } | undefined;
+  yaml.visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) === undefined) {
+        found = node;
+        return yaml.visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** Lines before a body's first non-blank, non-comment line (for "line N" of a document). */
+function firstContentLine(body: string): number {
+  const m = /^[ \t]*[^\s#]/m.exec(body);
+  return m ? lineAt(body, m.index) - 1 : 0;
+}
 
 function applyToDocument(doc: YamlDoc, edit: Edit, yaml: typeof import('yaml'), src: Source, name: string): void {
   const { isMap, isAlias } = yaml;
@@ -428,9 +521,17 @@ export async function transformSource(src: Source, options: ExportOptions, repor
     const values = parseJsonStream(src.text);
     if (values) {
       const indent = jsonIndent(src.text);
-      const out = values.map((v) => {
-        const p = plan(v, options, report);
-        return `${JSON.stringify(applyJson(v, p.edits, p.expected), null, indent)}\n`;
+      const out = values.map((v, i) => {
+        const line = lineAt(src.text, v.start + (/\S/.exec(v.text)?.index ?? 0));
+        const dup = duplicateJsonKey(v.text);
+        if (dup) throw new McError(`invalid JSON in ${src.name}: document ${i + 1} (line ${line + dup.line - 1}): ${dup.message}`, 'Fix the input; nothing was printed.');
+        let p: Planned;
+        try {
+          p = plan(v.value, options, report);
+        } catch (err) {
+          throw located(err, src, i + 1, line);
+        }
+        return `${JSON.stringify(applyJson(v.value, p.edits, p.expected), null, indent)}\n`;
       });
       return { text: out.join(''), json: true };
     }

@@ -33,6 +33,8 @@ export interface LiveExportOptions extends Common {
 export interface OfflineExportOptions extends Common {
   mode: 'offline';
   inputs: string[];
+  /** Deadline of each URL's answer and body (--request-timeout), ms; 0 for none. */
+  requestTimeoutMs: number;
 }
 
 export type ExportServiceOptions = LiveExportOptions | OfflineExportOptions;
@@ -40,7 +42,7 @@ export type ExportServiceOptions = LiveExportOptions | OfflineExportOptions;
 export async function runExportService(o: ExportServiceOptions, io: IO): Promise<number> {
   if (o.mode === 'offline') {
     const { readSources, exportOffline, formatReport } = await import('./offline.js');
-    const sources = await readSources(o.inputs, { stdin: io.stdin, warn: sayTo(io.stderr) });
+    const sources = await readSources(o.inputs, { stdin: io.stdin, timeoutMs: o.requestTimeoutMs, signal: io.signal, warn: sayTo(io.stderr) });
     const { output, report } = await exportOffline(sources, o.marks);
     await printResult(io, output);
     const text = formatReport(report);
