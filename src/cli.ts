@@ -45,8 +45,17 @@ function outputTo(io: IO) {
     getErrHelpWidth: () => (io.stderr.isTTY ? (io.stderr.columns ?? 80) : 80),
     getOutHasColors: () => Boolean(io.stdout.isTTY) && !io.env.NO_COLOR,
     getErrHasColors: () => Boolean(io.stderr.isTTY) && !io.env.NO_COLOR,
+    // One error prefix: commander's "error: unknown option" reads as mc's own "Error: ...".
+    outputError: (s: string, write: (s: string) => void) => write(s.replace(/^error: /, 'Error: ')),
   };
 }
+
+/**
+ * Help wrapped to the terminal (80 columns off a terminal): commands listed by
+ * name (their arguments are in their own --help), so descriptions keep a
+ * column wide enough to wrap in.
+ */
+const HELP_LAYOUT = { minWidthToWrap: 24, subcommandTerm: (c: Command) => c.name() };
 
 export async function buildProgram(argv: string[], io: IO): Promise<Command> {
   const program = new Command('mc')
@@ -60,7 +69,8 @@ export async function buildProgram(argv: string[], io: IO): Promise<Command> {
     .option('-v, --verbose', 'log more, and show stack traces on errors', false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput(outputTo(io));
+    .configureOutput(outputTo(io))
+    .configureHelp(HELP_LAYOUT);
   completeFlag(program, '--context', 'contexts');
 
   const dir = new URL('./commands/', import.meta.url);
@@ -71,7 +81,7 @@ export async function buildProgram(argv: string[], io: IO): Promise<Command> {
   // Sub-commands inherit the error handling and output of the root.
   const inherit = (c: Command) => {
     for (const sub of c.commands) {
-      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureOutput(outputTo(io));
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureOutput(outputTo(io)).configureHelp(HELP_LAYOUT);
       inherit(sub);
     }
   };

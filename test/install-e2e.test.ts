@@ -142,7 +142,7 @@ test('mc install | kubectl apply, then mc uninstall | kubectl delete', async (t)
   const refused = await mc(['uninstall']);
   assert.equal(refused.code, 1);
   assert.equal(refused.stdout, '');
-  assert.match(refused.stderr, /1 Link remain/);
+  assert.match(refused.stderr, /: 1 Link remains:/);
   assert.match(refused.stderr, /\* west \(Link linkerd-multicluster\/west\)/);
   assert.match(refused.stderr, /mc unlink --cluster-name west/);
   east.remove('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'west');

@@ -43,7 +43,7 @@ test('--apply-to that fails part-way leaves no credentials without their Link; u
   const failed = await mc('east', [...LINK, '--apply-to', 'west']);
   assert.equal(failed.code, 1, failed.stderr);
   assert.equal(failed.stdout, '');
-  assert.match(failed.stderr, /error: link\.multicluster\.linkerd\.io\/east: .*mc install/);
+  assert.match(failed.stderr, /^Error: link\.multicluster\.linkerd\.io\/east: .*mc install/m);
   assert.match(failed.stderr, /0 of \d+ objects applied to context "west"; failed: link\.multicluster\.linkerd\.io\/east; not applied \(so no credentials without their Link\): .*secret\/cluster-credentials-east/);
   assert.match(failed.stderr, /run the same command again/);
   assert.deepEqual(secretsOfEast(), [undefined, undefined], 'the credentials (with the token) were applied without their Link');

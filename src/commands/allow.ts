@@ -17,7 +17,7 @@ interface AllowFlags {
 export function register(program: Command, io: IO): void {
   const cmd = program
     .command('allow')
-    .description('Print a ServiceAccount, its token Secret and the RBAC that let the service mirror of another cluster read this one')
+    .description('print a ServiceAccount, its token Secret and the RBAC that let the service mirror of another cluster read this one')
     .addHelpText(
       'after',
       examples(`

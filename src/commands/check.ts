@@ -7,7 +7,7 @@ import type { IO } from '../io.js';
 export function register(program: Command, io: IO): void {
   const cmd = program
     .command('check')
-    .description('Check the multicluster extension for potential problems: Links, credentials, trust anchors, service mirrors, gateways, mirrors and certificates')
+    .description('check the multicluster extension for potential problems: Links, credentials, trust anchors, service mirrors, gateways, mirrors and certificates')
     .option('-o, --output <format>', 'output format: basic, short (only problems) or json', 'basic')
     .option('--wait <duration>', 'maximum time for retrying checks (service mirrors, proxies) to pass', '5m')
     .option('--timeout <duration>', 'timeout of each Kubernetes API call, local and to every linked cluster', '10s')

@@ -31,8 +31,8 @@ export function register(program: Command, io: IO): void {
   const cmd = program
     .command('export-service')
     .summary('mark services for mirroring: in manifests (offline) or in the cluster (live)')
-    .usage('[options] (FILE|DIR|URL|-)... | svc/NAME... | -l SELECTOR | --all')
-    .argument('[inputs...]', 'manifests (FILE, DIR, http(s) URL, - for stdin) or live services (svc/NAME)')
+    .usage('[options] FILE... | svc/NAME... | -l SELECTOR | --all')
+    .argument('[inputs...]', 'manifests (FILE: a file, a folder, an http(s) URL, or - for stdin) or live services (svc/NAME)')
     .description(
       'Marks Services so that linked clusters mirror them. By default it sets the label mirror.linkerd.io/exported=true; ' +
         '--remote-discovery sets it to "remote-discovery" (mirrored without a gateway); --federated sets ' +

@@ -8,7 +8,7 @@ import type { IO } from '../io.js';
 export function register(program: Command, io: IO): void {
   const cmd = program
     .command('gateways')
-    .description('Display stats information about the gateways in target clusters: alive, mirrored services, latency')
+    .description('display stats information about the gateways in target clusters: alive, mirrored services, latency')
     .option('--cluster-name <name>', 'only the gateway of this linked cluster')
     .option('-w, --wait <duration>', 'time allowed to fetch the metrics of the service mirrors', '30s')
     .option('-o, --output <format>', 'output format: table or json', 'table')

@@ -27,7 +27,7 @@ interface InstallFlags {
 export function register(program: Command, io: IO): void {
   const cmd = program
     .command('install')
-    .description('Print the Kubernetes manifests of the Linkerd multicluster extension (gateway, remote-access account, Link CRD, local service mirror)')
+    .description('print the Kubernetes manifests of the Linkerd multicluster extension (gateway, remote-access account, Link CRD, local service mirror)')
     .addHelpText(
       'after',
       examples(`

@@ -16,7 +16,7 @@ interface StatusFlags {
 export function register(program: Command, io: IO): void {
   program
     .command('status')
-    .description('Show every cluster at once: Linkerd version, gateway, certificate expiry, and per link its controller, credentials, gateway liveness and latency and mirrored services')
+    .description('show every cluster at once: Linkerd version, gateway, certificate expiry, and per link its controller, credentials, gateway liveness and latency and mirrored services')
     .option('--contexts <list>', 'kubeconfig contexts to show, comma separated (default: every context that has the multicluster extension)')
     .option('-o, --output <format>', 'output format: table (a matrix: row mirrors column), wide, json, mermaid or dot', 'table')
     .option('-w, --watch', 'refresh until interrupted (in place on a terminal)', false)

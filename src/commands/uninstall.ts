@@ -7,7 +7,7 @@ import type { IO } from '../io.js';
 export function register(program: Command, io: IO): void {
   const cmd = program
     .command('uninstall')
-    .description('Print every resource of the multicluster extension in the cluster, for deletion; refuses while Links remain')
+    .description('print every resource of the multicluster extension in the cluster, for deletion; refuses while Links remain')
     .addHelpText(
       'after',
       examples(`

@@ -368,7 +368,8 @@ export class KubeClient {
       case 403:
         return new KubeApiError(`forbidden: cannot ${what} in ${this.where()}${serverMessage}`, `Grant the identity of this context the "${verb}" verb on ${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}${ref.namespace ? ` in namespace "${ref.namespace}"` : ''}.`, status, reason, verb, ref);
       case 404:
-        return new KubeApiError(`not found: ${describeRef(ref)} in ${this.where()}${serverMessage}`, undefined, status, reason, verb, ref);
+        // The server's `services "x" not found` says again what mc just said; other 404 messages (a type not served) add to it.
+        return new KubeApiError(`not found: ${describeRef(ref)} in ${this.where()}${/ not found$/.test(body?.message ?? '') ? '' : serverMessage}`, undefined, status, reason, verb, ref);
       default:
         return new KubeApiError(`cannot ${what} in ${this.where()}: ${reason}${serverMessage}`, undefined, status, reason, verb, ref);
     }

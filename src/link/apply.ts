@@ -90,7 +90,7 @@ export async function applyObjects(
         const err = r.reason as Error;
         let why = err.message;
         if (err instanceof KubeApiError && err.code === 404 && o.kind === 'Link') why += ' (is the multicluster extension installed there? `mc install`)';
-        report(`error: ${kubectlName(o)}: ${why}`);
+        report(`Error: ${kubectlName(o)}: ${why}`);
         failed.push({ name: kubectlName(o), err });
       });
       if (failed.length > 0) {

@@ -54,7 +54,7 @@ export function assertNoLinks(links: Found[], context: string): void {
     .sort();
   const first = links[0]!.spec?.targetClusterName ?? links[0]!.metadata.name;
   throw new McError(
-    `cannot uninstall the multicluster extension from context "${context}": ${links.length} Link${links.length === 1 ? '' : 's'} remain:\n${lines.join('\n')}`,
+    `cannot uninstall the multicluster extension from context "${context}": ${links.length === 1 ? '1 Link remains' : `${links.length} Links remain`}:\n${lines.join('\n')}`,
     `Unlink each cluster first, e.g. \`mc unlink --cluster-name ${first} | kubectl delete -f -\`, then run mc uninstall again.`,
   );
 }
