@@ -2,7 +2,6 @@
  * Small helpers shared by the command files: global options, output format,
  * printing. Kept free of heavy imports so `mc --help` stays fast.
  */
-import { isIP } from 'node:net';
 import { Argument, Command, Option } from 'commander';
 import { requestTimeout } from './duration.js';
 import { UsageError } from './errors.js';
@@ -173,9 +172,21 @@ export function parseNamespace(value: string, flag = '--namespace'): string {
   return value;
 }
 
-/** An IPv4 or IPv6 address. */
+const IPV4_OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`);
+
+/**
+ * An IPv4 (dotted quad) or IPv6 address. IPv6 goes through the URL parser
+ * (which validates bracketed hosts), so `mc --help` does not pay for node:net.
+ */
 export function isIpAddress(s: string): boolean {
-  return isIP(s) !== 0;
+  if (IPV4.test(s)) return true;
+  if (!s.includes(':') || !/^[0-9a-f:.]+$/i.test(s)) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Comma-separated addresses (IP or DNS name), or a usage error naming the flag and the bad entry. */

@@ -17,6 +17,7 @@ import {
   isDnsLabel,
   isDnsName,
   isDnsSubdomain,
+  isIpAddress,
   outputFormat,
   parseAddresses,
   parsePort,
@@ -59,6 +60,11 @@ test('parseAddresses: IP addresses and DNS names, comma separated', () => {
   for (const bad of ['http://x y', 'x y', 'gw.example.com:4143', '10.0.0.1/24', 'a_b.example.com', '-gw']) {
     assert.throws(() => parseAddresses(bad, '--gateway-addresses'), usage(/^invalid --gateway-addresses ".*": ".*" is neither an IP address nor a DNS name$/), bad);
   }
+});
+
+test('isIpAddress: IPv4 dotted quads and IPv6, nothing else', () => {
+  for (const ok of ['0.0.0.0', '192.0.2.10', '255.255.255.255', '::1', '2001:db8::1', '::ffff:192.0.2.1', 'fe80::a:b:c:d']) assert.ok(isIpAddress(ok), ok);
+  for (const bad of ['256.1.1.1', '1.2.3', '01.2.3.4', '1.2.3.4.5', '2001:db8::g', '1::2::3', 'a:b', '[::1]', '::1]/x', '']) assert.ok(!isIpAddress(bad), bad);
 });
 
 test('parseServerUrl: https with an IP or DNS host', () => {
