@@ -290,3 +290,41 @@ test('kube client fast path: token, certificate and CA users are read directly; 
   assert.equal(staticUser({ exec: { command: 'aws' } }, 'user "u"'), undefined);
   assert.equal(staticUser({ 'auth-provider': { name: 'oidc' } }, 'user "u"'), undefined);
 });
+
+test('the command contract: link flags to one typed LinkOptions, every usage error before any request', async () => {
+  const { linkOptionsOf } = await import('../src/link/run.js');
+  const flags = {
+    clusterName: 'east',
+    namespace: 'linkerd-multicluster',
+    serviceAccountName: 'linkerd-service-mirror-remote-access-default',
+    gatewayName: 'linkerd-gateway',
+    gatewayNamespace: 'linkerd-multicluster',
+    gateway: true,
+    gatewayPort: '4143',
+    gatewayAddresses: '192.0.2.10',
+    selector: 'mirror.linkerd.io/exported=true',
+    remoteDiscoverySelector: 'mirror.linkerd.io/exported=remote-discovery',
+    federatedServiceSelector: 'mirror.linkerd.io/federated=member',
+    excludedLabels: [],
+    excludedAnnotations: [],
+    ha: false,
+    logLevel: 'info',
+    logFormat: 'plain',
+    serviceMirrorRetryLimit: '3',
+    linkerdVersion: 'edge-26.8.3',
+    set: ['replicas=2'],
+    setString: [],
+    setFile: [],
+    values: [],
+  };
+  const globals = { kubeconfig: '/k', context: 'east', requestTimeoutMs: 5000, verbose: false, linkerdNamespace: 'linkerd' };
+  const o = linkOptionsOf(flags, globals);
+  assert.equal(o.context, 'east');
+  assert.deepEqual(o.linkGen.gateway, { name: 'linkerd-gateway', namespace: 'linkerd-multicluster', addresses: '192.0.2.10', port: 4143 });
+  // The environment ($LINKERD_DOCKER_REGISTRY) is the IO's, read by runLink: not in the options.
+  assert.deepEqual(o.mirror, { version: 'edge-26.8.3', registry: undefined, logLevel: 'info', logFormat: 'plain', retryLimit: 3, ha: false });
+  assert.deepEqual(o.values, { values: [], set: ['replicas=2'], setString: [], setFile: [] });
+  for (const bad of [{ logLevel: 'loud' }, { logFormat: 'xml' }, { serviceMirrorRetryLimit: '-1' }, { linkerdVersion: 'a b' }, { gatewayPort: '0' }]) {
+    assert.throws(() => linkOptionsOf({ ...flags, ...bad }, globals), UsageError, JSON.stringify(bad));
+  }
+});

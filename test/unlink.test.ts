@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { runMc } from './helpers/index.js';
+import { UsageError } from '../src/errors.js';
+import { runUnlink, unlinkOptionsOf } from '../src/link/run-unlink.js';
+import { runMc, testIO } from './helpers/index.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 const NS = 'linkerd-multicluster';
@@ -83,6 +85,17 @@ test('-n is --namespace: the extension\'s namespace of the Link (default linkerd
   const bad = await mc(['unlink', '--cluster-name', 'east', '-n', 'Not_A_Namespace']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^Error: invalid --namespace "Not_A_Namespace": a namespace is a DNS-1123 label/);
+});
+
+test('the command contract: flags to one typed UnlinkOptions (usage errors first), runUnlink(options, io) does the reading', async () => {
+  const globals = { kubeconfig: env.kubeconfigPath, context: 'west', requestTimeoutMs: 10_000, verbose: false, linkerdNamespace: 'linkerd' };
+  assert.throws(() => unlinkOptionsOf({ namespace: NS }, globals), (e: unknown) => e instanceof UsageError && e.message === '--cluster-name is required');
+  assert.throws(() => unlinkOptionsOf({ clusterName: 'east', namespace: NS, output: 'xml' }, globals), UsageError);
+  const options = unlinkOptionsOf({ clusterName: 'east', namespace: NS }, globals);
+  assert.deepEqual(options, { ...globals, clusterName: 'east', namespace: NS, onlyController: false, output: 'yaml' });
+  const io = testIO();
+  assert.equal(await runUnlink(options, io), 0);
+  assert.equal(io.stdout.text, (await mc(['unlink', '--cluster-name', 'east'])).stdout);
 });
 
 test('--only-controller lists only the legacy service mirror and its RBAC: the Link, Secrets, Lease and mirrors stay', async () => {

@@ -54,8 +54,8 @@ mc --context east link --cluster-name east --set replicas=2 --log-level debug`),
   );
   cmd.action(
     commandAction(async (flags: LinkFlags, command: Command) => {
-      const { runLink } = await import('../link/run.js');
-      await runLink(flags, globalOptions(command), io);
+      const { linkOptionsOf, runLink } = await import('../link/run.js');
+      return runLink(linkOptionsOf(flags, globalOptions(command)), io);
     }),
   );
 }

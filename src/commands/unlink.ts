@@ -36,8 +36,8 @@ mc --context west unlink --cluster-name east --only-controller | kubectl --conte
   cmd
     .action(
       commandAction(async (flags: UnlinkFlags, command: Command) => {
-        const { runUnlink } = await import('../link/run-unlink.js');
-        await runUnlink(flags, globalOptions(command), io);
+        const { runUnlink, unlinkOptionsOf } = await import('../link/run-unlink.js');
+        return runUnlink(unlinkOptionsOf(flags, globalOptions(command)), io);
       }),
     );
   void cmd;

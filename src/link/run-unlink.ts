@@ -9,20 +9,47 @@ import type { IO } from '../io.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, kindInfo } from '../kube/resources.js';
 import { LINK_API_VERSION, managedControllerName, MIRROR_CLUSTER_LABEL } from '../multicluster/names.js';
-import { outputFormatOf } from './output.js';
+import { outputFormatOf, type Format } from './output.js';
 import { formatDocuments } from '../render/output.js';
 import { legacyControllerObjects, linkCreatedObjects, unlinkPlan, type ObjectId, type UnlinkFlags } from './unlink.js';
 
-export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promise<void> {
-  const format = outputFormatOf(f.output);
-  const name = requireFlag(f.clusterName, '--cluster-name', 'Name the Link to remove, e.g. --cluster-name east; `kubectl get links -A` lists them.');
-  const namespace = parseNamespace(f.namespace);
-  const client = await KubeClient.connect({ kubeconfig: g.kubeconfig, context: g.context, env: io.env, requestTimeoutMs: g.requestTimeoutMs, signal: io.signal });
+/** `mc unlink`, fully parsed. */
+export interface UnlinkOptions {
+  kubeconfig?: string;
+  context?: string;
+  requestTimeoutMs: number;
+  verbose: boolean;
+  linkerdNamespace: string;
+  /** The Link (the linked cluster's name). */
+  clusterName: string;
+  /** The multicluster extension's namespace, where the Link lives. */
+  namespace: string;
+  /** --only-controller (upstream's migration path): only the legacy service mirror. */
+  onlyController: boolean;
+  output: Format;
+}
+
+/** Flag checks that need no cluster: usage errors before any request. */
+export function unlinkOptionsOf(f: UnlinkFlags, g: Pick<GlobalOptions, 'kubeconfig' | 'context' | 'requestTimeoutMs' | 'verbose' | 'linkerdNamespace'>): UnlinkOptions {
+  return {
+    kubeconfig: g.kubeconfig,
+    context: g.context,
+    requestTimeoutMs: g.requestTimeoutMs,
+    verbose: g.verbose,
+    linkerdNamespace: g.linkerdNamespace,
+    output: outputFormatOf(f.output),
+    clusterName: requireFlag(f.clusterName, '--cluster-name', 'Name the Link to remove, e.g. --cluster-name east; `kubectl get links -A` lists them.'),
+    namespace: parseNamespace(f.namespace),
+    onlyController: Boolean(f.onlyController),
+  };
+}
+
+export async function runUnlink(o: UnlinkOptions, io: IO): Promise<number> {
+  const { clusterName: name, namespace, onlyController } = o;
+  const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env, requestTimeoutMs: o.requestTimeoutMs, signal: io.signal });
   try {
-    // --only-controller (upstream's migration path): only the legacy service mirror; the Link,
-    // its Secrets and Lease stay, so the chart's controller takes the Lease over.
-    const onlyController = Boolean(f.onlyController);
-    const candidates = onlyController ? legacyControllerObjects(name, namespace) : linkCreatedObjects(name, namespace, g.linkerdNamespace);
+    // --only-controller: the Link, its Secrets and Lease stay, so the chart's controller takes the Lease over.
+    const candidates = onlyController ? legacyControllerObjects(name, namespace) : linkCreatedObjects(name, namespace, o.linkerdNamespace);
     const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
     const [links, managed, services, ...found] = await Promise.all([
       // No Link CRD (the extension is gone) still leaves Secrets and mirrors to find.
@@ -61,8 +88,9 @@ export async function runUnlink(f: UnlinkFlags, g: GlobalOptions, io: IO): Promi
       say(io, `There is no legacy service mirror (\`mc link\`) for Link "${name}" in namespace "${namespace}"; nothing to delete.`);
     }
     const plan = unlinkPlan(existing, mirrored);
-    if (g.verbose) say(io, `[unlink] ${existing.length} object(s) of link "${name}" and ${mirrored.length} mirrored service(s) in context "${client.contextName}"`);
-    await printResult(io, formatDocuments(plan, format));
+    if (o.verbose) say(io, `[unlink] ${existing.length} object(s) of link "${name}" and ${mirrored.length} mirrored service(s) in context "${client.contextName}"`);
+    await printResult(io, formatDocuments(plan, o.output));
+    return 0;
   } finally {
     client.close();
   }
