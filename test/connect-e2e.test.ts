@@ -107,9 +107,22 @@ test('a mesh of 5 (20 links), then disconnect leaves every cluster as it was', a
   const names = ['c1', 'c2', 'c3', 'c4', 'c5'];
   const env = await mesh(names);
   const before = env.clusters.map(snapshot);
+  // Every request each cluster gets (the fault hook sees them all and injects nothing).
+  const seen = new Map(names.map((n) => [n, [] as string[]]));
+  for (const c of env.clusters) c.faults.failRequest = (method, path) => void seen.get(c.name)!.push(`${method} ${path}`);
   const r = await connect(env);
+  for (const c of env.clusters) c.faults.failRequest = undefined;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /20 links: 20 connected/);
+  for (const [name, requests] of seen) {
+    // What connect applies it knows from one list per kind, not from a GET before each apply.
+    const patched = new Set(requests.filter((q) => q.startsWith('PATCH ')).map((q) => q.slice('PATCH '.length)));
+    assert.equal(patched.size, 4 * 4 + 4 * 9, `${name}: 4 account objects per source, 9 objects per target (Link, Secrets, controller)`);
+    assert.deepEqual(requests.filter((q) => q.startsWith('GET ') && patched.has(q.slice('GET '.length))), [], `${name}: no GET of an object it applies`);
+    // What link-gen reads of a target, read once for the 4 pairs that link to it (the preflight reads linkerd-config twice).
+    assert.ok(requests.filter((q) => q.endsWith('/configmaps/linkerd-config')).length <= 3, `${name}: linkerd-config read once by link-gen for every pair`);
+    assert.ok(requests.filter((q) => q.endsWith('/services/linkerd-gateway')).length <= 2, `${name}: the gateway read once by link-gen for every pair`);
+  }
   for (const c of names) assert.equal(links(env, c).length, 4);
   await mirrorsWork(env);
 

@@ -9,7 +9,7 @@
 import { McError } from '../errors.js';
 import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, refOf, type ResourceRef } from '../kube/resources.js';
-import { FIELD_MANAGER } from '../link/apply.js';
+import type { Change, ClusterWrites, TargetReads } from './cluster-state.js';
 import { linkGenObjects, loopbackWarning } from '../link/link-gen.js';
 import { DEFAULT_FEDERATED_SELECTOR, DEFAULT_REMOTE_DISCOVERY_SELECTOR, DEFAULT_SELECTOR } from '../multicluster/names.js';
 import { parseLabelSelector } from '../multicluster/selectors.js';
@@ -18,7 +18,6 @@ import { accountObjects, controllerObjects, leaseRef, linkRefs, type RenderSetti
 import { describePair, remoteAccountName, type Pair } from './plan.js';
 import type { ClusterFacts } from './preflight.js';
 
-export type Change = 'created' | 'configured' | 'unchanged';
 
 export interface PairResult {
   pair: Pair;
@@ -32,6 +31,9 @@ export interface PairResult {
 
 export interface PairContext {
   clients: Map<string, KubeClient>;
+  /** Per context: its writes, and its reads as a target, shared by every pair. */
+  writes: Map<string, ClusterWrites>;
+  reads: Map<string, TargetReads>;
   facts: Map<string, ClusterFacts>;
   settings: RenderSettings;
   apiServerAddresses: Map<string, string>;
@@ -40,14 +42,6 @@ export interface PairContext {
   /** How long to wait for the account's token (ms). */
   tokenTimeoutMs: number;
   log: (line: string) => void;
-}
-
-/** Apply one object and say what changed: a no-op apply keeps the resourceVersion. */
-async function applyTracked(client: KubeClient, obj: KubeObject): Promise<Change> {
-  const before = await client.getIfExists(refOf(obj));
-  const after = await client.apply(obj, FIELD_MANAGER);
-  if (!before) return 'created';
-  return before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured';
 }
 
 class StepError extends Error {
@@ -64,21 +58,6 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     throw new StepError(name, err);
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The token Secret of the account, once the token controller has filled it. */
-async function waitForToken(client: KubeClient, secret: KubeObject, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await client.getIfExists<{ data?: Record<string, string> }>(refOf(secret));
-    if (s?.data?.token) return;
-    if (Date.now() > deadline) {
-      throw new McError(`the token Secret ${secret.metadata.namespace}/${secret.metadata.name} in context "${client.contextName}" got no token within ${timeoutMs / 1000}s`, 'Check that the token controller runs (kube-controller-manager); run connect again.');
-    }
-    await sleep(50);
   }
 }
 
@@ -127,12 +106,13 @@ export async function pairObjects(pair: Pair, c: PairContext): Promise<{ source:
 export async function connectPair(pair: Pair, c: PairContext): Promise<PairResult> {
   const changes: Record<Change, number> = { created: 0, configured: 0, unchanged: 0 };
   const warnings: string[] = [];
-  const s = c.clients.get(pair.source)!;
-  const t = c.clients.get(pair.target)!;
+  const s = c.writes.get(pair.source)!;
+  const t = c.writes.get(pair.target)!;
+  const reads = c.reads.get(pair.target)!;
   const source = c.facts.get(pair.source)!;
   const target = c.facts.get(pair.target)!;
-  const applyAll = async (client: KubeClient, objs: KubeObject[]) => {
-    for (const r of await Promise.all(objs.map((o) => applyTracked(client, o)))) changes[r]++;
+  const applyAll = async (cluster: ClusterWrites, objs: KubeObject[]) => {
+    for (const r of await Promise.all(objs.map((o) => cluster.apply(o)))) changes[r]++;
   };
   try {
     const [account, controllers] = await Promise.all([accountObjects(source.clusterName, c.settings), controllerObjects(c.targets, source.settings, c.settings)]);
@@ -143,8 +123,8 @@ export async function connectPair(pair: Pair, c: PairContext): Promise<PairResul
       await applyAll(t, rest);
     });
     const tokenSecret = rest.find((o) => o.kind === 'Secret')!;
-    await step(`token of the remote-access account in ${pair.target}`, () => waitForToken(t, tokenSecret, c.tokenTimeoutMs));
-    const lg = await step(`link-gen from ${pair.target}`, () => linkGenObjects(t, linkGenOptions(pair, c), c.log));
+    await step(`token of the remote-access account in ${pair.target}`, () => reads.waitForToken(tokenSecret.metadata.name!, c.tokenTimeoutMs));
+    const lg = await step(`link-gen from ${pair.target}`, () => linkGenObjects(reads, linkGenOptions(pair, c), c.log));
     // A loopback address the user allowed (--allow-loopback) or mapped is no news: preflight decided on it.
     const allowed = loopbackWarning(lg.server, pair.target, c.apiServerAddresses.has(pair.target));
     warnings.push(...lg.warnings.filter((w) => w !== allowed));

@@ -16,7 +16,9 @@ import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { FIELD_MANAGER } from '../link/apply.js';
 import { readGatewayMetrics } from '../gateways/read.js';
 import { loopbackWarning } from '../link/link-gen.js';
+import { DEFAULT_MULTICLUSTER_NAMESPACE } from '../multicluster/names.js';
 import { connectPair, disconnectPair, pairObjects, type PairContext, type PairResult, type RemoveResult } from './apply.js';
+import { ClusterWrites, TargetReads } from './cluster-state.js';
 import { installObjects, type RenderSettings } from './objects.js';
 import { clusterNameOf, contextsOf, describePair, planPairs, type Pair, type PairSpec } from './plan.js';
 import { clusterFacts, formatProblems, preflightProblems, type ClusterFacts } from './preflight.js';
@@ -70,9 +72,25 @@ function isLoopback(server: string): boolean {
   return loopbackWarning(server, '', false) !== undefined;
 }
 
+/**
+ * Connections per cluster. Connect sends each cluster a burst of applies (a
+ * mesh of 10: some 140 per cluster); past a few connections, each new TLS
+ * handshake costs both ends more CPU than waiting for a free connection
+ * (measured with bench/status-connect.ts: 32 connections took 1.4x the time of 8).
+ */
+const CONNECTIONS_PER_CLUSTER = 8;
+
+/** A client per context; a context that cannot be connected to is left out (the preflight says why). */
 async function connectClients(contexts: string[], o: { kubeconfig?: string; timeoutMs: number }, env: IO['env']): Promise<Map<string, KubeClient>> {
   const clients = new Map<string, KubeClient>();
-  await Promise.all(contexts.map(async (c) => clients.set(c, await KubeClient.connect({ kubeconfig: o.kubeconfig, context: c, env }, { timeoutMs: o.timeoutMs }))));
+  await Promise.all(
+    contexts.map((c) =>
+      KubeClient.connect({ kubeconfig: o.kubeconfig, context: c, env }, { timeoutMs: o.timeoutMs, maxSockets: CONNECTIONS_PER_CLUSTER }).then(
+        (client) => void clients.set(c, client),
+        () => undefined,
+      ),
+    ),
+  );
   return clients;
 }
 
@@ -120,7 +138,17 @@ export async function runConnect(o: ConnectOptions, io: IO): Promise<number> {
   }
   const log = o.verbose ? (line: string) => say(io, `[connect] ${line}`) : () => {};
   say(io, `Preflight: ${contexts.length} clusters (${contexts.join(', ')}), ${pairs.length} links`);
-  const factsList = await Promise.all(contexts.map((c) => clusterFacts(c, { kubeconfig: o.kubeconfig, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways })));
+  // One client per cluster for the preflight and the writes: their connections serve both.
+  const clients = await connectClients(contexts, o, io.env);
+  try {
+    return await connectWith(clients, contexts, pairs, o, io, log);
+  } finally {
+    for (const c of clients.values()) c.close();
+  }
+}
+
+async function connectWith(clients: Map<string, KubeClient>, contexts: string[], pairs: Pair[], o: ConnectOptions, io: IO, log: (line: string) => void): Promise<number> {
+  const factsList = await Promise.all(contexts.map((c) => clusterFacts(c, { kubeconfig: o.kubeconfig, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways }, clients.get(c))));
   const facts = new Map(factsList.map((f) => [f.context, f]));
   const problems = preflightProblems(pairs, facts, {
     install: o.install,
@@ -134,31 +162,28 @@ export async function runConnect(o: ConnectOptions, io: IO): Promise<number> {
     return 1;
   }
   const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, registry: o.registry, legacy: o.legacy, remoteDiscovery: o.remoteDiscovery };
-  const clients = await connectClients(contexts, o, io.env);
-  try {
-    // A target installed just now has linkerd-gateway (its address comes later: link-gen says so, a rerun resumes).
-    const toInstall = o.install ? factsList.filter((f) => !f.extensionInstalled) : [];
-    for (const f of toInstall) if (!f.gateway && !o.remoteDiscovery) f.gateway = { namespace: 'linkerd-multicluster', name: 'linkerd-gateway' };
-    const targets = [...new Set(pairs.map((p) => facts.get(p.target)!.clusterName))];
-    const ctx: PairContext = { clients, facts, settings, targets, apiServerAddresses: o.apiServerAddresses, tokenTimeoutMs: Math.max(o.timeoutMs, 10_000), log };
+  // A target installed just now has linkerd-gateway (its address comes later: link-gen says so, a rerun resumes).
+  const toInstall = o.install ? factsList.filter((f) => !f.extensionInstalled) : [];
+  for (const f of toInstall) if (!f.gateway && !o.remoteDiscovery) f.gateway = { namespace: 'linkerd-multicluster', name: 'linkerd-gateway' };
+  const targets = [...new Set(pairs.map((p) => facts.get(p.target)!.clusterName))];
+  const writes = new Map([...clients].map(([c, client]) => [c, new ClusterWrites(client)]));
+  const reads = new Map([...clients].map(([c, client]) => [c, new TargetReads(client, DEFAULT_MULTICLUSTER_NAMESPACE)]));
+  const ctx: PairContext = { clients, writes, reads, facts, settings, targets, apiServerAddresses: o.apiServerAddresses, tokenTimeoutMs: Math.max(o.timeoutMs, 10_000), log };
 
-    if (o.dryRun || o.outDir) return await render(pairs, toInstall, ctx, o, io);
+  if (o.dryRun || o.outDir) return await render(pairs, toInstall, ctx, o, io);
 
-    for (const f of toInstall) {
-      say(io, `${f.context}: installing the multicluster extension`);
-      const [first, rest] = await installObjects(f.settings!, settings);
-      const client = clients.get(f.context)!;
-      await Promise.all(first!.map((obj) => client.apply(obj, FIELD_MANAGER)));
-      await Promise.all(rest!.map((obj) => client.apply(obj, FIELD_MANAGER)));
-    }
-    const results = await Promise.all(pairs.map((p) => connectPair(p, ctx)));
-    const code = report(results, io);
-    if (o.waitMs === undefined) return code;
-    const ready = await waitForLinks(results.filter((r) => r.ok).map((r) => r.pair), ctx, o.waitMs, io);
-    return ready ? code : 1;
-  } finally {
-    for (const c of clients.values()) c.close();
+  for (const f of toInstall) {
+    say(io, `${f.context}: installing the multicluster extension`);
+    const [first, rest] = await installObjects(f.settings!, settings);
+    const client = clients.get(f.context)!;
+    await Promise.all(first!.map((obj) => client.apply(obj, FIELD_MANAGER)));
+    await Promise.all(rest!.map((obj) => client.apply(obj, FIELD_MANAGER)));
   }
+  const results = await Promise.all(pairs.map((p) => connectPair(p, ctx)));
+  const code = report(results, io);
+  if (o.waitMs === undefined) return code;
+  const ready = await waitForLinks(results.filter((r) => r.ok).map((r) => r.pair), ctx, o.waitMs, io);
+  return ready ? code : 1;
 }
 
 /** --dry-run (stdout) and --out-dir (one file per cluster): what would be applied, per context. */

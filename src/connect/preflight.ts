@@ -112,8 +112,11 @@ async function readFacts(env: CheckEnv, o: FactsOptions): Promise<ClusterFacts> 
   return facts;
 }
 
-/** The facts of one context, within the deadline; a cluster that cannot be read is facts with `error`. */
-export async function clusterFacts(context: string, o: FactsOptions): Promise<ClusterFacts> {
+/**
+ * The facts of one context, within the deadline; a cluster that cannot be read is facts with `error`.
+ * With `client` (connect's, kept for applying: its connections serve both), that client is left open.
+ */
+export async function clusterFacts(context: string, o: FactsOptions, client?: KubeClient): Promise<ClusterFacts> {
   let env: CheckEnv | undefined;
   let timer: NodeJS.Timeout | undefined;
   const empty = (error: string, server = ''): ClusterFacts => ({
@@ -128,8 +131,7 @@ export async function clusterFacts(context: string, o: FactsOptions): Promise<Cl
     accounts: [],
   });
   try {
-    const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs });
-    env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs });
+    env = new CheckEnv(client ?? (await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs })), { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs });
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${o.timeoutMs / 1000}s`)), o.timeoutMs);
     });
@@ -140,7 +142,7 @@ export async function clusterFacts(context: string, o: FactsOptions): Promise<Cl
     return empty((err as Error).message.split('\n')[0]!, env?.local.server);
   } finally {
     clearTimeout(timer);
-    env?.close();
+    if (!client) env?.close();
   }
 }
 

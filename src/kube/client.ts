@@ -68,6 +68,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Aborts in-flight requests and kills a running exec plugin (Ctrl-C). */
   signal?: AbortSignal;
+  /** Connections kept to the API server (default 32); requests beyond them wait for one. */
+  maxSockets?: number;
 }
 
 /** Where the user's own kubeconfig is, and the global --request-timeout. */
@@ -170,7 +172,7 @@ export class KubeClient {
     const { server, headers, ca, cert, key, ...rest } = creds;
     // One secure context for every connection (else each new one parses the CA and key again).
     const secureContext = tls.createSecureContext({ ca, cert, key });
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 32, secureContext, ...rest });
+    const agent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32, secureContext, ...rest });
     return new KubeClient(contextName, kubeconfig, { server, agent, headers }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.signal);
   }
 

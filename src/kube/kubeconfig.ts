@@ -53,6 +53,13 @@ function absolutize(entry: Record<string, unknown> | undefined, fields: string[]
   }
 }
 
+/**
+ * Parsed kubeconfig files by path, with the text they were parsed from:
+ * commands that reach many clusters connect once per context, and parsing a
+ * kubeconfig of N contexts N times made them grow with N².
+ */
+const parsed = new Map<string, { text: string; config: RawKubeconfig }>();
+
 function readOne(path: string, explicit: boolean): RawKubeconfig | undefined {
   let text: string;
   try {
@@ -63,6 +70,9 @@ function readOne(path: string, explicit: boolean): RawKubeconfig | undefined {
     if (code === 'ENOENT' && !explicit) return undefined;
     throw new McError(`cannot read kubeconfig ${path}: ${code ?? (err as Error).message}`, 'Check the path given by --kubeconfig or $KUBECONFIG.');
   }
+  const hit = parsed.get(path);
+  // A copy: callers may change what they get.
+  if (hit?.text === text) return structuredClone(hit.config);
   let doc: unknown;
   try {
     doc = yaml.load(text);
@@ -73,6 +83,7 @@ function readOne(path: string, explicit: boolean): RawKubeconfig | undefined {
   const base = dirname(resolve(path));
   for (const c of cfg.clusters) absolutize(c.cluster as Record<string, unknown>, PATH_FIELDS.cluster!, base);
   for (const u of cfg.users) absolutize(u.user as Record<string, unknown>, PATH_FIELDS.user!, base);
+  parsed.set(path, { text, config: structuredClone(cfg) });
   return cfg;
 }
 

@@ -64,6 +64,9 @@ export interface LinkGenOptions {
 /** controllerDefaults.gateway.probe.port of the multicluster chart: where the chart's probe-NAME Service listens. */
 export const CHART_PROBE_PORT = '4191';
 
+/** What link-gen reads the cluster being linked through: a client, or connect's reads shared by every pair of one target. */
+export type LinkGenSource = Pick<KubeClient, 'contextName' | 'server' | 'kubeconfig' | 'get' | 'getIfExists' | 'list'>;
+
 export interface LinkGenResult {
   clusterName: string;
   /** Whether clusterName came from the context (the caller says so). */
@@ -125,7 +128,7 @@ function allProblems(problems: McError[], contextName: string): McError {
  * reported at once; errors that are not the user's to fix (a request that
  * fails for another reason) are thrown as they come.
  */
-export async function linkGenObjects(client: KubeClient, o: LinkGenOptions, log: (line: string) => void = () => {}): Promise<LinkGenResult> {
+export async function linkGenObjects(client: LinkGenSource, o: LinkGenOptions, log: (line: string) => void = () => {}): Promise<LinkGenResult> {
   const ctx = client.contextName;
   const cluster = resolveClusterName(o.clusterName, ctx);
   const where = (ns: string) => `namespace "${ns}" of context "${ctx}"`;
