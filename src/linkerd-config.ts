@@ -65,6 +65,22 @@ export function linkerdNotInstalled(context: string, linkerdNamespace: string, a
   );
 }
 
+/**
+ * The values each ConfigMap object was parsed to: one read of linkerd-config
+ * serves several readers in a run (status and check: the settings and the
+ * trust), and its values hold whole certificates, so parsing them shows.
+ */
+const parsedValues = new WeakMap<object, { text: string; values: unknown }>();
+
+function parseValues(configMap: object, text: string): unknown {
+  const hit = parsedValues.get(configMap);
+  // A copy: callers may change what they get.
+  if (hit?.text === text) return structuredClone(hit.values);
+  const values = yaml.load(text);
+  parsedValues.set(configMap, { text, values: structuredClone(values) });
+  return values;
+}
+
 /** Parse linkerd-config; `where` names the ConfigMap in errors. */
 export function linkerdConfig(configMap: ConfigMapLike | undefined, where: string, opts: { optional?: boolean } = {}): LinkerdConfig {
   const text = configMap?.data?.values;
@@ -74,7 +90,7 @@ export function linkerdConfig(configMap: ConfigMapLike | undefined, where: strin
   } else {
     let parsed: unknown;
     try {
-      parsed = yaml.load(text);
+      parsed = parseValues(configMap!, text);
     } catch (err) {
       throw new McError(`the "values" of ${where} are not valid YAML: ${(err as Error).message.split('\n')[0]}`, UPGRADE_HINT);
     }

@@ -38,6 +38,19 @@ test('--kubeconfig wins over KUBECONFIG and a missing explicit file is an error'
   assert.throws(() => loadKubeconfig({ kubeconfig: '/nonexistent/kubeconfig', env: {} }), (e: unknown) => e instanceof McError && /cannot read kubeconfig/.test(e.message));
 });
 
+test('a kubeconfig read again in the same run: each read is a copy of its own, and a changed file is read anew', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-kc-'));
+  const path = kubeconfigFile(dir, 'config', ['east', 'west'], 'east');
+  const first = loadKubeconfig({ kubeconfig: path, env: {} }).config;
+  first.contexts.pop();
+  (first.clusters[0]!.cluster as Record<string, string>).server = 'https://changed.example';
+  const second = loadKubeconfig({ kubeconfig: path, env: {} }).config;
+  assert.deepEqual(second.contexts.map((c) => c.name), ['east', 'west'], 'what the first caller changed is not in the second read');
+  assert.equal((second.clusters[0]!.cluster as Record<string, string>).server, 'https://east.example:6443');
+  kubeconfigFile(dir, 'config', ['north'], 'north');
+  assert.deepEqual(loadKubeconfig({ kubeconfig: path, env: {} }).config.contexts.map((c) => c.name), ['north']);
+});
+
 test('an unknown context is an error listing the known ones', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mc-kc-'));
   const { config } = loadKubeconfig({ kubeconfig: kubeconfigFile(dir, 'c', ['east', 'west'], 'east'), env: {} });

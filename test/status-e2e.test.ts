@@ -78,6 +78,24 @@ test('a healthy mesh of three: six links alive, credentials valid, mirrors count
   assert.match(table.stdout, /^west\s+edge-26\.8\.3\s+192\.0\.2\.\d\s+\d+d\s+√ \d+ms\s+·\s+√ \d+ms\s+√ ok \(2 links\)$/m);
 });
 
+test('what grows with the clusters: each reads linkerd-config once, and the mirrors\' metrics over its kept-alive connections', async () => {
+  const seen = new Map(NAMES.map((n) => [n, [] as string[]]));
+  for (const n of NAMES) env.cluster(n).faults.failRequest = (method, path) => void seen.get(n)!.push(`${method} ${path}`);
+  try {
+    const r = await status();
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  } finally {
+    for (const n of NAMES) env.cluster(n).faults.failRequest = undefined;
+  }
+  for (const [name, requests] of seen) {
+    // Its own reading once (the settings and the trust share it), and once by each of the two clusters that check their Link's credentials with it.
+    assert.equal(requests.filter((q) => q === 'GET /api/v1/namespaces/linkerd/configmaps/linkerd-config').length, 1 + 2, `${name}: linkerd-config read once for itself`);
+    // The pod proxy: plain GETs on the client's connections (a port-forward would be a WebSocket, a connection of its own, per mirror).
+    const metrics = requests.filter((q) => /^GET \/api\/v1\/namespaces\/linkerd-multicluster\/pods\/[^/]+:\d+\/proxy\/metrics$/.test(q));
+    assert.equal(metrics.length, 2, `${name}: the metrics of its two links' mirrors through the pod proxy`);
+  }
+});
+
 test('north down: its row says unreachable, links to it fail, the others are still read', async () => {
   env.cluster('north').faults.down = true;
   try {

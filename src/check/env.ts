@@ -11,7 +11,7 @@
  * the run's AbortSignal stops every request in flight.
  */
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
-import { configMapRef, coreRef, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
+import { configMapRef, coreRef, pathOf, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { clientFromUntrustedKubeconfig } from '../kube/untrusted-kubeconfig.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import { parseLinkSpec } from '../multicluster/link.js';
@@ -21,7 +21,7 @@ import { accessReview, type AccessReview } from './access-review.js';
 import { LimitedClient } from './limited-client.js';
 import { Memo } from './memo.js';
 import { CONTROL_PLANE_NS_LABEL } from './pods.js';
-import { readClusterTrust } from '../certs/cluster-trust.js';
+import { readClusterTrust, type TrustReader } from '../certs/cluster-trust.js';
 import type { ConfigMapObject, Deployment, Endpoints, IdentityMaterial, Link, Pod, RbacKind, SecretObject, Service } from './types.js';
 
 export const LINKS: ResourceRef = { apiVersion: LINK_API_VERSION, resource: 'links' };
@@ -129,7 +129,13 @@ export class CheckEnv {
   /** linkerd-config values and the issuer certificate of the local cluster. */
   localIdentity(): Promise<IdentityMaterial> {
     return this.once('local:identity', async () => {
-      const t = await readClusterTrust(this.l, this.options.linkerdNamespace);
+      // linkerd-config as every other reader has it: one GET, one parse of its values.
+      const config = pathOf(linkerdConfigRef(this.options.linkerdNamespace));
+      const reader: TrustReader = {
+        get: <T>(ref: ResourceRef) => (pathOf(ref) === config ? (this.localLinkerdConfig() as Promise<T>) : this.l.get<T>(ref)),
+        getIfExists: <T>(ref: ResourceRef) => this.l.getIfExists<T>(ref),
+      };
+      const t = await readClusterTrust(reader, this.options.linkerdNamespace);
       const fromConfig = Boolean(t.configAnchorsPem?.trim()) || !t.trustRootsPem;
       return {
         anchorsPem: fromConfig ? t.configAnchorsPem : t.trustRootsPem,

@@ -82,6 +82,8 @@ export interface ConnectSource extends KubeconfigSource {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** How long later requests of a fresh client wait for its first connection's TLS session at most. */
+const FIRST_SESSION_WAIT_MS = 300;
 
 /** TLS verification failures, said as kubectl says them (x509: ...). */
 const TLS_ERRORS: Record<string, string> = {
@@ -287,9 +289,32 @@ export class KubeClient {
     throw this.apiError(status, parsed as KubeStatus | undefined, verb, target);
   }
 
-  private send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef, timeoutMs = this.timeoutMs): Promise<{ status: number; text: string }> {
+  /**
+   * Settles once the first connection has a TLS session to resume (or its
+   * request ended, or FIRST_SESSION_WAIT_MS passed). A burst of requests on a
+   * fresh client (status and check start with 8 reads at once) would otherwise
+   * open its connections together, each with a full handshake; resuming the
+   * first one's session spares each later connection the certificate checks,
+   * the costliest part (measured by bench/status-connect.ts).
+   */
+  private firstSession: Promise<void> | undefined;
+
+  private async send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef, timeoutMs = this.timeoutMs): Promise<{ status: number; text: string }> {
+    let sessionReady: (() => void) | undefined;
+    if (this.firstSession) await this.firstSession;
+    else {
+      this.firstSession = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, FIRST_SESSION_WAIT_MS);
+        timer.unref();
+        sessionReady = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     return new Promise((resolve, reject) => {
       const done = () => {
+        sessionReady?.();
         this.signal?.removeEventListener('abort', onAbort);
       };
       const req = https.request(url, { method, headers, agent: this.conn.agent }, (res) => {
@@ -317,6 +342,7 @@ export class KubeClient {
         done();
         reject(this.networkError(err, verb, target));
       });
+      if (sessionReady) req.once('socket', (socket) => socket.once('session', () => sessionReady!()));
       req.end(payload);
     });
   }

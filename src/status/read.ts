@@ -22,7 +22,8 @@ export type GatewayHealth = Map<string, { alive?: boolean; latencyMs?: number; d
 
 /** `mc gateways`' reading: every Lease holder's metrics, in parallel, within the deadline. */
 async function gatewayHealth(env: CheckEnv, waitMs: number): Promise<GatewayHealth> {
-  const { readings } = await readGatewayMetrics(env.local, { waitMs });
+  // Through the pod proxy first, as check reads them: over the keep-alive connections, where each port-forward opens one.
+  const { readings } = await readGatewayMetrics(env.local, { waitMs, prefer: 'pod proxy' });
   return new Map(
     readings.map((r) => [r.clusterName, r.error !== undefined ? { detail: r.error } : { alive: r.metrics?.alive, ...(r.metrics?.latencyMs !== undefined ? { latencyMs: r.metrics.latencyMs } : {}) }]),
   );
