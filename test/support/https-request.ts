@@ -12,6 +12,8 @@ export interface HttpsTarget {
   key?: string;
   /** Bearer token, when the identity is a token. */
   token?: string;
+  /** A keep-alive agent for these TLS settings (default: a new connection per request). */
+  agent?: https.Agent;
 }
 
 export interface HttpsReply {
@@ -36,7 +38,7 @@ export function httpsRequest(t: HttpsTarget, method: string, path: string, opts:
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     if (t.token) headers.Authorization = `Bearer ${t.token}`;
     if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
-    const r = https.request(new URL(path, t.server), { method, headers, ca: t.ca, cert: t.cert, key: t.key, agent: false }, (res) => {
+    const r = https.request(new URL(path, t.server), { method, headers, ca: t.ca, cert: t.cert, key: t.key, agent: t.agent ?? false }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => {

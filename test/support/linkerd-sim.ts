@@ -11,6 +11,7 @@
  * multicluster/service-mirror/cluster_watcher.go).
  */
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { Agent } from 'node:https';
 import { isIP } from 'node:net';
 import yaml from 'js-yaml';
 import type { TestCluster, TestEnv } from './index.js';
@@ -724,6 +725,10 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  /** The store's resourceVersion after the last readiness pass of a namespace: no change since, nothing to do. */
+  const readyAt = new Map<string, string>();
+  /** One keep-alive connection pool per remote credentials, as the mirror's client keeps (no TLS handshake per round). */
+  const agents = new Map<string, Agent>();
 
   const reconcileLink = async (link: any): Promise<any[]> => {
     const ns: string = link.metadata.namespace;
@@ -732,13 +737,20 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     const key = `${ns}/${link.metadata.name}`;
     if (!target) throw new Error('the Link has no spec.targetClusterName');
     // the service mirror Deployment `link` created, and anything else in its namespace
-    markDeploymentsReady(local, ns);
+    if (readyAt.get(ns) !== local.apiServer.store.resourceVersion) {
+      markDeploymentsReady(local, ns);
+      readyAt.set(ns, local.apiServer.store.resourceVersion);
+    }
     const secretName: string | undefined = spec.clusterCredentialsSecret;
     const secret = secretName ? local.get('v1', 'Secret', ns, secretName) : undefined;
     if (!secret) throw new Error(`credentials Secret ${ns}/${secretName ?? '(none)'} not found`);
     const kubeconfig = fromB64(secret.data?.kubeconfig);
     if (!kubeconfig) throw new Error(`credentials Secret ${ns}/${secretName} has no "kubeconfig" key`);
-    const remote = credentialsTarget(kubeconfig, `the credentials of Link ${key}`);
+    const credentials = credentialsTarget(kubeconfig, `the credentials of Link ${key}`);
+    const agentKey = JSON.stringify(credentials);
+    // idle connections are let go after 1 s, well before the server's keep-alive timeout (5 s) closes them under a request
+    if (!agents.has(agentKey)) agents.set(agentKey, new Agent({ keepAlive: true, timeout: 1000, ca: credentials.ca, cert: credentials.cert, key: credentials.key }));
+    const remote = { ...credentials, agent: agents.get(agentKey) };
     const probeStart = Date.now();
     const [services, endpoints] = await Promise.all([listRemote(remote, '/api/v1/services'), listRemote(remote, '/api/v1/endpoints')]);
     admin.probes.set(target, { enabled: gatewayEnabled(spec), alive: gatewayAnswers(spec, services, endpoints), latencyMs: Date.now() - probeStart });
@@ -933,6 +945,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
       stopped = true;
       if (timer) clearTimeout(timer);
       admin.stop();
+      for (const a of agents.values()) a.destroy();
     },
   };
 }
