@@ -66,18 +66,21 @@ function subjects(pem: string): string[] {
  */
 async function restartAsPrinted(out: string, clusters: string[], startedAt: Date): Promise<number> {
   const lines = [...out.matchAll(/^\s+kubectl --context (\S+) -n (\S+) rollout restart (\S+)$/gm)].filter((m) => clusters.includes(m[1]!));
-  for (const [, ctx, ns, what] of lines) {
-    if (hasKubectl()) {
-      const r = await runKubectl(env.kubeconfigPath, ctx!, ['-n', ns!, 'rollout', 'restart', what!]);
-      assert.equal(r.code, 0, r.stderr);
-    } else {
-      // Without kubectl: what `rollout restart` sends, put directly.
-      const d = cluster(ctx!).get('apps/v1', 'Deployment', ns!, what!.split('/')[1]!);
-      d.spec.template.metadata.annotations = { ...d.spec.template.metadata.annotations, 'kubectl.kubernetes.io/restartedAt': startedAt.toISOString() };
-      cluster(ctx!).put(d);
-    }
-    settleWorkloads(cluster(ctx!), ns!, { startedAt });
-  }
+  // The lines are independent (as a user pasting them in several terminals): run them at once.
+  await Promise.all(
+    lines.map(async ([, ctx, ns, what]) => {
+      if (hasKubectl()) {
+        const r = await runKubectl(env.kubeconfigPath, ctx!, ['-n', ns!, 'rollout', 'restart', what!]);
+        assert.equal(r.code, 0, r.stderr);
+      } else {
+        // Without kubectl: what `rollout restart` sends, put directly.
+        const d = cluster(ctx!).get('apps/v1', 'Deployment', ns!, what!.split('/')[1]!);
+        d.spec.template.metadata.annotations = { ...d.spec.template.metadata.annotations, 'kubectl.kubernetes.io/restartedAt': startedAt.toISOString() };
+        cluster(ctx!).put(d);
+      }
+    }),
+  );
+  for (const [, ctx, ns] of lines) settleWorkloads(cluster(ctx!), ns!, { startedAt });
   return lines.length;
 }
 
