@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { x509 } from '../src/certs/x509.js';
-import { runMc } from './helpers/index.js';
+import { runGenerate } from '../src/certs/run-generate.js';
+import { runMc, testIO } from './helpers/index.js';
 
 const HOUR = 3_600_000;
 const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;
@@ -304,6 +305,33 @@ describe('mc certs generate: files', () => {
     }
     assert.ok(!existsSync(dir));
   });
+});
+
+test('runGenerate (the command contract): typed options and a test IO in, files written, the report on stderr, exit code out', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mc-run-generate-'));
+  const io = testIO();
+  const options = {
+    dir,
+    clusters: ['east'],
+    trustDomain: 'example.org',
+    anchorLifetimeMs: 48 * 3600_000,
+    issuerLifetimeMs: 24 * 3600_000,
+    issuerLifetimeText: '24h',
+    anchorKey: 'ecdsa' as const,
+    force: false,
+    rotateAnchor: false,
+    json: true,
+    linkerdNamespace: 'linkerd',
+    now: new Date(),
+  };
+  assert.equal(await runGenerate(options, io), 0);
+  const summary = JSON.parse(io.stdout.text) as { trustDomain: string; issuers: Array<{ cluster: string; certificate: string }> };
+  assert.equal(summary.trustDomain, 'example.org');
+  assert.deepEqual(summary.issuers.map((i) => [i.cluster, i.certificate]), [['east', path.join(dir, 'east', 'issuer.crt')]]);
+  assert.match(io.stderr.text, /^Wrote the trust anchor and 1 issuer:/);
+  assert.equal(statSync(path.join(dir, 'east', 'issuer.key')).mode & 0o777, 0o600);
+  // A second run refuses to overwrite, through the one error path (an McError, exit 1).
+  await assert.rejects(runGenerate(options, testIO()), (e: unknown) => e instanceof Error && /refusing to overwrite/.test(e.message));
 });
 
 describe('mc certs issuer', () => {

@@ -2,7 +2,6 @@
 import { UsageError } from '../../errors.js';
 import { outputFormat } from '../../cli-kit.js';
 import { durationFlag, formatDuration } from '../../duration.js';
-import type { CertificateInfo } from '../../certs/inspect.js';
 import { isoSeconds } from '../../certs/names.js';
 
 /** The latest date an X.509 certificate can carry (GeneralizedTime 9999-12-31T23:59:59Z, RFC 5280). */
@@ -27,29 +26,5 @@ export function jsonOutput(value: string | undefined): boolean {
   return outputFormat(value, ['json'], 'text') === 'json';
 }
 
-/** The JSON summary of a written certificate. */
-export function certSummary(info: CertificateInfo, files: { certificate: string; key?: string }): Record<string, unknown> {
-  return {
-    certificate: files.certificate,
-    ...(files.key ? { key: files.key } : {}),
-    subject: info.subject,
-    issuer: info.issuer,
-    serialNumber: info.serialNumber,
-    keyAlgorithm: info.keyDescription,
-    isCA: info.isCA,
-    ...(info.pathLength !== undefined ? { pathLength: info.pathLength } : {}),
-    ...(info.subjectKeyId ? { subjectKeyId: info.subjectKeyId } : {}),
-    ...(info.authorityKeyId ? { authorityKeyId: info.authorityKeyId } : {}),
-    fingerprintSha256: info.fingerprintSha256,
-    notBefore: isoSeconds(info.notBefore),
-    notAfter: isoSeconds(info.notAfter),
-  };
-}
-
-/** One human line about a written certificate. */
-export function certLine(role: string, info: CertificateInfo): string {
-  const days = Math.round((info.notAfter.getTime() - info.notBefore.getTime()) / 86_400_000);
-  return `${role} ${info.subject} (${info.keyDescription}), valid until ${isoSeconds(info.notAfter)} (${days} days)`;
-}
-
+export { certLine, certSummary } from '../../certs/summary.js';
 export { formatDuration };
