@@ -127,7 +127,7 @@ test('failures go through the one error path: after what worked, each as an erro
 });
 
 test('an invalid -l selector is a usage error caught locally: exit 2, no request to the server', async () => {
-  for (const bad of ['app web', 'app in web', 'Bad Key=x', '!', 'a>1']) {
+  for (const bad of ['app web', 'app=web,', 'app in web', 'Bad Key=x', '!', 'a>1']) {
     east.resetRequests();
     const r = await mc('export-service', '-l', bad, '-n', 'test');
     assert.equal(r.code, 2, `${bad}: ${r.stderr}`);

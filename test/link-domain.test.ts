@@ -29,7 +29,7 @@ test('label selectors become matchLabels / matchExpressions as metav1.ParseToLab
       { key: 'x', operator: 'NotIn', values: ['y'] },
     ],
   });
-  for (const bad of ['a=b=c', 'in (x', 'a in x', 'Bad Key=1', 'a>1', 'a=' + 'x'.repeat(64), ',=']) {
+  for (const bad of ['a=b=c', 'in (x', 'a in x', 'Bad Key=1', 'a>1', 'a=' + 'x'.repeat(64), ',=', 'a=1,', 'a=1,,b=2']) {
     assert.throws(() => parseLabelSelector(bad, '--selector'), (e: unknown) => e instanceof UsageError && /--selector/.test(e.message), bad);
   }
 });

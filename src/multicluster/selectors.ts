@@ -131,6 +131,7 @@ export function parseLabelSelector(text: string, flag = '--selector'): LabelSele
     }
     t = next()!;
     if (t && !(t.kind === 'punct' && t.text === ',')) throw bad(`expected "," before "${t.text}"`);
+    if (t && pos >= tokens.length) throw bad('a requirement is missing after the last ","');
   }
   const selector: LabelSelector = {};
   if (labels.size > 0) selector.matchLabels = Object.fromEntries([...labels.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
