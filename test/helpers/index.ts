@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
 import type { IO, OutputStream } from '../../src/io.js';
@@ -95,9 +96,13 @@ export function hasKubectl(): boolean {
   return kubectlInstalled;
 }
 
-/** Run the real `kubectl --kubeconfig KUBECONFIG --context CONTEXT ARGS` with `input` on stdin. */
+/**
+ * Run the real `kubectl --kubeconfig KUBECONFIG --context CONTEXT ARGS` with `input` on stdin.
+ * kubectl's discovery cache goes next to the kubeconfig (a test environment's folder, removed with
+ * it), not into ~/.kube/cache, where every test server's random port would leave a folder behind.
+ */
 export function runKubectl(kubeconfig: string, context: string, args: string[], input = ''): Promise<RunResult> {
-  return runCommand('kubectl', ['--kubeconfig', kubeconfig, '--context', context, ...args], { input });
+  return runCommand('kubectl', ['--kubeconfig', kubeconfig, '--context', context, ...args], { input, env: { ...process.env, KUBECACHEDIR: join(dirname(kubeconfig), '.kube-cache') } });
 }
 
 /** The input of upstream's service-mirror golden: `link --namespace test --cluster-name test-cluster`. */
