@@ -3,7 +3,7 @@
  * typed LinkGenOptions: every check that needs no cluster, so usage errors
  * come before any request.
  */
-import { parseAddresses, parseNamespace, parsePort, parseServerUrl } from '../cli-kit.js';
+import { isDns1035Label, isDnsSubdomain, parseAddresses, parseNamespace, parsePort, parseServerUrl } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 import { checkClusterName } from './cluster-name.js';
 import type { LinkGenOptions } from './link-gen.js';
@@ -63,6 +63,9 @@ export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string)
     if (gatewayPort !== undefined) throw new UsageError('--gateway-port and --gateway=false are mutually exclusive');
   }
   if (f.applyTo === '') throw new UsageError('--apply-to needs a context name');
+  if (!isDnsSubdomain(f.serviceAccountName)) throw new UsageError(`invalid --service-account-name "${f.serviceAccountName}": not a ServiceAccount name (a lower-case DNS name)`, 'e.g. --service-account-name west-mirror');
+  if (!isDns1035Label(f.gatewayName)) throw new UsageError(`invalid --gateway-name "${f.gatewayName}": not a Service name (a DNS-1035 label)`, 'e.g. --gateway-name linkerd-gateway');
+  const gatewayNamespace = parseNamespace(f.gatewayNamespace, '--gateway-namespace');
   return {
     output,
     applyTo: f.applyTo,
@@ -72,7 +75,7 @@ export function linkGenOptionsOf(f: LinkGenFlagValues, linkerdNamespace: string)
     apiServerAddress: f.apiServerAddress ? parseServerUrl(f.apiServerAddress, '--api-server-address') : undefined,
     insecureSkipTlsVerify: Boolean(f.insecureSkipTlsVerify),
     serviceAccountName: f.serviceAccountName,
-    gateway: f.gateway ? { name: f.gatewayName, namespace: f.gatewayNamespace, addresses: gatewayAddresses, port: gatewayPort } : undefined,
+    gateway: f.gateway ? { name: f.gatewayName, namespace: gatewayNamespace, addresses: gatewayAddresses, port: gatewayPort } : undefined,
     selector: parseLabelSelector(f.selector, '--selector'),
     remoteDiscoverySelector: parseLabelSelector(f.remoteDiscoverySelector, '--remote-discovery-selector'),
     federatedServiceSelector: parseLabelSelector(f.federatedServiceSelector, '--federated-service-selector'),

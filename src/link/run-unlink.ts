@@ -4,7 +4,7 @@
  * services), then the manifests of what exists.
  */
 import { parseNamespace, printResult, requireFlag, say, type GlobalOptions } from '../cli-kit.js';
-import { McError, UsageError } from '../errors.js';
+import { McError } from '../errors.js';
 import type { IO } from '../io.js';
 import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, kindInfo } from '../kube/resources.js';
