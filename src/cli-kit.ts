@@ -248,6 +248,36 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** A list flag's value: comma separated, blanks dropped; repeats of the flag add to it. */
+function contextList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
+
+/** The pair flags of connect and disconnect, as commander gives them. */
+export interface PairFlags {
+  mesh?: string[];
+  from?: string[];
+  to?: string[];
+}
+
+/**
+ * Which ordered pairs connect and disconnect act on, declared once for both:
+ * two contexts as arguments (both ways), --mesh (every ordered pair) or
+ * --from/--to (one way).
+ */
+export function pairFlags(cmd: Command): Command {
+  return cmd
+    .argument('[contexts...]', 'two contexts: both directions between them')
+    .option('--mesh <contexts...>', 'every ordered pair of these contexts (space or comma separated)', (v: string, prev?: string[]) => contextList(v, prev))
+    .option('--from <contexts>', 'one way: these contexts (comma separated) mirror the --to contexts', contextList)
+    .option('--to <contexts>', 'one way: the contexts mirrored (comma separated)', contextList);
+}
+
+/** The pair selection of pairFlags, for the connect domain (src/connect/plan.ts PairSpec). */
+export function pairSelection(args: string[], flags: PairFlags): { both: string[]; mesh?: string[]; from?: string[]; to?: string[] } {
+  return { both: args, mesh: flags.mesh, from: flags.from, to: flags.to };
+}
+
 /** The values of -f / --set / --set-string / --set-file; standard input read now when one of them is "-". */
 export async function valueOptions(flags: { values: string[]; set: string[]; setString: string[]; setFile: string[] }, io: IO): Promise<ValueOptions> {
   const opts: ValueOptions = { values: flags.values, set: flags.set, setString: flags.setString, setFile: flags.setFile };

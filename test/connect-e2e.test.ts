@@ -246,6 +246,27 @@ test('the CLI: flags in, usage errors exit 2 with nothing on stdout', async () =
   assert.match(gone.stderr, /2 links: 2 disconnected/);
 });
 
+test('connect and disconnect take the same pair selection: one definition of the arguments, --mesh, --from and --to', async () => {
+  const env = await mesh(['p1', 'p2', 'p3']);
+  const mc = (args: string[]) => runMc(['--kubeconfig', env.kubeconfigPath, ...args]);
+  // The help of both, its columns and line breaks aside: the argument and the three flags, word for word.
+  const pairHelp = (help: string) => /Arguments: (contexts .*?) Options: (--mesh .*?--to <contexts> .*?\))/.exec(help.replace(/\s+/g, ' '))?.slice(1);
+  const [connectHelp, disconnectHelp] = await Promise.all([mc(['connect', '--help']), mc(['disconnect', '--help'])]);
+  assert.ok(pairHelp(connectHelp.stdout), connectHelp.stdout);
+  assert.deepEqual(pairHelp(disconnectHelp.stdout), pairHelp(connectHelp.stdout));
+  // Commas and spaces mix in --mesh, --from and --to alike, for both commands.
+  const ok = await mc(['connect', '--mesh', 'p1,p2', 'p3', '--allow-loopback', '--timeout', '30s']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /6 links: 6 connected/);
+  const one = await mc(['disconnect', '--from', 'p1,p2', '--to', 'p3', '--timeout', '30s']);
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stderr, /^p1←p3: disconnected/m);
+  assert.match(one.stderr, /^p2←p3: disconnected/m);
+  const rest = await mc(['disconnect', '--mesh', 'p1', 'p2,p3', '--timeout', '30s']);
+  assert.equal(rest.code, 0, rest.stderr);
+  assert.match(rest.stderr, /6 links: 4 disconnected, 2 had nothing to remove, 0 failed/);
+});
+
 test('--wait: until every controller holds its Lease and sees its gateway alive; else which link and why', async () => {
   const env = await mesh(['w1', 'w2']);
   // Only w1 runs its controllers: w2's link to w1 never gets a Lease holder.

@@ -1,15 +1,12 @@
 /** `mc connect`: link many clusters (both ways, a full mesh, or one way), preflight first. */
 import type { Command } from 'commander';
-import { booleanFlag, collect, examples, globalOptions, commandAction, isDnsLabel, isDnsSubdomain } from '../cli-kit.js';
+import { booleanFlag, collect, examples, globalOptions, commandAction, isDnsLabel, isDnsSubdomain, pairFlags, pairSelection, type PairFlags } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
-interface ConnectFlags {
-  mesh?: string[];
-  from?: string[];
-  to?: string[];
+interface ConnectFlags extends PairFlags {
   install: boolean;
   remoteDiscovery: boolean;
   legacy: boolean;
@@ -24,7 +21,6 @@ interface ConnectFlags {
   registry?: string;
 }
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 
 export function register(program: Command, io: IO): void {
   const cmd = program
@@ -35,11 +31,8 @@ export function register(program: Command, io: IO): void {
         "the Link and its credentials in SOURCE (as link-gen makes them), and SOURCE's controller for TARGET (the chart's `controllers` entry; --legacy: link's service mirror), " +
         'by server-side apply (field manager mc). Every cluster is checked first, in parallel, and every problem is reported with its fix before anything is written. ' +
         'Pairs run in parallel; a second run changes nothing; after a failure, running again resumes.',
-    )
-    .argument('[contexts...]', 'two contexts: link them both ways')
-    .option('--mesh <contexts...>', 'link every ordered pair of these contexts (space or comma separated)')
-    .option('--from <contexts>', 'one way: these contexts (comma separated) mirror the --to contexts', list)
-    .option('--to <contexts>', 'one way: the contexts mirrored', list)
+    );
+  pairFlags(cmd)
     .option('--api-server-address <context=url>', "the API server address other clusters reach CONTEXT at (repeatable; default: the kubeconfig's)", collect, [])
     .option('--gateway <context=namespace/name>', "the gateway Service of CONTEXT, when it is not linkerd-multicluster/linkerd-gateway and cannot be found (repeatable)", collect, [])
     .option('--out-dir <dir>', 'write the documents to DIR/CONTEXT.yaml (one file per cluster) instead of applying them')
@@ -91,7 +84,7 @@ mc connect --mesh east west north --wait 2m`),
     const options = {
       kubeconfig: g.kubeconfig,
       linkerdNamespace: g.linkerdNamespace,
-      pairs: { both: args, mesh: flags.mesh?.flatMap((m) => list(m)), from: flags.from, to: flags.to },
+      pairs: pairSelection(args, flags),
       install: flags.install,
       remoteDiscovery: flags.remoteDiscovery,
       legacy: flags.legacy,
