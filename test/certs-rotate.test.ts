@@ -6,7 +6,7 @@
  * simulated controllers roll the pods.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -238,4 +238,60 @@ test('usage errors: no cluster, a stage out of range, --apply on a verifying sta
   const apply = await rotate('--stage', '3', '--apply');
   assert.equal(apply.code, 2);
   assert.match(apply.stderr, /--apply goes with --stage 2, 4 or 6/);
+});
+
+test('--apply with a Helm-managed control plane: mc writes what Helm does not own, and hands Helm the exact values for the rest', async () => {
+  const helmEnv = await startTestClusters(['helm', 'plain']);
+  const hdir = join(mkdtempSync(join(tmpdir(), 'mc-rotate-helm-')), 'rotation');
+  try {
+    const pki = await makePki();
+    for (const c of helmEnv.clusters) installSimulatedLinkerd(c, pki);
+    const helm = helmEnv.cluster('helm');
+    // Helm installed helm's control plane (release linkerd-cp), except the trust roots: trust-manager makes those.
+    const mark = (kind: string, name: string) => {
+      const o = helm.get('v1', kind, 'linkerd', name);
+      helm.put({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { ...o.metadata.annotations, 'meta.helm.sh/release-name': 'linkerd-cp', 'meta.helm.sh/release-namespace': 'linkerd' } } });
+    };
+    mark('ConfigMap', 'linkerd-config');
+    mark('Secret', 'linkerd-identity-issuer');
+    const configBefore = helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-config').data.values;
+    const issuerBefore = helm.get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer').data['crt.pem'];
+    const rot = (...args: string[]) => runMc(['--kubeconfig', helmEnv.kubeconfigPath, '--context', 'helm', '--context', 'plain', 'certs', 'rotate', '--dir', hdir, '--timeout', '5s', ...args]);
+
+    const two = await rot('--stage', '2', '--apply');
+    assert.equal(two.code, 1, 'the stage is not applied everywhere until Helm has run');
+    const bundle = readFileSync(join(hdir, 'bundle.crt'), 'utf8');
+    assert.match(two.stdout, /√ plain: wrote ConfigMap linkerd\/linkerd-identity-trust-roots, ConfigMap linkerd\/linkerd-config \(identityTrustAnchorsPEM\)/);
+    assert.match(two.stdout, /√ helm: wrote ConfigMap linkerd\/linkerd-identity-trust-roots, Deployment linkerd\/linkerd-destination/, 'the trust roots are not Helm\'s: written, and the pods that read them roll');
+    assert.doesNotMatch(two.stdout, /√ helm: wrote [^\n]*linkerd-config/);
+    assert.match(two.stdout, /→ helm: Helm owns ConfigMap linkerd\/linkerd-config \(identityTrustAnchorsPEM\); mc wrote the values to (\S+helm\/helm-values-stage-2\.yaml), apply them with:\n\s+helm --kube-context helm upgrade linkerd-cp linkerd\/linkerd-control-plane -n linkerd --reuse-values -f \S+helm-values-stage-2\.yaml\n\s+values: identityTrustAnchorsPEM = 2 anchors/);
+    const values2 = yaml.load(readFileSync(join(hdir, 'helm', 'helm-values-stage-2.yaml'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(values2, { identityTrustAnchorsPEM: bundle }, 'exactly the value Helm needs');
+    assert.equal(helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-config').data.values, configBefore, 'what Helm owns is left to Helm');
+    assert.equal(helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots').data['ca-bundle.crt'], bundle.trim());
+
+    // The user runs the helm upgrade: linkerd-config gets the values file's anchors.
+    const cm = helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-config');
+    helm.put({ ...cm, data: { ...cm.data, values: yaml.dump({ ...(yaml.load(cm.data.values) as object), ...values2 }) } });
+    const again = await rot('--stage', '2', '--apply');
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /√ helm: already up to date/);
+
+    // Stage 4 (stage 3 needs the restarts first).
+    for (const c of helmEnv.clusters) for (const ns of ['linkerd']) settleWorkloads(c, ns, { startedAt: new Date() });
+    const four = await rot('--stage', '4', '--apply');
+    assert.equal(four.code, 1, four.stdout + four.stderr);
+    assert.match(four.stdout, /√ plain: wrote Secret linkerd\/linkerd-identity-issuer/);
+    assert.match(four.stdout, /→ helm: Helm owns Secret linkerd\/linkerd-identity-issuer, ConfigMap linkerd\/linkerd-config \(identity\.issuer\.tls\.crtPEM\); mc wrote the values to \S+helm-values-stage-4\.yaml/);
+    assert.match(four.stdout, /identity\.issuer\.tls\.keyPEM = \S+helm\/issuer\.key \(not printed\)/);
+    assert.doesNotMatch(four.stdout + four.stderr, /PRIVATE KEY/);
+    const values4 = yaml.load(readFileSync(join(hdir, 'helm', 'helm-values-stage-4.yaml'), 'utf8')) as { identity: { issuer: { tls: { crtPEM: string; keyPEM: string } } } };
+    assert.equal(values4.identity.issuer.tls.crtPEM, readFileSync(join(hdir, 'helm', 'issuer.crt'), 'utf8'));
+    assert.equal(values4.identity.issuer.tls.keyPEM, readFileSync(join(hdir, 'helm', 'issuer.key'), 'utf8'));
+    assert.equal(statSync(join(hdir, 'helm', 'helm-values-stage-4.yaml')).mode & 0o777, 0o600, 'it holds a key');
+    assert.equal(helm.get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer').data['crt.pem'], issuerBefore, 'Helm\'s issuer Secret is left to Helm');
+  } finally {
+    await helmEnv.stop();
+    rmSync(join(hdir, '..'), { recursive: true, force: true });
+  }
 });

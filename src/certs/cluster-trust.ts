@@ -19,6 +19,13 @@ export const TRUST_ROOTS_KEY = 'ca-bundle.crt';
 export const ISSUER_SECRET = 'linkerd-identity-issuer';
 /** Helm marks what it installs so (and `helm upgrade` would undo a direct write). */
 export const HELM_MANAGED_LABEL = 'app.kubernetes.io/managed-by';
+const HELM_RELEASE_NAME = 'meta.helm.sh/release-name';
+const HELM_RELEASE_NAMESPACE = 'meta.helm.sh/release-namespace';
+
+/** Whether Helm owns an object (its next upgrade would put back what Helm rendered). */
+export function helmOwned(obj: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined): boolean {
+  return obj?.metadata?.labels?.[HELM_MANAGED_LABEL] === 'Helm' || Boolean(obj?.metadata?.annotations?.[HELM_RELEASE_NAME]);
+}
 const DEFAULT_ISSUANCE_LIFETIME_MS = 24 * 3_600_000;
 
 /** The reads this module needs; KubeClient and check's limited client both have them. */
@@ -54,6 +61,11 @@ export interface ClusterTrust {
   externalCA: boolean;
   /** linkerd-config carries Helm's marks: Helm owns the values. */
   helmManaged: boolean;
+  /** The Helm release linkerd-config belongs to (its annotations), when Helm owns it. */
+  helmRelease?: { name: string; namespace: string };
+  /** Helm owns ConfigMap linkerd-identity-trust-roots / Secret linkerd-identity-issuer (each absent: false). */
+  trustRootsHelmOwned: boolean;
+  issuerHelmOwned: boolean;
   /** How long proxies' certificates live (identity.issuer.issuanceLifetime, default 24h). */
   issuanceLifetimeMs: number;
   /** linkerd-config itself, for writers that keep its other values. */
@@ -86,7 +98,10 @@ export async function readClusterTrust(client: TrustReader, linkerdNamespace: st
     bundleSource: rootsPem?.trim() ? `ConfigMap ${ns}/${TRUST_ROOTS_CONFIGMAP}` : `ConfigMap ${ns}/linkerd-config`,
     identityTrustDomain: config.identityTrustDomain,
     externalCA: identity.externalCA === true,
-    helmManaged: cm.metadata.labels?.[HELM_MANAGED_LABEL] === 'Helm' || Boolean(cm.metadata.annotations?.['meta.helm.sh/release-name']),
+    helmManaged: helmOwned(cm),
+    ...(helmOwned(cm) ? { helmRelease: { name: cm.metadata.annotations?.[HELM_RELEASE_NAME] ?? 'linkerd-control-plane', namespace: cm.metadata.annotations?.[HELM_RELEASE_NAMESPACE] ?? ns } } : {}),
+    trustRootsHelmOwned: helmOwned(roots),
+    issuerHelmOwned: !(issuer instanceof Error) && helmOwned(issuer),
     issuanceLifetimeMs: lifetime && lifetime > 0 ? lifetime : DEFAULT_ISSUANCE_LIFETIME_MS,
     linkerdConfigMap: cm,
   };

@@ -20,7 +20,7 @@ import { LINK_API_VERSION } from '../multicluster/names.js';
 import type { PodObject } from '../check/pods.js';
 import { createTrustAnchor } from './anchor.js';
 import { buildBundle, withDeadline, writeAll } from './bundle.js';
-import { bundleDigests, ISSUER_SECRET, readClusterTrust, TRUST_ROOTS_CONFIGMAP, TRUST_ROOTS_KEY } from './cluster-trust.js';
+import { bundleDigests, helmOwned, ISSUER_SECRET, readClusterTrust, TRUST_ROOTS_CONFIGMAP, TRUST_ROOTS_KEY } from './cluster-trust.js';
 import { CERT_MODE, KEY_MODE, writeFilesAtomically } from './files.js';
 import { describePemCertificates, signedBy, verifyChain, type CertificateInfo } from './inspect.js';
 import { createIssuer, loadSigningCA } from './issuer.js';
@@ -30,6 +30,7 @@ import {
   bundleCommand,
   bundleMissing,
   certificatesMissing,
+  helmUpgrade,
   issuerCommand,
   issuersMissing,
   LAST_STAGE,
@@ -70,6 +71,8 @@ interface Paths {
   anchorKey: string;
   bundle: string;
   issuer(cluster: string): { certificate: string; key: string };
+  /** The values a Helm-managed cluster needs for a stage. */
+  helmValues(cluster: string, stage: number): string;
 }
 
 function pathsOf(dir: string): Paths {
@@ -78,6 +81,7 @@ function pathsOf(dir: string): Paths {
     anchorKey: path.join(dir, 'ca.key'),
     bundle: path.join(dir, 'bundle.crt'),
     issuer: (c) => ({ certificate: path.join(dir, c, 'issuer.crt'), key: path.join(dir, c, 'issuer.key') }),
+    helmValues: (c, stage) => path.join(dir, c, `helm-values-stage-${stage}.yaml`),
   };
 }
 
@@ -213,9 +217,19 @@ interface ApplyResult {
   failed: boolean;
 }
 
-/** Helm would undo a direct write at its next upgrade: such clusters get the helm command instead. */
-function refuseHelm(c: Cluster, command: string): string | undefined {
-  return c.trust.helmManaged && !c.trust.externalCA ? `  × ${c.name}: linkerd-config is managed by Helm, which would undo a direct write; run instead:\n      ${command}` : undefined;
+/**
+ * What Helm owns in a cluster, mc leaves to Helm (its next upgrade would undo
+ * a direct write): the values Helm needs go to DIR/CLUSTER/helm-values-stage-N.yaml
+ * (mode 0600: stage 4's holds the issuer key), and the lines say how to apply it.
+ */
+async function helmStep(c: Cluster, p: Paths, stage: number, values: Record<string, unknown>, what: string[], shown: string): Promise<string> {
+  const file = p.helmValues(c.name, stage);
+  await writeFilesAtomically([{ path: file, content: yaml.dump(values, { lineWidth: -1, sortKeys: true }), mode: KEY_MODE }], { force: true });
+  return [
+    `  → ${c.name}: Helm owns ${what.join(', ')}; mc wrote the values to ${file}, apply them with:`,
+    `      ${helmUpgrade(c)} -f ${shellQuote(file)}`,
+    `    values: ${shown}`,
+  ].join('\n');
 }
 
 /** linkerd-config's values with `edit` applied, written with its resourceVersion (a concurrent change is a conflict: run again). */
@@ -227,41 +241,44 @@ async function editLinkerdConfig(c: Cluster, edit: (values: Record<string, unkno
   return true;
 }
 
-async function applyBundle(clusters: Cluster[], bundlePem: string, bundleFile: string): Promise<ApplyResult> {
+async function applyBundle(clusters: Cluster[], bundlePem: string, p: Paths, stage: number): Promise<ApplyResult> {
   const lines: string[] = [];
   let failed = false;
+  const anchors = describePemCertificates(bundlePem).map((a) => a.subject);
   for (const c of clusters) {
-    const refusal = refuseHelm(c, bundleCommand(c, bundleFile));
-    if (refusal) {
-      lines.push(refusal);
-      failed = true;
-      continue;
-    }
     const ns = c.trust.linkerdNamespace;
     const changed: string[] = [];
+    const forHelm: string[] = [];
     try {
       // The bundle proxies read first, then the values new pods are injected from, then a rollout of the pods that read the ConfigMap at start.
       if ((c.trust.trustRootsPem ?? '').trim() !== bundlePem.trim()) {
-        await c.client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: TRUST_ROOTS_CONFIGMAP, namespace: ns }, data: { [TRUST_ROOTS_KEY]: bundlePem.trim() } }, FIELD_MANAGER);
-        changed.push(`ConfigMap ${ns}/${TRUST_ROOTS_CONFIGMAP}`);
+        if (c.trust.trustRootsHelmOwned) forHelm.push(`ConfigMap ${ns}/${TRUST_ROOTS_CONFIGMAP}`);
+        else {
+          await c.client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: TRUST_ROOTS_CONFIGMAP, namespace: ns }, data: { [TRUST_ROOTS_KEY]: bundlePem.trim() } }, FIELD_MANAGER);
+          changed.push(`ConfigMap ${ns}/${TRUST_ROOTS_CONFIGMAP}`);
+        }
       }
-      if (!c.trust.externalCA) {
-        const edited = await editLinkerdConfig(c, (values) => {
-          if (values.identityTrustAnchorsPEM === bundlePem) return false;
-          values.identityTrustAnchorsPEM = bundlePem;
-          return true;
-        });
-        if (edited) changed.push(`ConfigMap ${ns}/linkerd-config (identityTrustAnchorsPEM)`);
+      if (!c.trust.externalCA && (c.trust.configAnchorsPem ?? '') !== bundlePem) {
+        if (c.trust.helmManaged) forHelm.push(`ConfigMap ${ns}/linkerd-config (identityTrustAnchorsPEM)`);
+        else if (await editLinkerdConfig(c, (values) => ((values.identityTrustAnchorsPEM = bundlePem), true))) changed.push(`ConfigMap ${ns}/linkerd-config (identityTrustAnchorsPEM)`);
       }
-      const digest = [...bundleDigests(bundlePem)][0]!;
-      const deployments = await c.client.list<KubeObject & { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }>({ apiVersion: 'apps/v1', resource: 'deployments', namespace: ns });
-      for (const d of deployments) {
-        const current = d.spec?.template?.metadata?.annotations?.['linkerd.io/trust-root-sha256'];
-        if (current === undefined || current === digest) continue;
-        await c.client.patch({ apiVersion: 'apps/v1', resource: 'deployments', namespace: ns, name: d.metadata.name }, { spec: { template: { metadata: { annotations: { 'linkerd.io/trust-root-sha256': digest } } } } }, 'merge');
-        changed.push(`Deployment ${ns}/${d.metadata.name} (rolls out with the new bundle)`);
+      if (changed.length > 0) {
+        // Pods that read the ConfigMap at start roll out; Helm rolls out its own Deployments when its values change.
+        const digest = [...bundleDigests(bundlePem)][0]!;
+        const deployments = await c.client.list<KubeObject & { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }>({ apiVersion: 'apps/v1', resource: 'deployments', namespace: ns });
+        for (const d of deployments) {
+          const current = d.spec?.template?.metadata?.annotations?.['linkerd.io/trust-root-sha256'];
+          if (current === undefined || current === digest || helmOwned(d)) continue;
+          await c.client.patch({ apiVersion: 'apps/v1', resource: 'deployments', namespace: ns, name: d.metadata.name }, { spec: { template: { metadata: { annotations: { 'linkerd.io/trust-root-sha256': digest } } } } }, 'merge');
+          changed.push(`Deployment ${ns}/${d.metadata.name} (rolls out with the new bundle)`);
+        }
       }
-      lines.push(`  √ ${c.name}: ${changed.length > 0 ? `wrote ${changed.join(', ')}` : 'already up to date'}`);
+      if (forHelm.length === 0) lines.push(`  √ ${c.name}: ${changed.length > 0 ? `wrote ${changed.join(', ')}` : 'already up to date'}`);
+      else {
+        failed = true;
+        if (changed.length > 0) lines.push(`  √ ${c.name}: wrote ${changed.join(', ')}`);
+        lines.push(await helmStep(c, p, stage, { identityTrustAnchorsPEM: bundlePem }, forHelm, `identityTrustAnchorsPEM = ${anchors.length} anchor${anchors.length === 1 ? '' : 's'} (${anchors.join(', ')}), as in the file`));
+      }
     } catch (err) {
       failed = true;
       lines.push(`  × ${c.name}: ${(err as Error).message}${changed.length > 0 ? ` (already written: ${changed.join(', ')})` : ''}; run again to finish`);
@@ -274,30 +291,33 @@ async function applyIssuers(clusters: Cluster[], p: Paths, files: Map<string, { 
   const lines: string[] = [];
   let failed = false;
   for (const c of clusters) {
-    const f = p.issuer(c.name);
-    const refusal = refuseHelm(c, issuerCommand(c, f.certificate, f.key));
-    if (refusal) {
-      lines.push(refusal);
-      failed = true;
-      continue;
-    }
     const { certPem, keyPem } = files.get(c.name)!;
     const ns = c.trust.linkerdNamespace;
     const changed: string[] = [];
+    const forHelm: string[] = [];
     try {
       if ((c.trust.issuerPem ?? '').trim() !== certPem.trim() || c.trust.issuerSource !== `Secret ${ns}/${ISSUER_SECRET}`) {
-        const b64 = (s: string) => Buffer.from(s.trim(), 'utf8').toString('base64');
-        await c.client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ISSUER_SECRET, namespace: ns }, data: { 'crt.pem': b64(certPem), 'key.pem': b64(keyPem) } }, FIELD_MANAGER);
-        changed.push(`Secret ${ns}/${ISSUER_SECRET}`);
+        if (c.trust.issuerHelmOwned) forHelm.push(`Secret ${ns}/${ISSUER_SECRET}`);
+        else {
+          const b64 = (s: string) => Buffer.from(s.trim(), 'utf8').toString('base64');
+          await c.client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ISSUER_SECRET, namespace: ns }, data: { 'crt.pem': b64(certPem), 'key.pem': b64(keyPem) } }, FIELD_MANAGER);
+          changed.push(`Secret ${ns}/${ISSUER_SECRET}`);
+        }
       }
-      const edited = await editLinkerdConfig(c, (values) => {
-        const tls = (((values.identity as Record<string, unknown> | undefined)?.issuer as Record<string, unknown> | undefined)?.tls ?? undefined) as Record<string, unknown> | undefined;
-        if (!tls || typeof tls.crtPEM !== 'string' || tls.crtPEM.trim() === certPem.trim()) return false;
-        tls.crtPEM = certPem;
-        return true;
-      });
-      if (edited) changed.push(`ConfigMap ${ns}/linkerd-config (identity.issuer.tls.crtPEM)`);
-      lines.push(`  √ ${c.name}: ${changed.length > 0 ? `wrote ${changed.join(', ')}` : 'already up to date'}`);
+      const issuerTls = (values: Record<string, unknown>) => (((values.identity as Record<string, unknown> | undefined)?.issuer as Record<string, unknown> | undefined)?.tls ?? undefined) as Record<string, unknown> | undefined;
+      const configTls = issuerTls((yaml.load(c.trust.linkerdConfigMap.data?.values ?? '') ?? {}) as Record<string, unknown>);
+      if (configTls && typeof configTls.crtPEM === 'string' && configTls.crtPEM.trim() !== certPem.trim()) {
+        if (c.trust.helmManaged) forHelm.push(`ConfigMap ${ns}/linkerd-config (identity.issuer.tls.crtPEM)`);
+        else if (await editLinkerdConfig(c, (values) => ((issuerTls(values)!.crtPEM = certPem), true))) changed.push(`ConfigMap ${ns}/linkerd-config (identity.issuer.tls.crtPEM)`);
+      }
+      if (forHelm.length === 0) lines.push(`  √ ${c.name}: ${changed.length > 0 ? `wrote ${changed.join(', ')}` : 'already up to date'}`);
+      else {
+        failed = true;
+        if (changed.length > 0) lines.push(`  √ ${c.name}: wrote ${changed.join(', ')}`);
+        const f = p.issuer(c.name);
+        const subject = describePemCertificates(certPem)[0]?.subject ?? 'the new issuer';
+        lines.push(await helmStep(c, p, 4, { identity: { issuer: { tls: { crtPEM: certPem, keyPEM: keyPem } } } }, forHelm, `identity.issuer.tls.crtPEM = ${f.certificate} (${subject}), identity.issuer.tls.keyPEM = ${f.key} (not printed)`));
+      }
     } catch (err) {
       failed = true;
       lines.push(`  × ${c.name}: ${(err as Error).message}${changed.length > 0 ? ` (already written: ${changed.join(', ')})` : ''}; run again to finish`);
@@ -395,7 +415,7 @@ async function runStages(options: RotateOptions, clusters: Cluster[], anchor: Ce
       if (next >= 1) out.push('', `Missing for stage ${next + 1}:`, ...missingLines(gaps[next]!));
     }
     if (stage === 1) {
-      out.push('', 'What each stage does (per cluster; `--apply` writes it for clusters not managed by Helm):');
+      out.push('', 'What each stage does (per cluster; `--apply` writes it, except what Helm owns: that goes to a values file for `helm upgrade`):');
       for (const c of clusters) {
         out.push(`  ${c.name}:`);
         out.push(`    2. ${bundleCommand(c, p.bundle)}`);
@@ -438,7 +458,7 @@ async function runStages(options: RotateOptions, clusters: Cluster[], anchor: Ce
         bundleFile = p.anchor;
       }
       if (options.apply) {
-        const r = await applyBundle(clusters, bundlePem, bundleFile);
+        const r = await applyBundle(clusters, bundlePem, p, stage);
         out.push('', 'Applied:', ...r.lines);
         if (r.failed) code = 1;
       } else {

@@ -218,6 +218,12 @@ export function restartCommands(context: string, pods: PodObject[]): string[] {
   return out;
 }
 
+/** `helm upgrade` of the release that owns the cluster's linkerd-config, keeping its other values. */
+export function helmUpgrade(v: Pick<ClusterView, 'name' | 'trust'>): string {
+  const release = v.trust.helmRelease ?? { name: 'linkerd-control-plane', namespace: v.trust.linkerdNamespace };
+  return `helm --kube-context ${shellQuote(v.name)} upgrade ${shellQuote(release.name)} linkerd/linkerd-control-plane -n ${shellQuote(release.namespace)} --reuse-values`;
+}
+
 /** How a cluster's bundle is changed: linkerd upgrade, Helm, or the ConfigMap itself (external CA). */
 export function bundleCommand(v: ClusterView, bundleFile: string): string {
   const ctx = shellQuote(v.name);
@@ -226,17 +232,13 @@ export function bundleCommand(v: ClusterView, bundleFile: string): string {
   if (v.trust.externalCA) {
     return `kubectl --context ${ctx} -n ${ns} create configmap linkerd-identity-trust-roots --from-file=ca-bundle.crt=${f} --dry-run=client -o yaml | kubectl --context ${ctx} apply -f -`;
   }
-  if (v.trust.helmManaged) {
-    return `helm --kube-context ${ctx} upgrade linkerd-control-plane linkerd/linkerd-control-plane -n ${ns} --reuse-values --set-file identityTrustAnchorsPEM=${f}`;
-  }
+  if (v.trust.helmManaged) return `${helmUpgrade(v)} --set-file identityTrustAnchorsPEM=${f}`;
   return `linkerd --context ${ctx} upgrade --identity-trust-anchors-file ${f} | kubectl --context ${ctx} apply -f -`;
 }
 
 export function issuerCommand(v: ClusterView, crt: string, key: string): string {
   const ctx = shellQuote(v.name);
   const [c, k] = [shellQuote(crt), shellQuote(key)];
-  if (v.trust.helmManaged) {
-    return `helm --kube-context ${ctx} upgrade linkerd-control-plane linkerd/linkerd-control-plane -n ${shellQuote(v.trust.linkerdNamespace)} --reuse-values --set-file identity.issuer.tls.crtPEM=${c} --set-file identity.issuer.tls.keyPEM=${k}`;
-  }
+  if (v.trust.helmManaged) return `${helmUpgrade(v)} --set-file identity.issuer.tls.crtPEM=${c} --set-file identity.issuer.tls.keyPEM=${k}`;
   return `linkerd --context ${ctx} upgrade --identity-issuer-certificate-file ${c} --identity-issuer-key-file ${k} | kubectl --context ${ctx} apply -f -`;
 }
