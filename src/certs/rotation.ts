@@ -17,6 +17,7 @@ import { podWorkload, proxyTrustBundle } from '../check/pods.js';
 import { bundleDigests, type ClusterTrust } from './cluster-trust.js';
 import { describePemCertificates, verifyChain, type CertificateInfo } from './inspect.js';
 import { shellQuote } from './next-steps.js';
+import { podKey, type ProxyCertificate } from './proxy-certificates.js';
 
 export const STAGES = ['plan', 'new anchor: every bundle = old + new', 'every proxy trusts the new anchor', 'new issuers signed by the new anchor', 'the new issuers are in use', 'old anchor removed'] as const;
 export const LAST_STAGE = STAGES.length;
@@ -36,6 +37,8 @@ export interface ClusterView {
   linkTargets: string[];
   /** When the identity controller (re)loaded an issuer: its IssuerUpdated Events and its pods' starts, ms. */
   issuerLoads: number[];
+  /** What each meshed proxy's certificate is, by "namespace/name" (read for stage 5 only). */
+  proxyCertificates?: Map<string, ProxyCertificate>;
 }
 
 /** Something that keeps a stage from being complete. */
@@ -157,29 +160,60 @@ export async function issuersMissing(views: ClusterView[], newAnchor: Certificat
 }
 
 /**
- * Stage 5: proxies ask for a certificate when they start and renew it within
- * the issuance lifetime; a proxy that started before the identity controller
- * took the new issuer (its first IssuerUpdated Event or start after the
- * issuer was made), less than one lifetime ago, may still hold one of the old.
+ * Stage 5: every proxy's certificate chains to the new anchor. Each proxy's
+ * certificate is read from its admin port (proxyCertificates, as `linkerd
+ * identity` does). A proxy whose certificate cannot be read is judged by time
+ * instead, and the line says so: it asked for its certificate when it
+ * started and renews within the issuance lifetime, so one that started before
+ * the identity controller took the new issuer (its first IssuerUpdated Event
+ * or start after the issuer was made), less than one lifetime ago, may still
+ * hold one of the old issuer.
  */
-export function certificatesMissing(views: ClusterView[], now: number): Missing[] {
+export async function certificatesMissing(views: ClusterView[], now: number, newAnchor: CertificateInfo): Promise<Missing[]> {
   const out: Missing[] = [];
   for (const v of views) {
-    // The first load since the current issuer was made is when it took over (Events expire after an hour; pod starts stay).
+    const stale: PodObject[] = [];
+    const signers = new Set<string>();
+    const unread: PodObject[] = [];
+    const why = new Set<string>();
+    for (const pod of v.pods) {
+      if (!proxyTrustBundle(pod)) continue;
+      const read = v.proxyCertificates?.get(podKey(pod));
+      if (read && 'chain' in read) {
+        const [leaf, ...presented] = read.chain;
+        if (!leaf || !(await verifyChain(leaf, [newAnchor], presented)).ok) {
+          stale.push(pod);
+          if (leaf) signers.add(leaf.issuer);
+        }
+      } else if (read || pod.status?.phase === 'Running') {
+        unread.push(pod);
+        why.add(read && 'unreadable' in read ? read.unreadable : 'not read');
+      }
+    }
+    if (stale.length > 0) {
+      out.push({
+        cluster: v.name,
+        text: `${stale.length} meshed pod${stale.length === 1 ? '' : 's'} still hold${stale.length === 1 ? 's' : ''} a certificate that does not chain to the new anchor (signed by ${[...signers].join(', ') || 'nothing'}; read from the proxy): restart ${stale.length === 1 ? 'it' : 'them'}: ${stale.slice(0, 5).map(podLine).join(', ')}${stale.length > 5 ? ', ...' : ''}`,
+        pods: stale,
+      });
+    }
+    if (unread.length === 0) continue;
+    // The proxies whose certificate could not be read: judged by when they started.
     const since = v.issuer?.notBefore.getTime() ?? Infinity;
     const loads = v.issuerLoads.filter((t) => t >= since);
     const loaded = loads.length > 0 ? Math.min(...loads) : undefined;
+    const because = `their certificate could not be read (${[...why].slice(0, 2).join('; ')}), so they are judged by start time`;
     if (loaded === undefined) {
-      out.push({ cluster: v.name, text: 'no sign that the identity controller took the new issuer (no IssuerUpdated event, no identity pod): restart deployment/linkerd-identity' });
+      out.push({ cluster: v.name, text: `no sign that the identity controller took the new issuer (no IssuerUpdated event, no identity pod start since), and ${unread.length} proxies' ${because}: restart deployment/linkerd-identity` });
       continue;
     }
     if (now >= loaded + v.trust.issuanceLifetimeMs) continue;
-    const old = v.pods.filter((p) => proxyTrustBundle(p) && Date.parse(p.status?.startTime ?? '') < loaded);
+    const old = unread.filter((p) => Date.parse(p.status?.startTime ?? '') < loaded);
     if (old.length > 0) {
       const until = new Date(loaded + v.trust.issuanceLifetimeMs).toISOString().replace(/\.\d+Z$/, 'Z');
       out.push({
         cluster: v.name,
-        text: `${old.length} meshed pod${old.length === 1 ? '' : 's'} started before the new issuer was loaded and may hold a certificate of the old one until ${until}: restart ${old.length === 1 ? 'it' : 'them'} (or wait): ${old.slice(0, 5).map(podLine).join(', ')}${old.length > 5 ? ', ...' : ''}`,
+        text: `${old.length} meshed pod${old.length === 1 ? '' : 's'} started before the new issuer was loaded and may hold a certificate of the old one until ${until} (${because}): restart ${old.length === 1 ? 'it' : 'them'} (or wait): ${old.slice(0, 5).map(podLine).join(', ')}${old.length > 5 ? ', ...' : ''}`,
         pods: old,
       });
     }

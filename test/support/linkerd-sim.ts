@@ -18,6 +18,7 @@ import type { TestCluster, TestEnv } from './index.js';
 import { httpsRequest, type HttpsTarget } from './https-request.js';
 import { parseLabelSelector } from './selectors.js';
 import { gatewayAnswers, gatewayEnabled, serveMirrorAdmin, type MirrorAdmin } from './mirror-admin.js';
+import { proxyCert } from './pki.js';
 
 export const SIM_LINKERD_VERSION = 'edge-26.8.3';
 
@@ -75,6 +76,43 @@ export interface ReadyOptions {
 
 const TRUST_ANCHORS_ENV = 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS';
 const TRUST_ROOT_SHA = 'linkerd.io/trust-root-sha256';
+const PROXY_ADMIN_PORT = 4191;
+const ISSUANCE_LIFETIME_MS = 24 * 3_600_000;
+
+/**
+ * Identity, as far as proxies' certificates go: the issuer the identity
+ * controller holds (loaded at install and at each simulateIssuerReload), and
+ * per meshed pod the issuer it held when the pod's proxy started and asked
+ * for its certificate. The proxy's admin port answers a TLS handshake naming
+ * the proxy's identity with that certificate (and its issuer), as upstream's
+ * `linkerd identity` reads it. Certificates are made at the first handshake.
+ */
+interface ProxyIdentity {
+  identity: string;
+  issuer: { certPem: string; keyPem: string };
+  startedAt: Date;
+  credentials?: Promise<{ certPem: string; keyPem: string }>;
+}
+const loadedIssuer = new WeakMap<object, { certPem: string; keyPem: string }>();
+const proxyIdentities = new WeakMap<object, Map<string, ProxyIdentity>>();
+
+function proxyIdentitiesOf(cluster: TestCluster): Map<string, ProxyIdentity> {
+  let m = proxyIdentities.get(cluster.apiServer);
+  if (!m) {
+    const map = new Map<string, ProxyIdentity>();
+    proxyIdentities.set(cluster.apiServer, (m = map));
+    cluster.apiServer.pods.serveTls((pod, port) => {
+      const p = port === PROXY_ADMIN_PORT ? map.get(`${pod.metadata.namespace}/${pod.metadata.name}`) : undefined;
+      if (!p) return undefined;
+      return {
+        serverName: p.identity,
+        credentials: () =>
+          (p.credentials ??= proxyCert(p.issuer, p.identity, p.startedAt, ISSUANCE_LIFETIME_MS).then((leaf) => ({ certPem: `${leaf.certPem.trim()}\n${p.issuer.certPem.trim()}\n`, keyPem: leaf.keyPem }))),
+      };
+    });
+  }
+  return m;
+}
 
 /** identityTrustAnchorsPEM of the cluster's linkerd-config: what the proxy injector puts into proxies. */
 function injectedTrustAnchors(cluster: TestCluster, linkerdNamespace: string): string | undefined {
@@ -129,14 +167,30 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
   for (let i = existing.length; i < replicas; i++) {
     const containers = [...(tmpl.spec?.containers ?? [])];
     if (meshed && !containers.some((c: any) => c.name === 'linkerd-proxy')) {
-      containers.unshift({ name: 'linkerd-proxy', image: `cr.l5d.io/linkerd/proxy:${SIM_LINKERD_VERSION}`, env: [trust!.env], ports: [{ name: 'linkerd-proxy', containerPort: 4143 }, { name: 'linkerd-admin', containerPort: 4191 }] });
+      containers.unshift({
+        name: 'linkerd-proxy',
+        image: `cr.l5d.io/linkerd/proxy:${SIM_LINKERD_VERSION}`,
+        env: [
+          { name: '_pod_ns', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          { name: '_pod_sa', valueFrom: { fieldRef: { fieldPath: 'spec.serviceAccountName' } } },
+          trust!.env,
+          { name: 'LINKERD2_PROXY_IDENTITY_LOCAL_NAME', value: `$(_pod_sa).$(_pod_ns).serviceaccount.identity.${lnsp}.${trustDomainOf(cluster, lnsp)}` },
+        ],
+        ports: [{ name: 'linkerd-proxy', containerPort: 4143 }, { name: 'linkerd-admin', containerPort: PROXY_ADMIN_PORT }],
+      });
     }
     const ip = nextPodIp(cluster);
+    const podName = `${name}-${podHash}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    const issuer = loadedIssuer.get(cluster.apiServer);
+    if (meshed && issuer) {
+      const sa = tmpl.spec?.serviceAccountName ?? 'default';
+      proxyIdentitiesOf(cluster).set(`${namespace}/${podName}`, { identity: `${sa}.${namespace}.serviceaccount.identity.${lnsp}.${trustDomainOf(cluster, lnsp)}`, issuer, startedAt: options.startedAt ?? new Date() });
+    }
     cluster.put({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
-        name: `${name}-${podHash}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+        name: podName,
         namespace,
         labels,
         annotations: { ...(tmpl.metadata?.annotations ?? {}), ...(meshed ? { 'linkerd.io/proxy-version': SIM_LINKERD_VERSION, 'linkerd.io/created-by': `linkerd/proxy-injector ${SIM_LINKERD_VERSION}`, ...trust!.annotations } : {}) },
@@ -330,6 +384,8 @@ export function installSimulatedLinkerd(cluster: TestCluster, certs: LinkerdCert
   const trustDomain = options.trustDomain ?? 'cluster.local';
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
   const createdBy = { 'linkerd.io/created-by': `linkerd/cli ${SIM_LINKERD_VERSION}` };
+  // The identity controller starts with the installed issuer.
+  loadedIssuer.set(cluster.apiServer, { certPem: certs.issuerCertPem, keyPem: certs.issuerKeyPem });
   for (const c of linkerdCrds()) cluster.put(c);
   cluster.put({
     apiVersion: 'v1',
@@ -414,6 +470,11 @@ export function installSimulatedLinkerd(cluster: TestCluster, certs: LinkerdCert
  */
 export function simulateIssuerReload(cluster: TestCluster, options: { namespace?: string; at?: Date } = {}): void {
   const ns = options.namespace ?? 'linkerd';
+  // From now on proxies that start get certificates of the issuer in the Secret.
+  const secret = cluster.get('v1', 'Secret', ns, 'linkerd-identity-issuer');
+  const certPem = fromB64(secret?.data?.['crt.pem']);
+  const keyPem = fromB64(secret?.data?.['key.pem']);
+  if (certPem && keyPem) loadedIssuer.set(cluster.apiServer, { certPem, keyPem });
   const at = (options.at ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
   cluster.put({
     apiVersion: 'v1',

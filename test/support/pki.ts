@@ -97,3 +97,32 @@ export function clientCert(ca: TestCa, user: string, groups: string[] = []): Pro
   const subject = [...groups.map((g) => `O=${g}`), `CN=${user}`].join(', ');
   return issue(ca, subject, 'client', []);
 }
+
+/**
+ * A proxy's leaf certificate as Linkerd's identity controller issues it: its
+ * identity as subject CN and DNS SAN, signed by the issuer (PEM certificate
+ * and PKCS#8 key) for `lifetimeMs` from `from`.
+ */
+export async function proxyCert(issuer: KeyPairPem, identity: string, from: Date, lifetimeMs: number): Promise<KeyPairPem> {
+  const issuerCert = new x509.X509Certificate(issuer.certPem);
+  const der = x509.PemConverter.decode(issuer.keyPem)[0]!;
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
+  const keys = await newKeys();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${identity}`,
+    issuer: issuerCert.subject,
+    notBefore: new Date(from.getTime() - 60_000),
+    notAfter: new Date(from.getTime() + lifetimeMs),
+    signingAlgorithm: ALG,
+    publicKey: keys.publicKey,
+    signingKey: signingKey as unknown as CryptoKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: identity }]),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: await keyPem(keys.privateKey) };
+}

@@ -11,6 +11,7 @@
  * number (little endian). Data the client sends goes on channel 0.
  */
 import http from 'node:http';
+import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -20,11 +21,24 @@ export type PodHttpHandler = (request: { method: string; path: string }) => PodH
 /** Finds what listens on `port` of `pod` (a stored Pod object); undefined when nothing does. */
 export type PodPortResolver = (pod: any, port: number) => PodHttpHandler | undefined;
 
+/**
+ * A port that also speaks TLS, as a Linkerd proxy's admin port does: a
+ * connection that starts with a TLS handshake naming `serverName` (SNI) is
+ * answered with `credentials` (the certificate chain and its key); any other
+ * name fails the handshake.
+ */
+export interface PodTlsIdentity {
+  serverName: string;
+  credentials(): Promise<{ certPem: string; keyPem: string }>;
+}
+export type PodTlsResolver = (pod: any, port: number) => PodTlsIdentity | undefined;
+
 export const PORT_FORWARD_PROTOCOL = 'v4.channel.k8s.io';
 
 /** The pod ports of one test cluster (resolvers are tried in the order they were added). */
 export class PodNetwork {
   private readonly resolvers: PodPortResolver[] = [];
+  private readonly tlsResolvers: PodTlsResolver[] = [];
   private readonly wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) => (protocols.has(PORT_FORWARD_PROTOCOL) ? PORT_FORWARD_PROTOCOL : false),
@@ -37,6 +51,23 @@ export class PodNetwork {
       const i = this.resolvers.indexOf(resolver);
       if (i >= 0) this.resolvers.splice(i, 1);
     };
+  }
+
+  /** Let `resolver` say which pod ports speak TLS, and as whom; returns the function that removes it. */
+  serveTls(resolver: PodTlsResolver): () => void {
+    this.tlsResolvers.push(resolver);
+    return () => {
+      const i = this.tlsResolvers.indexOf(resolver);
+      if (i >= 0) this.tlsResolvers.splice(i, 1);
+    };
+  }
+
+  tlsFor(pod: any, port: number): PodTlsIdentity | undefined {
+    for (const r of this.tlsResolvers) {
+      const t = r(pod, port);
+      if (t) return t;
+    }
+    return undefined;
   }
 
   handlerFor(pod: any, port: number): PodHttpHandler | undefined {
@@ -65,7 +96,8 @@ export class PodNetwork {
     ws.send(prefix(0));
     ws.send(prefix(1));
     const handler = this.handlerFor(pod, port);
-    if (!handler) {
+    const identity = this.tlsFor(pod, port);
+    if (!handler && !identity) {
       ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(PodNetwork.refusedMessage(pod, port))]));
       ws.close(1000);
       return;
@@ -82,9 +114,16 @@ export class PodNetwork {
         cb();
       },
     });
+    let started = false;
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (!isBinary || data.length < 1) return;
-      if (data[0] === 0) podSide.push(data.subarray(1));
+      if (!isBinary || data.length < 1 || data[0] !== 0) return;
+      const payload = data.subarray(1);
+      // The first byte says what the client speaks: 0x16 opens a TLS handshake.
+      if (!started && payload.length > 0) {
+        started = true;
+        start(payload[0] === 0x16);
+      }
+      podSide.push(payload);
     });
     ws.on('close', () => {
       podSide.push(null);
@@ -97,8 +136,23 @@ export class PodNetwork {
       ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(PodNetwork.refusedMessage(pod, port))]));
       ws.close(1000);
     };
-    const server = http.createServer((request, response) => void this.answer(handler, request, response, refuse));
-    server.emit('connection', podSide);
+    const start = (handshake: boolean) => {
+      const server = handler ? http.createServer((request, response) => void this.answer(handler, request, response, refuse)) : undefined;
+      if (handshake && identity) {
+        const secure = new tls.TLSSocket(podSide, {
+          isServer: true,
+          SNICallback: (name, cb) => {
+            if (name !== identity.serverName) return cb(new Error(`no certificate for ${name}`));
+            identity.credentials().then((c) => cb(null, tls.createSecureContext({ cert: c.certPem, key: c.keyPem })), cb);
+          },
+        });
+        secure.on('error', () => podSide.destroy());
+        if (server) server.emit('connection', secure);
+        return;
+      }
+      if (server) server.emit('connection', podSide);
+      else refuse();
+    };
   }
 
   private async answer(handler: PodHttpHandler, req: http.IncomingMessage, res: http.ServerResponse, refuse: () => void): Promise<void> {
