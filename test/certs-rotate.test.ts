@@ -297,3 +297,43 @@ test('--apply with a Helm-managed control plane: mc writes what Helm does not ow
     rmSync(join(hdir, '..'), { recursive: true, force: true });
   }
 });
+
+test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated Event while identity still signs with the old issuer is caught', async () => {
+  const soloEnv = await startTestClusters(['solo']);
+  const sdir = join(mkdtempSync(join(tmpdir(), 'mc-rotate-solo-')), 'rotation');
+  try {
+    const solo = soloEnv.cluster('solo');
+    installSimulatedLinkerd(solo, await makePki());
+    addPodinfo(solo);
+    const rot = (...args: string[]) => runMc(['--kubeconfig', soloEnv.kubeconfigPath, '--context', 'solo', 'certs', 'rotate', '--dir', sdir, '--timeout', '5s', ...args]);
+    /** What `kubectl rollout restart` and the controllers do: every Deployment of the namespaces gets new pods, started at `at`. */
+    const restartAll = (at: Date) => {
+      for (const ns of ['linkerd', 'test']) {
+        for (const d of solo.list('apps/v1', 'Deployment', ns)) {
+          d.spec.template.metadata = { ...d.spec.template.metadata, annotations: { ...d.spec.template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': at.toISOString() } };
+          solo.put(d);
+        }
+        settleWorkloads(solo, ns, { startedAt: at });
+      }
+    };
+    assert.equal((await rot('--stage', '2', '--apply')).code, 0);
+    restartAll(new Date(T0 - HOUR));
+    assert.equal((await rot('--stage', '3')).code, 0);
+    assert.equal((await rot('--stage', '4', '--apply')).code, 0);
+    // An IssuerUpdated Event an hour later, but the identity controller never loaded the new Secret.
+    solo.put({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'linkerd-identity.stale', namespace: 'linkerd' }, involvedObject: { kind: 'Deployment', name: 'linkerd-identity', namespace: 'linkerd' }, reason: 'IssuerUpdated', message: 'Updated identity issuer', type: 'Normal', firstTimestamp: new Date(T0 + HOUR).toISOString(), lastTimestamp: new Date(T0 + HOUR).toISOString() });
+    restartAll(new Date(T0 + 2 * HOUR));
+    const stale = await rot('--stage', '5');
+    assert.equal(stale.code, 1, 'by the clock every pod started after the Event; by their certificates none uses the new issuer');
+    assert.match(stale.stdout, /- solo: \d+ meshed pods still hold a certificate that does not chain to the new anchor \(signed by CN=identity\.linkerd\.cluster\.local; read from the proxy\)[^\n]*test\/podinfo-/);
+    // The identity controller takes the new issuer; the pods restart and get certificates of it.
+    simulateIssuerReload(solo, { at: new Date(T0 + 3 * HOUR) });
+    restartAll(new Date(T0 + 4 * HOUR));
+    const done = await rot('--stage', '5');
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    assert.match(done.stdout, /every proxy's certificate \(read from its admin port\) chains to it/);
+  } finally {
+    await soloEnv.stop();
+    rmSync(join(sdir, '..'), { recursive: true, force: true });
+  }
+});
