@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['startup', 'install', 'link', 'export-service', 'check', 'gateways', 'status-connect'];
+const BENCHES = ['startup', 'install', 'link', 'export-service', 'check', 'gateways', 'status-connect', 'certs-inspect'];
 
 let failed = 0;
 for (const name of BENCHES) {

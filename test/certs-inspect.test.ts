@@ -14,6 +14,8 @@ import { createTrustAnchor } from '../src/certs/anchor.js';
 import { parseGoDuration } from '../src/duration.js';
 import { describePemCertificates, inspectCertificates, verifyChain } from '../src/certs/inspect.js';
 import { createIssuer } from '../src/certs/issuer.js';
+import { x509 } from '../src/certs/x509.js';
+import { certificateBundle } from './fixtures/certs.js';
 import { runMc } from './helpers/index.js';
 
 const DAY = 86_400_000;
@@ -44,22 +46,22 @@ describe('mc certs inspect', () => {
   test('anchor and issuers: every field, chains verified, exit 0', async () => {
     const r = await runMc(['certs', 'inspect', path.join(A, 'ca.crt'), path.join(A, 'east', 'issuer.crt'), path.join(A, 'west', 'issuer.crt')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '', 'the report is human text: stderr');
+    assert.equal(r.stderr, '', 'the report is the output: stdout (| grep, | less)');
     const node = new X509Certificate(read(path.join(A, 'east', 'issuer.crt')));
-    assert.match(r.stderr, /ca\.crt #1: trust anchor/);
-    assert.match(r.stderr, /east\/issuer\.crt #1: intermediate CA/);
-    assert.match(r.stderr, /subject {4}CN=identity\.linkerd\.cluster\.local/);
-    assert.match(r.stderr, /issuer {5}CN=root\.linkerd\.cluster\.local \(self-signed\)/);
-    assert.ok(r.stderr.includes(`serial     ${node.serialNumber.toLowerCase()}`), 'serial as Node reads it');
-    assert.match(r.stderr, /\(36[45] days left\)/);
-    assert.match(r.stderr, /key {8}ECDSA P-256, signed with ECDSA-SHA-256/);
-    assert.match(r.stderr, /CA {9}yes, pathlen 0/);
-    assert.match(r.stderr, /CA {9}yes, pathlen unlimited/);
-    assert.match(r.stderr, /key ids {4}subject [0-9a-f:]{59}, authority [0-9a-f:]{59}/);
-    assert.ok(r.stderr.includes(`SHA-256    ${node.fingerprint256}`));
-    assert.equal(r.stderr.match(/√ chains to the trust anchor: CN=root\.linkerd\.cluster\.local/g)?.length, 2);
-    assert.match(r.stderr, /√ 3 certificates: all valid, chains verified/);
-    assert.doesNotMatch(r.stderr, /‼|×/);
+    assert.match(r.stdout, /ca\.crt #1: trust anchor/);
+    assert.match(r.stdout, /east\/issuer\.crt #1: intermediate CA/);
+    assert.match(r.stdout, /subject {4}CN=identity\.linkerd\.cluster\.local/);
+    assert.match(r.stdout, /issuer {5}CN=root\.linkerd\.cluster\.local \(self-signed\)/);
+    assert.ok(r.stdout.includes(`serial     ${node.serialNumber.toLowerCase()}`), 'serial as Node reads it');
+    assert.match(r.stdout, /\(36[45] days left\)/);
+    assert.match(r.stdout, /key {8}ECDSA P-256, signed with ECDSA-SHA-256/);
+    assert.match(r.stdout, /CA {9}yes, pathlen 0/);
+    assert.match(r.stdout, /CA {9}yes, pathlen unlimited/);
+    assert.match(r.stdout, /key ids {4}subject [0-9a-f:]{59}, authority [0-9a-f:]{59}/);
+    assert.ok(r.stdout.includes(`SHA-256    ${node.fingerprint256}`));
+    assert.equal(r.stdout.match(/√ chains to the trust anchor: CN=root\.linkerd\.cluster\.local/g)?.length, 2);
+    assert.match(r.stdout, /√ 3 certificates: all valid, chains verified/);
+    assert.doesNotMatch(r.stdout, /‼|×/);
   });
 
   test('a bundle file works like separate files; -o json on stdout', async () => {
@@ -70,6 +72,8 @@ describe('mc certs inspect', () => {
     const j = JSON.parse(r.stdout);
     assert.equal(j.ok, true);
     assert.equal(j.certificates.length, 2);
+    // stdout is the JSON alone; the one-line verdict is for the human on stderr
+    assert.equal(r.stderr, '√ 2 certificates: all valid, chains verified\n');
     const [iss, ca] = j.certificates;
     assert.deepEqual([iss.index, ca.index], [1, 2]);
     assert.equal(iss.role, 'intermediate CA');
@@ -89,8 +93,8 @@ describe('mc certs inspect', () => {
   test('an issuer of another anchor: broken chain, exit 1', async () => {
     const r = await runMc(['certs', 'inspect', path.join(A, 'ca.crt'), path.join(B, 'east', 'issuer.crt')]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /× does not chain to the given trust anchor/);
-    assert.match(r.stderr, /× 2 certificates: 1 problem/);
+    assert.match(r.stdout, /× does not chain to the given trust anchor/);
+    assert.match(r.stdout, /× 2 certificates: 1 problem/);
   });
 
   test('a tampered signature: broken chain, exit 1', async () => {
@@ -98,7 +102,7 @@ describe('mc certs inspect', () => {
     writeFileSync(bad, tamper(read(path.join(A, 'east', 'issuer.crt'))));
     const r = await runMc(['certs', 'inspect', path.join(A, 'ca.crt'), bad]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /× does not chain .*signature .* does not verify/);
+    assert.match(r.stdout, /× does not chain .*signature .* does not verify/);
   });
 
   test('expiring within 60 days: ‼ warning, exit 0', async () => {
@@ -106,9 +110,9 @@ describe('mc certs inspect', () => {
     assert.equal((await runMc(['certs', 'generate', '--dir', dir, '--anchor-lifetime', '720h', '--issuer-lifetime', '480h'])).code, 0);
     const r = await runMc(['certs', 'inspect', path.join(dir, 'ca.crt'), path.join(dir, 'issuer.crt')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /‼ expires in 29 days/);
-    assert.match(r.stderr, /‼ expires in 19 days/);
-    assert.match(r.stderr, /‼ 2 certificates: 2 warnings/);
+    assert.match(r.stdout, /‼ expires in 29 days/);
+    assert.match(r.stdout, /‼ expires in 19 days/);
+    assert.match(r.stdout, /‼ 2 certificates: 2 warnings/);
   });
 
   test('an expired certificate: exit 1', async () => {
@@ -118,14 +122,14 @@ describe('mc certs inspect', () => {
     writeFileSync(file, anchor.certPem);
     const r = await runMc(['certs', 'inspect', file]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /× expired on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
-    assert.match(r.stderr, /validity .*\(expired\)/);
+    assert.match(r.stdout, /× expired on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    assert.match(r.stdout, /validity .*\(expired\)/);
   });
 
   test('an issuer alone: described, chain not checked, exit 0', async () => {
     const r = await runMc(['certs', 'inspect', path.join(A, 'east', 'issuer.crt')]);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /chain not checked: no trust anchor among the files/);
+    assert.match(r.stdout, /chain not checked: no trust anchor among the files/);
   });
 
   test('an anchor Linkerd would refuse (ECDSA P-384): ‼ in inspect, refused by certs issuer', async (t) => {
@@ -137,7 +141,7 @@ describe('mc certs inspect', () => {
     assert.equal(r.status, 0, r.stderr);
     const i = await runMc(['certs', 'inspect', crt]);
     assert.equal(i.code, 0, i.stderr);
-    assert.match(i.stderr, /‼ Linkerd accepts only ECDSA P-256 or RSA 2048\/4096 trust anchors, not ECDSA P-384/);
+    assert.match(i.stdout, /‼ Linkerd accepts only ECDSA P-256 or RSA 2048\/4096 trust anchors, not ECDSA P-384/);
     const out = path.join(work, 'p384-issuer');
     const g = await runMc(['certs', 'issuer', '--ca-cert', crt, '--ca-key', key, '--dir', out]);
     assert.equal(g.code, 1);
@@ -237,4 +241,23 @@ test('parseGoDuration: Go duration syntax', () => {
   assert.equal(parseGoDuration('0'), 0);
   assert.equal(parseGoDuration('-1h'), -H);
   for (const bad of ['', 'h', '10', '1d', '10 h', '1h 30m', 'ten hours', '1.2.3h']) assert.equal(parseGoDuration(bad), undefined, bad);
+});
+
+test('inspecting a bundle checks each signature once: 2 issuers and 40 leaves make 43 verifications, not one chain walk per leaf', async (t) => {
+  const pem = await certificateBundle(43, 2);
+  const proto = x509.X509Certificate.prototype;
+  const original = proto.verify;
+  let verifications = 0;
+  proto.verify = function (this: InstanceType<typeof x509.X509Certificate>, ...args: Parameters<typeof original>) {
+    verifications++;
+    return original.apply(this, args);
+  };
+  t.after(() => {
+    proto.verify = original;
+  });
+  const report = await inspectCertificates([{ source: 'bundle.pem', pem }]);
+  assert.equal(report.problemCount, 0);
+  assert.equal(report.certificates.filter((c) => c.chain?.ok).length, 42);
+  // each leaf against its issuer (found by name and key id), each issuer against the anchor, the anchor's self-signature: once each
+  assert.equal(verifications, 43);
 });

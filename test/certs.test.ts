@@ -356,6 +356,11 @@ describe('mc certs issuer', () => {
     assert.equal(s.issuer.fingerprintSha256, iss.fingerprint256);
     assert.equal(s.anchor.fingerprintSha256, cert(ca()).fingerprint256);
     assert.ok(r.stderr.includes(`--identity-issuer-key-file ${path.join(out, 'issuer.key')}`));
+    // One issuer is one cluster's: never "every cluster shares this issuer"; the rotation line (linkerd upgrade) comes first
+    assert.doesNotMatch(r.stderr, /share this issuer/);
+    assert.match(r.stderr, /this issuer is for one cluster/);
+    const upgrade = r.stderr.indexOf('linkerd upgrade --identity-issuer-certificate-file');
+    assert.ok(upgrade >= 0 && upgrade < r.stderr.indexOf('linkerd install'), r.stderr);
     if (!HAVE_OPENSSL) return t.skip('openssl not installed (Node crypto checks passed)');
     assert.equal(openssl(['verify', '-CAfile', ca(), path.join(out, 'issuer.crt')]).code, 0);
     const text = openssl(['x509', '-in', path.join(out, 'issuer.crt'), '-noout', '-text']).out;
@@ -409,6 +414,10 @@ describe('mc certs issuer', () => {
     assert.equal(read(path.join(out, 'issuer.crt')), old);
     const rotated = await runMc(['certs', 'issuer', '--ca-cert', ca(), '--ca-key', caKey(), '--dir', out, '--force']);
     assert.equal(rotated.code, 0, rotated.stderr);
+    // A rotation: only the linkerd upgrade of that cluster matters, and it is what is said
+    assert.match(rotated.stderr, /Next step: give the cluster that used the old issuer this one/);
+    assert.ok(rotated.stderr.includes(`linkerd upgrade --identity-issuer-certificate-file ${path.join(out, 'issuer.crt')} --identity-issuer-key-file ${path.join(out, 'issuer.key')} | kubectl apply -f -`));
+    assert.doesNotMatch(rotated.stderr, /linkerd install|share this issuer/);
     assert.notEqual(read(path.join(out, 'issuer.crt')), old);
     assert.ok(cert(path.join(out, 'issuer.crt')).verify(cert(ca()).publicKey));
   });

@@ -9,6 +9,7 @@ export { anchorCommonName, isoSeconds, issuerCommonName } from './common.js';
 export { CERT_MODE, existingTargets, KEY_MODE, overwriteRefusal, writeFilesAtomically, type PlannedFile } from './files.js';
 export {
   describeCertificate,
+  countPemCertificates,
   describePemCertificates,
   EXPIRY_WARNING_DAYS,
   inspectCertificates,
@@ -20,4 +21,4 @@ export {
   type InspectReport,
 } from './inspect.js';
 export { createIssuer, loadSigningCA } from './issuer.js';
-export { nextSteps } from './next-steps.js';
+export { issuerNextSteps, nextSteps } from './next-steps.js';

@@ -74,14 +74,22 @@ function signatureName(alg: { name: string; hash?: { name: string } }): string {
 export function describeCertificate(cert: X509Certificate, opts: { now?: Date; source?: string; index?: number } = {}): CertificateInfo {
   const now = opts.now ?? new Date();
   const der = new Uint8Array(cert.rawData);
-  const pub = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
-  const details = pub.asymmetricKeyDetails ?? {};
-  const type = pub.asymmetricKeyType ?? 'unknown';
   let keyAlgorithm: string;
   let curve: string | undefined;
   let keyBits: number | undefined;
   let keyDescription: string;
-  if (type === 'ec') {
+  // The certificate's parsed key algorithm names the NIST curves already; asking
+  // OpenSSL (createPublicKey, slow to decode) is only needed for the other keys.
+  const parsedKey = cert.publicKey.algorithm as { name?: string; namedCurve?: string };
+  const knownCurve = parsedKey.name === 'ECDSA' && Object.values(CURVES).includes(parsedKey.namedCurve ?? '');
+  const pub = knownCurve ? undefined : createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
+  const details = pub?.asymmetricKeyDetails ?? {};
+  const type = knownCurve ? 'ec' : (pub?.asymmetricKeyType ?? 'unknown');
+  if (knownCurve) {
+    keyAlgorithm = 'ECDSA';
+    curve = parsedKey.namedCurve;
+    keyDescription = `ECDSA ${curve}`;
+  } else if (type === 'ec') {
     keyAlgorithm = 'ECDSA';
     curve = CURVES[details.namedCurve ?? ''] ?? details.namedCurve;
     keyDescription = `ECDSA ${curve ?? '?'}`;
@@ -93,10 +101,13 @@ export function describeCertificate(cert: X509Certificate, opts: { now?: Date; s
     keyAlgorithm = type === 'ed25519' ? 'Ed25519' : type.toUpperCase();
     keyDescription = keyAlgorithm;
   }
-  const bc = cert.getExtension(x509.BasicConstraintsExtension);
-  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
-  const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension);
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  // `extensions` decodes them all on every read: once here.
+  const extensions = cert.extensions;
+  const ext = <T>(type: abstract new (...args: never[]) => T): T | undefined => extensions.find((e): e is InstanceType<typeof x509.Extension> & T => e instanceof type);
+  const bc = ext(x509.BasicConstraintsExtension);
+  const ski = ext(x509.SubjectKeyIdentifierExtension);
+  const aki = ext(x509.AuthorityKeyIdentifierExtension);
+  const san = ext(x509.SubjectAlternativeNameExtension);
   const dnsNames = san ? san.names.items.filter((n) => n.type === 'dns').map((n) => n.value) : [];
   const msLeft = cert.notAfter.getTime() - now.getTime();
   return {
@@ -124,6 +135,11 @@ export function describeCertificate(cert: X509Certificate, opts: { now?: Date; s
     fingerprintSha256: sha256Fingerprint(der),
     pem: `${cert.toString('pem')}\n`,
   };
+}
+
+/** How many CERTIFICATE blocks a PEM text holds (without parsing them). */
+export function countPemCertificates(pem: string): number {
+  return x509.PemConverter.decodeWithHeaders(pem).filter((b) => b.type === 'CERTIFICATE').length;
 }
 
 /**
@@ -156,13 +172,42 @@ export interface ChainResult {
   problem?: string;
 }
 
-/** Does `child`'s signature verify with `parent`'s public key? */
-export async function signedBy(child: CertificateInfo, parent: CertificateInfo): Promise<boolean> {
-  try {
-    return await certOf(child).verify({ publicKey: certOf(parent).publicKey, signatureOnly: true });
-  } catch {
-    return false;
+/** Signature checks already made, by child and parent: a chain shared by many certificates is verified once. */
+const verified = new WeakMap<CertificateInfo, WeakMap<CertificateInfo, Promise<boolean>>>();
+
+/**
+ * The WebCrypto key of a certificate for checking signatures made with
+ * `algorithm` (the signed certificate's), imported once however many
+ * certificates it signed.
+ */
+const publicKeys = new WeakMap<CertificateInfo, Map<string, Promise<CryptoKey>>>();
+function publicKeyOf(info: CertificateInfo, algorithm: Algorithm): Promise<CryptoKey> {
+  let byAlgorithm = publicKeys.get(info);
+  if (!byAlgorithm) publicKeys.set(info, (byAlgorithm = new Map()));
+  const id = JSON.stringify(algorithm);
+  let key = byAlgorithm.get(id);
+  if (!key) {
+    const publicKey = certOf(info).publicKey;
+    // As X509Certificate.verify does: the key's own parameters (curve), then the signature's (hash).
+    key = publicKey.export({ ...publicKey.algorithm, ...algorithm }, ['verify']);
+    byAlgorithm.set(id, key);
   }
+  return key;
+}
+
+/** Does `child`'s signature verify with `parent`'s public key? */
+export function signedBy(child: CertificateInfo, parent: CertificateInfo): Promise<boolean> {
+  let byParent = verified.get(child);
+  if (!byParent) verified.set(child, (byParent = new WeakMap()));
+  let result = byParent.get(parent);
+  if (!result) {
+    const signed = certOf(child);
+    result = publicKeyOf(parent, signed.signatureAlgorithm as Algorithm)
+      .then((publicKey) => signed.verify({ publicKey, signatureOnly: true }))
+      .catch(() => false);
+    byParent.set(parent, result);
+  }
+  return result;
 }
 
 function sameCert(a: CertificateInfo, b: CertificateInfo): boolean {
@@ -181,6 +226,43 @@ function toInfos(x: CertificateInfo[] | string | undefined): CertificateInfo[] {
 }
 
 /**
+ * The anchors and the other certificates a chain may pass through, indexed
+ * once by subject (and anchors by fingerprint), so finding the issuers of a
+ * certificate does not scan them all: chain building stays linear in the
+ * number of certificates.
+ */
+export class ChainIndex {
+  private readonly anchorPrints = new Map<string, CertificateInfo>();
+  private readonly bySubject = new Map<string, CertificateInfo[]>();
+
+  constructor(anchors: CertificateInfo[], intermediates: CertificateInfo[] = []) {
+    for (const a of anchors) if (!this.anchorPrints.has(a.fingerprintSha256)) this.anchorPrints.set(a.fingerprintSha256, a);
+    const seen = new Set<string>();
+    for (const c of [...anchors, ...intermediates]) {
+      if (seen.has(c.fingerprintSha256)) continue;
+      seen.add(c.fingerprintSha256);
+      let list = this.bySubject.get(c.subject);
+      if (!list) this.bySubject.set(c.subject, (list = []));
+      list.push(c);
+    }
+  }
+
+  get anchorCount(): number {
+    return this.anchorPrints.size;
+  }
+
+  anchor(c: CertificateInfo): CertificateInfo | undefined {
+    return this.anchorPrints.get(c.fingerprintSha256);
+  }
+
+  /** Certificates named as `c`'s issuer (its subject is c's issuer), the key ids agreeing when both have one. */
+  issuersOf(c: CertificateInfo): { candidates: CertificateInfo[]; namesake?: CertificateInfo } {
+    const named = this.bySubject.get(c.issuer) ?? [];
+    return { candidates: named.filter((p) => mayBeIssuerOf(c, p)), namesake: named[0] };
+  }
+}
+
+/**
  * Does `cert` chain to one of `anchors`, every signature checked? Intermediate
  * CAs may come from `intermediates`. Parents must be CAs and respect their
  * path length limits. Validity dates are not part of this answer: callers
@@ -193,28 +275,29 @@ export async function verifyChain(
 ): Promise<ChainResult> {
   const leaf = typeof cert === 'string' ? toInfos(cert)[0] : cert;
   if (!leaf) return { ok: false, path: [], problem: 'no certificate given' };
-  const roots = toInfos(anchors);
-  const pool = toInfos(intermediates);
-  if (roots.length === 0) return { ok: false, path: [leaf], problem: 'no trust anchors given' };
+  return verifyChainIn(leaf, new ChainIndex(toInfos(anchors), toInfos(intermediates)));
+}
+
+/** verifyChain over an index built once (many certificates against the same anchors and intermediates). */
+export async function verifyChainIn(leaf: CertificateInfo, index: ChainIndex): Promise<ChainResult> {
+  if (index.anchorCount === 0) return { ok: false, path: [leaf], problem: 'no trust anchors given' };
 
   let lastProblem = `its issuer (${leaf.issuer}) is none of the trust anchors`;
   // casBelow: intermediate CAs between `current` and the start certificate.
   const walk = async (current: CertificateInfo, path: CertificateInfo[], casBelow: number): Promise<ChainResult | undefined> => {
     // Reached an anchor itself?
-    const isRoot = roots.find((r) => sameCert(r, current));
+    const isRoot = index.anchor(current);
     if (isRoot) {
       if (await signedBy(current, current)) return { ok: true, path, anchor: isRoot };
       lastProblem = `the trust anchor's self-signature does not verify (${current.subject})`;
       return undefined;
     }
     if (path.length > 10) return undefined;
-    const others = [...roots, ...pool].filter((p) => !path.some((q) => sameCert(q, p)));
-    const candidates = others.filter((p) => mayBeIssuerOf(current, p));
-    if (candidates.length === 0) {
-      const namesake = others.find((p) => p.subject === current.issuer);
-      if (namesake) {
-        lastProblem = `${current.subject} was signed by another key than ${namesake.subject} of ${namesake.source ?? 'the given certificates'} (authority key id ${current.authorityKeyId}, that certificate's key id ${namesake.subjectKeyId}): a different trust anchor with the same name`;
-      }
+    const found = index.issuersOf(current);
+    const candidates = found.candidates.filter((p) => !path.some((q) => sameCert(q, p)));
+    if (candidates.length === 0 && found.namesake && !path.some((q) => sameCert(q, found.namesake!))) {
+      const namesake = found.namesake;
+      lastProblem = `${current.subject} was signed by another key than ${namesake.subject} of ${namesake.source ?? 'the given certificates'} (authority key id ${current.authorityKeyId}, that certificate's key id ${namesake.subjectKeyId}): a different trust anchor with the same name`;
     }
     for (const parent of candidates) {
       if (!(await signedBy(current, parent))) {
@@ -231,8 +314,8 @@ export async function verifyChain(
         lastProblem = `${parent.subject} has pathlen ${parent.pathLength} but ${below} CA(s) below it`;
         continue;
       }
-      const found = await walk(parent, [...path, parent], below);
-      if (found) return found;
+      const result = await walk(parent, [...path, parent], below);
+      if (result) return result;
     }
     return undefined;
   };
@@ -299,12 +382,15 @@ export async function inspectCertificates(
       else badRoots.add(c);
     }
   }
+  const anchorSet = new Set(anchors);
+  // Every certificate but the anchors may be an intermediate; a certificate never issues itself (the path excludes it).
+  const index = new ChainIndex(anchors, all.filter((x) => !anchorSet.has(x)));
   const out: InspectedCertificate[] = [];
   for (const c of all) {
     const problems: string[] = [];
     const warnings: string[] = [];
     const notes: string[] = [];
-    const isAnchor = anchors.includes(c);
+    const isAnchor = anchorSet.has(c);
     const role: Role = isAnchor || badRoots.has(c) ? 'trust anchor' : c.isCA ? 'intermediate CA' : 'leaf';
     if (c.expired) problems.push(`expired on ${isoSeconds(c.notAfter)}`);
     else if (c.notYetValid) problems.push(`not valid before ${isoSeconds(c.notBefore)}`);
@@ -317,7 +403,7 @@ export async function inspectCertificates(
       if (anchors.length === 0) {
         notes.push('chain not checked: no trust anchor among the files (add the ca.crt)');
       } else {
-        chain = await verifyChain(c, anchors, all.filter((x) => x !== c && !anchors.includes(x)));
+        chain = await verifyChainIn(c, index);
         if (!chain.ok) problems.push(`does not chain to the given trust anchor${anchors.length > 1 ? 's' : ''}: ${chain.problem}`);
         else {
           const outlived = chain.path.slice(1).find((p) => p.notAfter < c.notAfter);

@@ -117,18 +117,22 @@ async function inspect(fileArgs: string[], flags: Flags, io: IO): Promise<number
       }
     }),
   );
-  const { inspectCertificates, describePemCertificates } = await import('../../certs/index.js');
+  const { inspectCertificates, countPemCertificates } = await import('../../certs/index.js');
   for (const i of inputs) {
-    let count: number;
-    try {
-      count = describePemCertificates(i.pem).length;
-    } catch (err) {
-      throw new McError(`${i.source}: ${(err as Error).message}`, 'Pass PEM certificates ("-----BEGIN CERTIFICATE-----").');
-    }
-    if (count === 0) throw new McError(`${i.source} holds no PEM certificate`, 'Pass certificate files (ca.crt, issuer.crt), not keys.');
+    if (countPemCertificates(i.pem) === 0) throw new McError(`${i.source} holds no PEM certificate`, 'Pass certificate files (ca.crt, issuer.crt), not keys.');
   }
-  const report = await inspectCertificates(inputs);
-  say(io, render(report));
-  if (json) await printResult(io, JSON.stringify(toJson(report), null, 2));
+  let report: InspectReport;
+  try {
+    report = await inspectCertificates(inputs);
+  } catch (err) {
+    // A CERTIFICATE block that does not parse (the message names the file and the block).
+    throw new McError((err as Error).message, 'Pass PEM certificates ("-----BEGIN CERTIFICATE-----").');
+  }
+  // The report is the command's product: stdout (| grep, | less). With -o json, stdout is the JSON alone and the verdict line goes to stderr.
+  const text = render(report);
+  if (json) {
+    await printResult(io, JSON.stringify(toJson(report), null, 2));
+    say(io, text.slice(text.lastIndexOf('\n') + 1));
+  } else await printResult(io, text);
   return report.ok ? 0 : 1;
 }

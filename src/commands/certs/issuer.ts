@@ -67,15 +67,12 @@ async function issuer(flags: Flags, cmd: Command, io: IO): Promise<void> {
     { path: targets.certificate, content: crt, mode: certs.CERT_MODE },
     { path: targets.key, content: key, mode: certs.KEY_MODE },
   ];
-  if (!flags.force) {
-    const existing = await certs.existingTargets(planned('', ''));
-    if (existing.length > 0) {
-      throw certs.overwriteRefusal(existing);
-    }
-  }
+  // Files already there: refused without --force; with it, this is a rotation.
+  const existing = await certs.existingTargets(planned('', ''));
+  if (existing.length > 0 && !flags.force) throw certs.overwriteRefusal(existing);
 
   const [certPem, keyPem] = await Promise.all([readInput(caCert, 'CA certificate'), readInput(caKey, 'CA key')]);
-  const { loadSigningCA, createIssuer, describeCertificate, nextSteps } = certs;
+  const { loadSigningCA, createIssuer, describeCertificate, issuerNextSteps } = certs;
   const now = new Date();
   const anchor = await loadSigningCA(certPem, keyPem, { cert: caCert, key: caKey }, now);
   const trustDomain = (flags.trustDomain ?? anchor.trustDomain ?? 'cluster.local').toLowerCase();
@@ -90,8 +87,7 @@ async function issuer(flags: Flags, cmd: Command, io: IO): Promise<void> {
   say(io, `  ${targets.certificate}, ${targets.key}: ${certLine('issuer', info)}`);
   if (made.clamped) say(io, `‼ --issuer-lifetime ${flags.issuerLifetime} reaches past the trust anchor: the issuer ends with it (${isoSeconds(anchorInfo.notAfter)}).`);
   say(io, '');
-  say(io, nextSteps(caCert, caKey, [{ certificate: targets.certificate, key: targets.key }]));
-  say(io, 'To rotate the issuer of a running cluster instead: linkerd upgrade --identity-issuer-certificate-file ' + targets.certificate + ' --identity-issuer-key-file ' + targets.key + ' | kubectl apply -f -');
+  say(io, issuerNextSteps(caCert, { certificate: targets.certificate, key: targets.key }, existing.length > 0));
 
   if (json) {
     await printResult(io, 
