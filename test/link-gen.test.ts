@@ -256,6 +256,40 @@ test('every problem at once, each with its fix; nothing on stdout; usage errors 
   assert.equal(bare.requests, 0);
 });
 
+test('a token Secret gone while its account stays: the suggested command brings it back and link-gen works again', async (t) => {
+  const east = env.cluster('east');
+  const original = east.get('v1', 'Secret', MC_NS, `${SA}-token`);
+  east.remove('v1', 'Secret', MC_NS, `${SA}-token`);
+  t.after(() => {
+    if (!east.get('v1', 'Secret', MC_NS, `${SA}-token`)) east.put(original);
+  });
+  const r = await mc('east', ['link-gen', '--cluster-name', 'east']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /no token Secret for service account "linkerd-service-mirror-remote-access-default"/);
+  // The fix is a pipeline: mc ... | kubectl ... apply -f -
+  const fix = /`(mc [^`|]+)\| (kubectl [^`]+)`/.exec(r.stderr);
+  assert.ok(fix, r.stderr);
+  assert.match(fix[1]!, /allow --service-account-name linkerd-service-mirror-remote-access-default --ignore-cluster/);
+  const [mcWord, ...mcArgs] = fix[1]!.trim().split(/\s+/);
+  assert.equal(mcWord, 'mc');
+  const printed = await runMc(['--kubeconfig', env.kubeconfigPath, ...mcArgs]);
+  assert.equal(printed.code, 0, printed.stderr);
+  if (hasKubectl()) {
+    const kubectlArgs = fix[2]!.trim().split(/\s+/);
+    assert.deepEqual(kubectlArgs.slice(0, 3), ['kubectl', '--context', 'east']);
+    const applied = await runKubectl(env.kubeconfigPath, 'east', kubectlArgs.slice(3), printed.stdout);
+    assert.equal(applied.code, 0, applied.stderr);
+  } else {
+    t.diagnostic('kubectl not installed: the printed objects are put into the store as apply would');
+    for (const doc of docsOf(printed.stdout)) east.put(doc);
+  }
+  const again = await mc('east', ['link-gen', '--cluster-name', 'east']);
+  assert.equal(again.code, 0, again.stderr);
+  // the account was not replaced: the same one, now with a token Secret again
+  assert.equal(east.get('v1', 'ServiceAccount', MC_NS, SA).metadata.uid, east.get('v1', 'Secret', MC_NS, `${SA}-token`).metadata.annotations['kubernetes.io/service-account.uid']);
+});
+
 test('--verbose logs each read without the token', async () => {
   const r = await mc('east', ['link-gen', '--cluster-name', 'east', '--verbose']);
   assert.equal(r.code, 0, r.stderr);

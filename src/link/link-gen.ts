@@ -166,14 +166,23 @@ export async function linkGenObjects(client: LinkGenSource, o: LinkGenOptions, l
   let token: string | undefined;
   try {
     const secrets = settled(secretsR);
-    const allowHint = `Create it in the cluster being linked: \`mc --context ${ctx} allow --service-account-name ${o.serviceAccountName}${o.namespace !== DEFAULT_MULTICLUSTER_NAMESPACE ? ` --namespace ${o.namespace}` : ''} | kubectl --context ${ctx} apply -f -\` (\`mc install\` creates the default one), or pass --service-account-name.`;
+    const allow = (extra: string) =>
+      `\`mc --context ${ctx} allow --service-account-name ${o.serviceAccountName}${o.namespace !== DEFAULT_MULTICLUSTER_NAMESPACE ? ` --namespace ${o.namespace}` : ''}${extra} | kubectl --context ${ctx} apply -f -\``;
+    // The account exists but its token Secret is gone: `allow` refuses an existing account (as upstream's)
+    // unless --ignore-cluster, and applying its objects again is idempotent: the account and RBAC stay, the Secret comes back.
+    const tokenHint = `Re-create it in the cluster being linked: ${allow(' --ignore-cluster')} (the account and its RBAC are applied unchanged, the token Secret anew; Kubernetes fills its token in), or pass --service-account-name.`;
     try {
-      token = findServiceAccountToken(secrets, o.serviceAccountName, where(o.namespace), allowHint);
+      token = findServiceAccountToken(secrets, o.serviceAccountName, where(o.namespace), tokenHint);
     } catch (err) {
       if (!(err instanceof TokenNotFound)) throw err;
       // Only on this error path: does the account exist at all?
       const sa = await client.getIfExists(coreRef('serviceaccounts', o.namespace, o.serviceAccountName)).catch(() => undefined);
-      if (!sa) throw new McError(`the remote-access service account "${o.serviceAccountName}" does not exist in ${where(o.namespace)}`, allowHint);
+      if (!sa) {
+        throw new McError(
+          `the remote-access service account "${o.serviceAccountName}" does not exist in ${where(o.namespace)}`,
+          `Create it in the cluster being linked: ${allow('')} (\`mc install\` creates the default one), or pass --service-account-name.`,
+        );
+      }
       throw err;
     }
     log(`found the token Secret of service account ${o.namespace}/${o.serviceAccountName} (${secrets.length} token Secret(s) listed)`);
