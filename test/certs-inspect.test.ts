@@ -16,7 +16,8 @@ import { describePemCertificates, inspectCertificates, verifyChain } from '../sr
 import { createIssuer } from '../src/certs/issuer.js';
 import { x509 } from '../src/certs/x509.js';
 import { certificateBundle } from './fixtures/certs.js';
-import { runMc } from './helpers/index.js';
+import { runInspect } from '../src/certs/run-inspect.js';
+import { runMc, testIO } from './helpers/index.js';
 
 const DAY = 86_400_000;
 const work = mkdtempSync(path.join(tmpdir(), 'mc-inspect-test-'));
@@ -40,6 +41,22 @@ before(async () => {
   ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
+});
+
+test('runInspect (the command contract): typed options and a test IO in, the report on stdout, exit code out', async () => {
+  const ok = testIO();
+  assert.equal(await runInspect({ files: [path.join(A, 'ca.crt'), path.join(A, 'east', 'issuer.crt')], json: false }, ok), 0);
+  assert.match(ok.stdout.text, /√ chains to the trust anchor: CN=root\.linkerd\.cluster\.local/);
+  assert.match(ok.stdout.text, /√ 2 certificates: all valid, chains verified\n$/);
+  assert.equal(ok.stderr.text, '');
+  // -o json: the JSON alone on stdout, the verdict on stderr; an issuer of another anchor fails the run (exit 1)
+  const broken = testIO();
+  assert.equal(await runInspect({ files: [path.join(A, 'ca.crt'), path.join(B, 'east', 'issuer.crt')], json: true }, broken), 1);
+  const report = JSON.parse(broken.stdout.text) as { ok: boolean; certificates: Array<{ chain: { ok: boolean } | null }> };
+  assert.equal(report.ok, false);
+  assert.equal(report.certificates[1]!.chain!.ok, false);
+  assert.match(broken.stderr.text, /^× 2 certificates: 1 problem/);
+  await assert.rejects(runInspect({ files: [path.join(work, 'missing.crt')], json: false }, testIO()), (e: unknown) => e instanceof Error && /cannot read .*missing\.crt: no such file/.test(e.message));
 });
 
 describe('mc certs inspect', () => {

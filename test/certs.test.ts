@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { x509 } from '../src/certs/x509.js';
 import { runGenerate } from '../src/certs/run-generate.js';
+import { runIssuer } from '../src/certs/run-issuer.js';
 import { runMc, testIO } from './helpers/index.js';
 
 const HOUR = 3_600_000;
@@ -420,6 +421,29 @@ describe('mc certs issuer', () => {
     assert.doesNotMatch(rotated.stderr, /linkerd install|share this issuer/);
     assert.notEqual(read(path.join(out, 'issuer.crt')), old);
     assert.ok(cert(path.join(out, 'issuer.crt')).verify(cert(ca()).publicKey));
+  });
+
+  test('runIssuer (the command contract): typed options and a test IO in, files written, the report on stderr, exit code out', async () => {
+    const out = freshDir();
+    const io = testIO();
+    const options = { caCert: ca(), caKey: caKey(), dir: out, lifetimeMs: 24 * HOUR, lifetimeText: '24h', force: false, json: true, linkerdNamespace: 'linkerd-lab', now: new Date() };
+    assert.equal(await runIssuer(options, io), 0);
+    const summary = JSON.parse(io.stdout.text) as { trustDomain: string; issuer: { certificate: string; subject: string } };
+    // No trust domain given: read from the anchor's name (root.linkerd.cluster.local)
+    assert.equal(summary.trustDomain, 'cluster.local');
+    assert.deepEqual([summary.issuer.certificate, summary.issuer.subject], [path.join(out, 'issuer.crt'), 'CN=identity.linkerd-lab.cluster.local']);
+    assert.match(io.stderr.text, /^Wrote a new issuer signed by CN=root\.linkerd\.cluster\.local/);
+    assert.equal(mode(path.join(out, 'issuer.key')), 0o600);
+    assert.ok(cert(path.join(out, 'issuer.crt')).verify(cert(ca()).publicKey));
+    // A second run refuses to overwrite, through the one error path (an McError, exit 1).
+    await assert.rejects(runIssuer(options, testIO()), (e: unknown) => e instanceof Error && /refusing to overwrite/.test(e.message));
+  });
+
+  test('a bad --trust-domain is a usage error before any file is read', async () => {
+    const r = await runMc(['certs', 'issuer', '--ca-cert', path.join(work, 'nope.crt'), '--ca-key', caKey(), '--dir', freshDir(), '--trust-domain', 'Bad_Domain']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^Error: invalid trust domain "bad_domain"\nUse a DNS name such as cluster\.local\.\n$/);
   });
 
   test('missing files and missing flags', async () => {

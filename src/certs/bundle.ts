@@ -9,12 +9,12 @@
  * Linkerd's docs `step certificate bundle ca-new.crt original-trust.crt`),
  * ties by fingerprint, so the same inputs always give the same bytes.
  */
-import { readFile } from 'node:fs/promises';
 import { McError } from '../errors.js';
 import type { IO, OutputStream } from '../io.js';
 import { KubeApiError, KubeClient } from '../kube/client.js';
 import { linkerdNotInstalled } from '../linkerd-config.js';
 import { readClusterTrust, type ClusterTrust } from './cluster-trust.js';
+import { readInputFile } from './files.js';
 import { describePemCertificates, signedBy, type CertificateInfo } from './inspect.js';
 import { isoSeconds } from './names.js';
 
@@ -121,13 +121,8 @@ export async function readContextTrust(kubeconfig: string | undefined, env: IO['
   }
 }
 
-async function readInputFile(file: string): Promise<BundleInput> {
-  try {
-    return { source: `file ${file}`, pem: await readFile(file, 'utf8') };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new McError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
-  }
+async function fileInput(file: string): Promise<BundleInput> {
+  return { source: `file ${file}`, pem: await readInputFile(file) };
 }
 
 async function clusterInput(options: BundleOptions, env: IO['env'], context: string): Promise<BundleInput> {
@@ -140,7 +135,7 @@ async function clusterInput(options: BundleOptions, env: IO['env'], context: str
 
 export async function runBundle(options: BundleOptions, io: IO): Promise<number> {
   // Every cluster and file at once; the first failure fails the whole bundle (nothing on stdout).
-  const inputs = await Promise.all([...options.contexts.map((c) => clusterInput(options, io.env, c)), ...options.files.map(readInputFile)]);
+  const inputs = await Promise.all([...options.contexts.map((c) => clusterInput(options, io.env, c)), ...options.files.map(fileInput)]);
   const bundle = await buildBundle(inputs);
   const lines = [`${bundle.anchors.length} trust anchor${bundle.anchors.length === 1 ? '' : 's'}, latest expiry first:`];
   for (const a of bundle.anchors) {

@@ -9,6 +9,8 @@
  *    (atomic per file). On any failure the temporary files and the folders
  *    this call created are removed: nothing half-written remains. The same
  *    happens when `signal` is aborted (Ctrl-C, SIGTERM) before the renames.
+ *
+ * And reading the PEM files the certs commands are given, with one error wording.
  */
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fs, renameSync, rmdirSync, unlinkSync } from 'node:fs';
@@ -103,6 +105,17 @@ export function overwriteRefusal(existing: string[]): McError {
 }
 
 /** The paths among `files` that already exist. */
+/** A PEM input file's text; failing, an McError naming the file and why: `cannot read [the WHAT ]FILE: no such file`. */
+export async function readInputFile(file: string, opts: { what?: string; hint?: string } = {}): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const c = code(err);
+    const reason = c === 'ENOENT' ? 'no such file' : c === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new McError(`cannot read ${opts.what ? `the ${opts.what} ` : ''}${file}: ${reason}`, opts.hint);
+  }
+}
+
 export async function existingTargets(files: PlannedFile[]): Promise<string[]> {
   const found: string[] = [];
   for (const f of files) if (await exists(f.path)) found.push(f.path);

@@ -6,7 +6,7 @@
  */
 export { createTrustAnchor, type GeneratedCA, type SigningCA } from './anchor.js';
 export { anchorCommonName, isoSeconds, issuerCommonName } from './common.js';
-export { CERT_MODE, existingTargets, KEY_MODE, overwriteRefusal, writeFilesAtomically, type PlannedFile } from './files.js';
+export { CERT_MODE, existingTargets, KEY_MODE, overwriteRefusal, readInputFile, writeFilesAtomically, type PlannedFile } from './files.js';
 export {
   describeCertificate,
   countPemCertificates,

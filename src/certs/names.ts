@@ -1,4 +1,5 @@
-/** Names and formats for certificates: pure, no imports (command files load this eagerly). */
+/** Names and formats for certificates: pure, light imports only (command files load this eagerly). */
+import { UsageError } from '../errors.js';
 
 export const ANCHOR_CN_PREFIX = 'root.linkerd.';
 
@@ -15,4 +16,9 @@ export function issuerCommonName(trustDomain: string, linkerdNamespace = 'linker
 /** ISO 8601 in UTC without milliseconds (certificates have none): 2036-11-23T03:26:22Z. */
 export function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A trust domain that is not a DNS name, from a flag or an anchor's name (`shown` as given). */
+export function invalidTrustDomain(shown: string): UsageError {
+  return new UsageError(`invalid trust domain "${shown}"`, 'Use a DNS name such as cluster.local.');
 }

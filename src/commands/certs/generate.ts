@@ -4,6 +4,7 @@ import { collect, commandAction, isDnsLabel, isDnsName, examples, flagChoices, g
 import type { IO } from '../../io.js';
 import { UsageError } from '../../errors.js';
 import type { GenerateOptions } from '../../certs/run-generate.js';
+import { invalidTrustDomain } from '../../certs/names.js';
 import { jsonOutput, lifetimeFlag } from './shared.js';
 
 interface Flags {
@@ -69,7 +70,7 @@ function generateOptions(flags: Flags, cmd: Command): GenerateOptions {
     }
   }
   const trustDomain = flags.trustDomain.toLowerCase();
-  if (!isDnsName(trustDomain)) throw new UsageError(`invalid trust domain "${flags.trustDomain}"`, 'Use a DNS name such as cluster.local.');
+  if (!isDnsName(trustDomain)) throw invalidTrustDomain(flags.trustDomain);
   if (flags.rotateAnchor && !flags.force) throw new UsageError('--rotate-anchor replaces existing files: it needs --force');
   const now = new Date();
   const anchorLifetime = lifetimeFlag('anchor-lifetime', flags.anchorLifetime, now);
