@@ -331,6 +331,14 @@ async function applyIssuers(clusters: Cluster[], p: Paths, files: Map<string, { 
   return { lines, failed };
 }
 
+/** How the proxies of stage 5 were judged: their certificates read, or (unreadable) their start time. */
+function proxiesRead(clusters: Cluster[]): string {
+  const all = clusters.flatMap((c) => [...(c.proxyCertificates?.values() ?? [])]);
+  const read = all.filter((x) => 'chain' in x).length;
+  const unread = all.length - read;
+  return `${read} read from the proxies' admin ports${unread > 0 ? `; ${unread} could not be read and were judged by start time` : ''}`;
+}
+
 // ---- the stages ----
 
 /** Stage 2's files: the new anchor (made when missing) and bundle.crt = every cluster's anchors + the new one. */
@@ -488,7 +496,7 @@ async function runStages(options: RotateOptions, clusters: Cluster[], anchor: Ce
       head(STAGES[stage - 1]);
       const left = gaps[stage - 1]!;
       if (left.length === 0) {
-        out.push(stage === 3 ? '√ every meshed proxy trusts the new anchor; every Link shares an anchor.' : '√ every issuer is signed by the new anchor, and every proxy\'s certificate (read from its admin port) chains to it.');
+        out.push(stage === 3 ? '√ every meshed proxy trusts the new anchor; every Link shares an anchor.' : `√ every issuer is signed by the new anchor, and every proxy's certificate chains to it (${proxiesRead(clusters)}).`);
         out.push('', `Next: ${rotateCommand(options, stage + 1)}`);
       } else {
         out.push('Not yet:', ...missingLines(left));

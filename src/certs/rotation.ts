@@ -175,7 +175,7 @@ export async function certificatesMissing(views: ClusterView[], now: number, new
     const stale: PodObject[] = [];
     const signers = new Set<string>();
     const unread: PodObject[] = [];
-    const why = new Set<string>();
+    const why = new Map<PodObject, string>();
     for (const pod of v.pods) {
       if (!proxyTrustBundle(pod)) continue;
       const read = v.proxyCertificates?.get(podKey(pod));
@@ -187,7 +187,7 @@ export async function certificatesMissing(views: ClusterView[], now: number, new
         }
       } else if (read || pod.status?.phase === 'Running') {
         unread.push(pod);
-        why.add(read && 'unreadable' in read ? read.unreadable : 'not read');
+        why.set(pod, read && 'unreadable' in read ? read.unreadable : 'not read');
       }
     }
     if (stale.length > 0) {
@@ -202,9 +202,9 @@ export async function certificatesMissing(views: ClusterView[], now: number, new
     const since = v.issuer?.notBefore.getTime() ?? Infinity;
     const loads = v.issuerLoads.filter((t) => t >= since);
     const loaded = loads.length > 0 ? Math.min(...loads) : undefined;
-    const because = `their certificate could not be read (${[...why].slice(0, 2).join('; ')}), so they are judged by start time`;
+    const because = (pods: PodObject[]) => `their certificate could not be read (${[...new Set(pods.map((p) => why.get(p)!))].slice(0, 2).join('; ')}), so they are judged by start time`;
     if (loaded === undefined) {
-      out.push({ cluster: v.name, text: `no sign that the identity controller took the new issuer (no IssuerUpdated event, no identity pod start since), and ${unread.length} proxies' ${because}: restart deployment/linkerd-identity` });
+      out.push({ cluster: v.name, text: `no sign that the identity controller took the new issuer (no IssuerUpdated event, no identity pod start since), and ${unread.length} proxies' ${because(unread)}: restart deployment/linkerd-identity` });
       continue;
     }
     if (now >= loaded + v.trust.issuanceLifetimeMs) continue;
@@ -213,7 +213,7 @@ export async function certificatesMissing(views: ClusterView[], now: number, new
       const until = new Date(loaded + v.trust.issuanceLifetimeMs).toISOString().replace(/\.\d+Z$/, 'Z');
       out.push({
         cluster: v.name,
-        text: `${old.length} meshed pod${old.length === 1 ? '' : 's'} started before the new issuer was loaded and may hold a certificate of the old one until ${until} (${because}): restart ${old.length === 1 ? 'it' : 'them'} (or wait): ${old.slice(0, 5).map(podLine).join(', ')}${old.length > 5 ? ', ...' : ''}`,
+        text: `${old.length} meshed pod${old.length === 1 ? '' : 's'} started before the new issuer was loaded and may hold a certificate of the old one until ${until} (${because(old)}): restart ${old.length === 1 ? 'it' : 'them'} (or wait): ${old.slice(0, 5).map(podLine).join(', ')}${old.length > 5 ? ', ...' : ''}`,
         pods: old,
       });
     }

@@ -4,7 +4,7 @@
  * user is CN=admin, O=system:masters, as kubeadm makes it). ECDSA P-256 with
  * @peculiar/x509 on Node's WebCrypto.
  */
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -105,7 +105,8 @@ export function clientCert(ca: TestCa, user: string, groups: string[] = []): Pro
  */
 export async function proxyCert(issuer: KeyPairPem, identity: string, from: Date, lifetimeMs: number): Promise<KeyPairPem> {
   const issuerCert = new x509.X509Certificate(issuer.certPem);
-  const der = x509.PemConverter.decode(issuer.keyPem)[0]!;
+  // Linkerd's issuer keys are SEC1 ("EC PRIVATE KEY") or PKCS#8: WebCrypto takes PKCS#8 only.
+  const der = createPrivateKey(issuer.keyPem).export({ type: 'pkcs8', format: 'der' });
   const signingKey = await webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.create({

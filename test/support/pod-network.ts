@@ -146,7 +146,12 @@ export class PodNetwork {
             identity.credentials().then((c) => cb(null, tls.createSecureContext({ cert: c.certPem, key: c.keyPem })), cb);
           },
         });
-        secure.on('error', () => podSide.destroy());
+        // A failed handshake closes the forwarded connection (the client sees it end), as the proxy drops it.
+        secure.on('error', (err) => {
+          if (process.env.MC_TESTAPI_DEBUG) console.error('DEBUG pod TLS', pod.metadata.name, err.message);
+          podSide.destroy();
+          ws.close(1000);
+        });
         if (server) server.emit('connection', secure);
         return;
       }
