@@ -1,7 +1,7 @@
 /** Bits shared by the `mc certs` sub-commands (no heavy imports). */
 import { UsageError } from '../../errors.js';
 import { outputFormat } from '../../cli-kit.js';
-import { durationFlag, formatDuration } from '../../duration.js';
+import { durationFlag } from '../../duration.js';
 import { isoSeconds } from '../../certs/names.js';
 
 /** The latest date an X.509 certificate can carry (GeneralizedTime 9999-12-31T23:59:59Z, RFC 5280). */
@@ -25,6 +25,3 @@ export function lifetimeFlag(flag: string, value: string, now: Date = new Date()
 export function jsonOutput(value: string | undefined): boolean {
   return outputFormat(value, ['json'], 'text') === 'json';
 }
-
-export { certLine, certSummary } from '../../certs/summary.js';
-export { formatDuration };
