@@ -6,7 +6,7 @@
  * problems. Against the test API server over real HTTPS.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -74,16 +74,30 @@ function accessBlock(out: string): string {
 
 
 /** Whether the process `pid` is gone within 5 s (signal 0 only asks whether it exists). */
+/** True once pid has exited. A zombie counts as gone: it was killed and only waits to be reaped by
+ *  whatever adopted it (in a container, PID 1 may reap late or never). Polls for up to 15 s, which
+ *  only a heavily loaded machine needs. */
 async function processGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 150; i++) {
     try {
       process.kill(pid, 0);
     } catch {
       return true;
     }
+    if (isZombie(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/PID/stat: "pid (comm) state ..."; comm may contain spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
 }
 
 test('each field that runs a program, reads a file or skips TLS is refused, naming the field and the Secret', () => {
