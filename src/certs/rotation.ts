@@ -57,6 +57,26 @@ function names(certs: CertificateInfo[]): string {
   return certs.map((c) => c.subject).join(', ') || 'nothing';
 }
 
+/**
+ * Every meshed pod of a cluster carries the same few bundle texts, and parsing
+ * one costs milliseconds: check reads hundreds of pods per Link, so the
+ * fingerprints are remembered per text (bounded; undefined: it does not parse).
+ */
+const fingerprintsByPem = new Map<string, Set<string> | undefined>();
+
+function pemFingerprints(pem: string): Set<string> | undefined {
+  if (fingerprintsByPem.has(pem)) return fingerprintsByPem.get(pem);
+  let anchors: Set<string> | undefined;
+  try {
+    anchors = fingerprints(describePemCertificates(pem));
+  } catch {
+    anchors = undefined;
+  }
+  if (fingerprintsByPem.size >= 64) fingerprintsByPem.clear();
+  fingerprintsByPem.set(pem, anchors);
+  return anchors;
+}
+
 /** What a cluster trusts now, to judge a proxy by: its bundle texts and their anchors. */
 export interface CurrentTrust {
   trust: Pick<ClusterTrust, 'trustRootsPem' | 'configAnchorsPem'>;
@@ -72,11 +92,8 @@ export function proxyAnchors(pod: PodObject, cluster: CurrentTrust): { anchors: 
   const t = proxyTrustBundle(pod);
   if (!t) return { unknown: 'no proxy' };
   if (t.pem !== undefined) {
-    try {
-      return { anchors: fingerprints(describePemCertificates(t.pem)) };
-    } catch {
-      return { unknown: 'its trust anchors do not parse' };
-    }
+    const anchors = pemFingerprints(t.pem);
+    return anchors ? { anchors } : { unknown: 'its trust anchors do not parse' };
   }
   if (t.sha256) {
     if (bundleDigests(cluster.trust.trustRootsPem).has(t.sha256) || bundleDigests(cluster.trust.configAnchorsPem).has(t.sha256)) return { anchors: fingerprints(cluster.bundle) };
