@@ -11,7 +11,7 @@
  */
 import { McError } from '../errors.js';
 import type { IO, OutputStream } from '../io.js';
-import { KubeApiError, KubeClient } from '../kube/client.js';
+import { isNotFound, KubeClient } from '../kube/client.js';
 import { linkerdNotInstalled } from '../linkerd-config.js';
 import { readClusterTrust, type ClusterTrust } from './cluster-trust.js';
 import { readInputFile } from './files.js';
@@ -114,7 +114,7 @@ export async function readContextTrust(kubeconfig: string | undefined, env: IO['
   try {
     return await withDeadline(context, 3 * timeoutMs, readClusterTrust(client, linkerdNamespace));
   } catch (err) {
-    if (err instanceof KubeApiError && err.code === 404 && err.ref.resource === 'configmaps') throw linkerdNotInstalled(context, linkerdNamespace);
+    if (isNotFound(err) && err.ref.resource === 'configmaps') throw linkerdNotInstalled(context, linkerdNamespace);
     throw err;
   } finally {
     client.close();

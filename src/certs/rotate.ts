@@ -13,7 +13,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import type { IO } from '../io.js';
-import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import { isNotFound, KubeClient, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef } from '../kube/resources.js';
 import { linkerdConfigRef, linkerdNotInstalled } from '../linkerd-config.js';
 import { LINK_API_VERSION } from '../multicluster/names.js';
@@ -123,7 +123,7 @@ async function readCluster(options: RotateOptions, env: IO['env'], context: stri
         readClusterTrust(client, ns),
         client.list<PodObject & KubeObject>(coreRef('pods'), { labelSelector: 'linkerd.io/control-plane-ns' }),
         client.list<KubeObject & { spec?: { targetClusterName?: string } }>({ apiVersion: LINK_API_VERSION, resource: 'links' }).catch((err: unknown) => {
-          if (err instanceof KubeApiError && err.code === 404) return []; // no Link CRD: no links
+          if (isNotFound(err)) return []; // no Link CRD: no links
           throw err;
         }),
         client.list<KubeObject & { lastTimestamp?: string; eventTime?: string; firstTimestamp?: string }>(coreRef('events', ns), { fieldSelector: 'reason=IssuerUpdated' }),
@@ -152,7 +152,7 @@ async function readCluster(options: RotateOptions, env: IO['env'], context: stri
     };
   } catch (err) {
     client.close();
-    if (err instanceof KubeApiError && err.code === 404 && err.ref.resource === 'configmaps') throw linkerdNotInstalled(context, ns);
+    if (isNotFound(err) && err.ref.resource === 'configmaps') throw linkerdNotInstalled(context, ns);
     throw err;
   }
 }

@@ -7,7 +7,7 @@
  * first). Every step is idempotent, so a rerun resumes where a failure stopped.
  */
 import { McError } from '../errors.js';
-import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, refOf, type ResourceRef } from '../kube/resources.js';
 import type { Change, ClusterWrites, TargetReads } from './cluster-state.js';
 import { linkGenObjects, loopbackWarning } from '../link/link-gen.js';
@@ -148,7 +148,7 @@ async function deleteAll(client: KubeClient, groups: ResourceRef[][]): Promise<n
         client.delete(r).then(
           () => 1,
           (err: unknown) => {
-            if (err instanceof KubeApiError && err.code === 404) return 0;
+            if (isNotFound(err)) return 0;
             throw err;
           },
         ),

@@ -11,7 +11,7 @@
  *   Secrets, listed once per round for every pair still waiting for its token.
  */
 import { McError } from '../errors.js';
-import { KubeApiError, type KubeClient, type KubeObject, type ListOptions } from '../kube/client.js';
+import { KubeApiError, unlessNotFound, type KubeClient, type KubeObject, type ListOptions } from '../kube/client.js';
 import { pathOf, refOf, secretRef, type ResourceRef } from '../kube/resources.js';
 import { FIELD_MANAGER } from '../link/apply.js';
 import type { LinkGenSource } from '../link/link-gen.js';
@@ -102,12 +102,7 @@ export class TargetReads implements LinkGenSource {
   }
 
   async getIfExists<T = KubeObject>(ref: ResourceRef): Promise<T | undefined> {
-    try {
-      return await this.get<T>(ref);
-    } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) return undefined;
-      throw err;
-    }
+    return unlessNotFound(this.get<T>(ref), undefined);
   }
 
   /** The token Secrets of the namespace as last listed (after waitForToken); any other list goes to the cluster. */

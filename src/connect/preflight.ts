@@ -7,7 +7,7 @@ import type { CertificateInfo } from '../certs/inspect.js';
 import { parsePemBundle } from '../check/certs.js';
 import { CheckEnv } from '../check/env.js';
 import type { Service } from '../check/types.js';
-import { KubeApiError, KubeClient } from '../kube/client.js';
+import { isNotFound, KubeClient } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
@@ -68,7 +68,7 @@ async function readFacts(env: CheckEnv, o: FactsOptions): Promise<ClusterFacts> 
   const chosen = o.gateways.get(context);
   const gatewayRef = chosen ?? { namespace: DEFAULT_MULTICLUSTER_NAMESPACE, name: DEFAULT_GATEWAY_NAME };
   const notFound = <T>(err: unknown, value: T): T => {
-    if (err instanceof KubeApiError && err.code === 404) return value;
+    if (isNotFound(err)) return value;
     throw err;
   };
   const [cm, identity, namespaces, linkKinds, gateway, accounts] = await Promise.all([

@@ -5,7 +5,7 @@
  */
 import { printResult, say, valueOptions } from '../cli-kit.js';
 import type { Env, IO } from '../io.js';
-import { KubeApiError, KubeClient } from '../kube/client.js';
+import { isNotFound, KubeClient } from '../kube/client.js';
 import { linkerdConfigRef, linkerdNotInstalled, linkerdSettings } from '../linkerd-config.js';
 import { DEFAULT_REGISTRY_ENV, installValues, renderInstall, type InstallOptions } from '../render/multicluster.js';
 import { formatDocuments } from '../render/output.js';
@@ -50,7 +50,7 @@ export async function readLinkerdSettings(src: { kubeconfig?: string; context?: 
     try {
       cm = await client.get<{ data?: Record<string, string> }>(linkerdConfigRef(src.linkerdNamespace));
     } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) {
+      if (isNotFound(err)) {
         throw linkerdNotInstalled(client.contextName, src.linkerdNamespace, ', or render without a cluster with --ignore-cluster');
       }
       throw err;

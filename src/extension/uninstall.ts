@@ -2,7 +2,7 @@
 import { printResult, say } from '../cli-kit.js';
 import { McError } from '../errors.js';
 import type { IO } from '../io.js';
-import { KubeApiError, KubeClient } from '../kube/client.js';
+import { KubeClient, unlessNotFound } from '../kube/client.js';
 import { formatDocuments } from '../render/output.js';
 import { EXTENSION_KINDS, LINK_KIND, UNINSTALL_SELECTOR, assertNoLinks, deletionDocs } from '../render/uninstall.js';
 
@@ -20,14 +20,8 @@ export async function runUninstall(o: UninstallOptions, io: IO): Promise<number>
   const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context: o.context, env: io.env, requestTimeoutMs: o.requestTimeoutMs, signal: io.signal });
   try {
     // A kind the cluster does not serve (CRD absent) has nothing to delete.
-    const list = async (k: { apiVersion: string; resource: string }, labelSelector?: string) => {
-      try {
-        return await client.list<Found>({ apiVersion: k.apiVersion, resource: k.resource }, labelSelector ? { labelSelector } : {});
-      } catch (err) {
-        if (err instanceof KubeApiError && err.code === 404) return [];
-        throw err;
-      }
-    };
+    const list = (k: { apiVersion: string; resource: string }, labelSelector?: string) =>
+      unlessNotFound(client.list<Found>({ apiVersion: k.apiVersion, resource: k.resource }, labelSelector ? { labelSelector } : {}), [] as Found[]);
     const [links, ...found] = await Promise.all([list(LINK_KIND), ...EXTENSION_KINDS.map((k) => list(k, UNINSTALL_SELECTOR))]);
     assertNoLinks(links, client.contextName);
     const docs = deletionDocs(EXTENSION_KINDS.map((kind, i) => ({ kind, items: found[i]! })));

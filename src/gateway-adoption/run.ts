@@ -7,7 +7,7 @@
 import { printResult, sayTo } from '../cli-kit.js';
 import { McError } from '../errors.js';
 import type { IO } from '../io.js';
-import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import { isNotFound, KubeClient, type KubeObject } from '../kube/client.js';
 import { servedGroups } from '../kube/discovery.js';
 import { coreRef } from '../kube/resources.js';
 import { applyObjects } from '../link/apply.js';
@@ -50,7 +50,7 @@ async function getOr404<T>(p: Promise<T>, onMissing: () => McError): Promise<T> 
   try {
     return await p;
   } catch (err) {
-    if (err instanceof KubeApiError && err.code === 404) throw onMissing();
+    if (isNotFound(err)) throw onMissing();
     throw err;
   }
 }

@@ -55,6 +55,21 @@ export class KubeApiError extends McError {
   }
 }
 
+/** True for the API server's 404: the object, or its kind, does not exist there. */
+export function isNotFound(err: unknown): err is KubeApiError {
+  return err instanceof KubeApiError && err.code === 404;
+}
+
+/** What `request` gives, or `absent` when the API server answers 404. */
+export async function unlessNotFound<T, A>(request: Promise<T>, absent: A): Promise<T | A> {
+  try {
+    return await request;
+  } catch (err) {
+    if (isNotFound(err)) return absent;
+    throw err;
+  }
+}
+
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
@@ -189,12 +204,7 @@ export class KubeClient {
 
   /** Get, or undefined when the object does not exist. */
   async getIfExists<T = KubeObject>(ref: ResourceRef): Promise<T | undefined> {
-    try {
-      return await this.get<T>(ref);
-    } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) return undefined;
-      throw err;
-    }
+    return unlessNotFound(this.get<T>(ref), undefined);
   }
 
   /** List every item, following `continue` tokens. */

@@ -9,7 +9,7 @@
  * the Link.
  */
 import { McError } from '../errors.js';
-import { KubeApiError, KubeClient, type ConnectSource, type KubeObject } from '../kube/client.js';
+import { isNotFound, KubeClient, type ConnectSource, type KubeObject } from '../kube/client.js';
 
 export const FIELD_MANAGER = 'mc';
 
@@ -89,7 +89,7 @@ export async function applyObjects(
         }
         const err = r.reason as Error;
         let why = err.message;
-        if (err instanceof KubeApiError && err.code === 404 && o.kind === 'Link') why += ' (is the multicluster extension installed there? `mc install`)';
+        if (isNotFound(err) && o.kind === 'Link') why += ' (is the multicluster extension installed there? `mc install`)';
         report(`Error: ${kubectlName(o)}: ${why}`);
         failed.push({ name: kubectlName(o), err });
       });

@@ -10,7 +10,7 @@
  * options in, objects out; nothing printed.
  */
 import { McError, UsageError } from '../errors.js';
-import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef, secretRef } from '../kube/resources.js';
 import { linkerdConfigRef, linkerdNotInstalled, linkerdSettings, type ConfigMapLike } from '../linkerd-config.js';
 import { DEFAULT_MULTICLUSTER_NAMESPACE } from '../multicluster/names.js';
@@ -153,7 +153,7 @@ export async function linkGenObjects(client: LinkGenSource, o: LinkGenOptions, l
     try {
       cm = settled(cmR);
     } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) throw linkerdNotInstalled(ctx, o.linkerdNamespace);
+      if (isNotFound(err)) throw linkerdNotInstalled(ctx, o.linkerdNamespace);
       throw err;
     }
     const settings = linkerdSettings(cm, `ConfigMap linkerd-config in ${where(o.linkerdNamespace)}`, { defaultTrustDomain: 'cluster.local' });
@@ -197,7 +197,7 @@ export async function linkGenObjects(client: LinkGenSource, o: LinkGenOptions, l
       try {
         svc = settled(gwR);
       } catch (err) {
-        if (err instanceof KubeApiError && err.code === 404) {
+        if (isNotFound(err)) {
           throw new McError(
             `there is no gateway Service "${gw.name}" in ${where(gw.namespace)}`,
             'Install the gateway (`mc install`), point --gateway-name/--gateway-namespace at your gateway (e.g. Ambassador), or link without a gateway with --gateway=false.',

@@ -6,7 +6,7 @@
 import { parseNamespace, printResult, requireFlag, say, type GlobalOptions } from '../cli-kit.js';
 import { McError } from '../errors.js';
 import type { IO } from '../io.js';
-import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import { KubeClient, unlessNotFound, type KubeObject } from '../kube/client.js';
 import { coreRef, kindInfo } from '../kube/resources.js';
 import { LINK_API_VERSION, managedControllerName, MIRROR_CLUSTER_LABEL } from '../multicluster/names.js';
 import { outputFormatOf, type Format } from './output.js';
@@ -53,10 +53,7 @@ export async function runUnlink(o: UnlinkOptions, io: IO): Promise<number> {
     const refOf = (id: ObjectId) => ({ apiVersion: id.apiVersion, resource: kindInfo(id.kind).resource, namespace: id.namespace, name: id.name });
     const [links, managed, services, ...found] = await Promise.all([
       // No Link CRD (the extension is gone) still leaves Secrets and mirrors to find.
-      client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace }).catch((err: unknown) => {
-        if (err instanceof KubeApiError && err.code === 404) return [] as KubeObject[];
-        throw err;
-      }),
+      unlessNotFound(client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links', namespace }), [] as KubeObject[]),
       client.getIfExists<KubeObject>({ apiVersion: 'apps/v1', resource: 'deployments', namespace, name: managedControllerName(name) }),
       client.list<KubeObject>(coreRef('services'), { labelSelector: `${MIRROR_CLUSTER_LABEL}=${name}` }),
       ...candidates.map((c) => client.getIfExists(refOf(c))),

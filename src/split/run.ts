@@ -7,7 +7,7 @@
 import { printResult, sayTo } from '../cli-kit.js';
 import { McError } from '../errors.js';
 import type { IO } from '../io.js';
-import { KubeApiError, KubeClient } from '../kube/client.js';
+import { KubeApiError, KubeClient, unlessNotFound } from '../kube/client.js';
 import { servedGroups } from '../kube/discovery.js';
 import { coreRef } from '../kube/resources.js';
 import { formatDocuments } from '../render/output.js';
@@ -43,14 +43,6 @@ export interface SplitOptions {
   output: 'yaml' | 'json';
 }
 
-async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof KubeApiError && err.code === 404) return undefined;
-    throw err;
-  }
-}
 
 /**
  * No cluster at all: no kubeconfig (when none was named) or no answer from
@@ -88,7 +80,7 @@ export async function runSplit(o: SplitOptions, io: IO): Promise<number> {
     const notes: string[] = [];
     if (client) {
       const where = `namespace "${namespace}" of context "${client.contextName}"`;
-      const svc = (name: string) => orUndefined(client!.get<ServiceLike>(coreRef('services', namespace, name)));
+      const svc = (name: string) => unlessNotFound(client!.get<ServiceLike>(coreRef('services', namespace, name)), undefined);
       log(`reading /apis and the Services ${[spec.service, ...spec.backends.map((b) => b.name)].join(', ')} in ${namespace} from ${client.server}`);
       let groups: Map<string, string[]>;
       let parent: ServiceLike | undefined;
@@ -106,7 +98,7 @@ export async function runSplit(o: SplitOptions, io: IO): Promise<number> {
         served = new Map(Object.values(ROUTE_APIS).map((a) => [a.group, groups.get(a.group) ?? []]));
         // Only mirrors need their Endpoints read.
         const endpoints = await Promise.all(
-          spec.backends.map((b, i) => (isMirror(backendSvcs[i]) ? orUndefined(client!.get<EndpointsLike>(coreRef('endpoints', namespace, b.name))) : Promise.resolve(undefined))),
+          spec.backends.map((b, i) => (isMirror(backendSvcs[i]) ? unlessNotFound(client!.get<EndpointsLike>(coreRef('endpoints', namespace, b.name)), undefined) : Promise.resolve(undefined))),
         );
         const facts: LiveFacts = { parent, backends: new Map(spec.backends.map((b, i) => [b.name, { service: backendSvcs[i], endpoints: endpoints[i] }])) };
         const checked = validateLive(spec, facts, where);

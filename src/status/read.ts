@@ -10,7 +10,7 @@ import { CheckEnv, CredentialsError } from '../check/env.js';
 import type { Deployment, Link, Service } from '../check/types.js';
 import { readGatewayMetrics } from '../gateways/read.js';
 import { parsePemBundle } from '../check/certs.js';
-import { KubeApiError, KubeClient } from '../kube/client.js';
+import { isNotFound, KubeApiError, KubeClient } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
@@ -104,12 +104,12 @@ async function readWith(env: CheckEnv, o: ReadOptions): Promise<ClusterReading> 
   const context = env.localName;
   const linksP = env.links().catch((err: unknown) => {
     // No Link CRD: the extension is not installed, so there are no links.
-    if (err instanceof KubeApiError && err.code === 404) return [] as Link[];
+    if (isNotFound(err)) return [] as Link[];
     throw err;
   });
   const [cm, identity, namespaces, links, deployments, mirrors, gateway] = await Promise.all([
     env.localLinkerdConfig().catch((err: unknown) => {
-      if (err instanceof KubeApiError && err.code === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }),
     env.localIdentity().catch(() => undefined),

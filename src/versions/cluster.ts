@@ -5,7 +5,7 @@
  * `linkerd.io/created-by` annotations and Linkerd image tags of its
  * Deployments) and each Link's creator. One parallel round of reads.
  */
-import { KubeApiError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION } from '../multicluster/names.js';
@@ -36,7 +36,7 @@ async function listIfServed<T>(read: Promise<T[]>): Promise<T[]> {
   try {
     return await read;
   } catch (err) {
-    if (err instanceof KubeApiError && err.code === 404) return [];
+    if (isNotFound(err)) return [];
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 /** The Links themselves: the CRD, their specs, the CLI version that made them. */
-import { KubeApiError } from '../../kube/client.js';
+import { isNotFound } from '../../kube/client.js';
 import { LINKERD_VERSION } from '../../version.js';
 import { linkCreatorVersion } from '../../versions/read.js';
 import { linkProblems, type CheckEnv } from '../env.js';
@@ -11,7 +11,7 @@ export async function checkLinkCRD(env: CheckEnv): Promise<void> {
   try {
     resources = await env.linkApiResources();
   } catch (err) {
-    const why = err instanceof KubeApiError && err.code === 404 ? 'Link CRD not found' : errText(err);
+    const why = isNotFound(err) ? 'Link CRD not found' : errText(err);
     throw new Error(`multicluster.linkerd.io/Link CRD is missing: ${why}`);
   }
   if (!resources.some((r) => r.kind === 'Link')) throw new Error('multicluster.linkerd.io/Link CRD is missing: Link CRD not found');
