@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runMc, type RunResult } from './helpers/index.js';
-import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, setGatewayProbe } from './fixtures/check.js';
+import { makePki, putWestLinkedToEast, setGatewayProbe } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
-const EAST_GATEWAY = '172.18.0.42';
 const PROBE_CHECK = 'probe services able to communicate with all gateway mirrors';
 let env: TestEnv;
 let west: TestCluster;
@@ -20,14 +19,7 @@ before(async () => {
   west = env.cluster('west');
   const east = env.cluster('east');
   const pki = await makePki();
-  for (const c of [west, east]) {
-    putLinkerd(c, pki);
-    putMulticluster(c, c === east ? EAST_GATEWAY : '172.18.0.41');
-  }
-  putExportedService(east, 'podinfo');
-  putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY });
-  putMirror(west, 'east', 'podinfo', 'test', EAST_GATEWAY);
-  putProbeEndpoints(west, 'east', EAST_GATEWAY);
+  putWestLinkedToEast(west, east, pki, ['podinfo']);
 });
 
 after(async () => {

@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { main } from '../src/cli.js';
 import { runMc, testIO, type RunResult } from './helpers/index.js';
-import { makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putMulticluster, putProbeEndpoints, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './fixtures/check.js';
+import { EAST_GATEWAY, makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putWestLinkedToEast, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
-const EAST_GATEWAY = '172.18.0.42';
 let env: TestEnv;
 let west: TestCluster;
 let east: TestCluster;
@@ -21,18 +20,8 @@ before(async () => {
   west = env.cluster('west');
   east = env.cluster('east');
   pki = await makePki();
-  for (const c of [west, east]) {
-    putLinkerd(c, pki);
-    putMulticluster(c, c === east ? EAST_GATEWAY : '172.18.0.41');
-  }
-  putExportedService(east, 'podinfo');
-  putExportedService(east, 'frontend');
+  putWestLinkedToEast(west, east, pki, ['podinfo', 'frontend']);
   putExportedService(east, 'internal', 'test', 'false');
-  putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY });
-  // What the service mirror creates in west for east.
-  putMirror(west, 'east', 'podinfo', 'test', EAST_GATEWAY);
-  putMirror(west, 'east', 'frontend', 'test', EAST_GATEWAY);
-  putProbeEndpoints(west, 'east', EAST_GATEWAY);
 });
 
 after(async () => {

@@ -13,10 +13,9 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { checkUntrustedKubeconfig, UntrustedKubeconfigError } from '../src/kube/untrusted-kubeconfig.js';
 import { MC_BIN, runMc, type RunResult } from './helpers/index.js';
-import { makePki, putExportedService, putLink, putLinkerd, putMirror, putMulticluster, putProbeEndpoints, type Pki } from './fixtures/check.js';
+import { EAST_GATEWAY, makePki, putLink, putWestLinkedToEast, type Pki } from './fixtures/check.js';
 import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
-const EAST_GATEWAY = '172.18.0.42';
 const SOURCE = 'Secret linkerd-multicluster/cluster-credentials-east';
 let env: TestEnv;
 let west: TestCluster;
@@ -30,14 +29,7 @@ before(async () => {
   east = env.cluster('east');
   pki = await makePki();
   dir = mkdtempSync(join(tmpdir(), 'mc-untrusted-'));
-  for (const c of [west, east]) {
-    putLinkerd(c, pki);
-    putMulticluster(c, c === east ? EAST_GATEWAY : '172.18.0.41');
-  }
-  putExportedService(east, 'podinfo');
-  putLink(west, east, pki, { gatewayAddress: EAST_GATEWAY });
-  putMirror(west, 'east', 'podinfo', 'test', EAST_GATEWAY);
-  putProbeEndpoints(west, 'east', EAST_GATEWAY);
+  putWestLinkedToEast(west, east, pki, ['podinfo']);
 });
 
 after(async () => {
