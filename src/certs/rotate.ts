@@ -13,7 +13,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import type { IO } from '../io.js';
-import { isNotFound, KubeClient, type KubeObject } from '../kube/client.js';
+import { isNotFound, KubeClient, type KubeObject, unlessNotFound } from '../kube/client.js';
 import { configMapRef, coreRef, secretRef } from '../kube/resources.js';
 import { linkerdConfigRef, linkerdNotInstalled } from '../linkerd-config.js';
 import { LINK_API_VERSION } from '../multicluster/names.js';
@@ -122,10 +122,8 @@ async function readCluster(options: RotateOptions, env: IO['env'], context: stri
       const [trust, pods, links, events] = await Promise.all([
         readClusterTrust(client, ns),
         client.list<PodObject & KubeObject>(coreRef('pods'), { labelSelector: 'linkerd.io/control-plane-ns' }),
-        client.list<KubeObject & { spec?: { targetClusterName?: string } }>({ apiVersion: LINK_API_VERSION, resource: 'links' }).catch((err: unknown) => {
-          if (isNotFound(err)) return []; // no Link CRD: no links
-          throw err;
-        }),
+        // No Link CRD: no links.
+        unlessNotFound(client.list<KubeObject & { spec?: { targetClusterName?: string } }>({ apiVersion: LINK_API_VERSION, resource: 'links' }), []),
         client.list<KubeObject & { lastTimestamp?: string; eventTime?: string; firstTimestamp?: string }>(coreRef('events', ns), { fieldSelector: 'reason=IssuerUpdated' }),
       ]);
       return { trust, pods, links, events };

@@ -7,7 +7,7 @@
  * first). Every step is idempotent, so a rerun resumes where a failure stopped.
  */
 import { McError } from '../errors.js';
-import { isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
+import { type KubeClient, type KubeObject, unlessNotFound } from '../kube/client.js';
 import { coreRef, refOf, type ResourceRef } from '../kube/resources.js';
 import type { Change, ClusterWrites, TargetReads } from './cluster-state.js';
 import { linkGenObjects, loopbackWarning } from '../link/link-gen.js';
@@ -145,13 +145,7 @@ async function deleteAll(client: KubeClient, groups: ResourceRef[][]): Promise<n
   for (const refs of groups) {
     const results = await Promise.all(
       refs.map((r) =>
-        client.delete(r).then(
-          () => 1,
-          (err: unknown) => {
-            if (isNotFound(err)) return 0;
-            throw err;
-          },
-        ),
+        unlessNotFound(client.delete(r).then(() => 1), 0),
       ),
     );
     removed += results.reduce((a, b) => a + b, 0);

@@ -7,7 +7,7 @@ import type { CertificateInfo } from '../certs/inspect.js';
 import { parsePemBundle } from '../check/certs.js';
 import { CheckEnv } from '../check/env.js';
 import type { Service } from '../check/types.js';
-import { isNotFound, KubeClient } from '../kube/client.js';
+import { KubeClient, unlessNotFound } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
@@ -67,15 +67,11 @@ async function readFacts(env: CheckEnv, o: FactsOptions): Promise<ClusterFacts> 
   const context = env.localName;
   const chosen = o.gateways.get(context);
   const gatewayRef = chosen ?? { namespace: DEFAULT_MULTICLUSTER_NAMESPACE, name: DEFAULT_GATEWAY_NAME };
-  const notFound = <T>(err: unknown, value: T): T => {
-    if (isNotFound(err)) return value;
-    throw err;
-  };
   const [cm, identity, namespaces, linkKinds, gateway, accounts] = await Promise.all([
-    env.localLinkerdConfig().catch((err) => notFound(err, undefined)),
+    unlessNotFound(env.localLinkerdConfig(), undefined),
     env.localIdentity().catch(() => undefined),
     env.multiclusterNamespaces(),
-    env.linkApiResources().catch((err) => notFound(err, [])),
+    unlessNotFound(env.linkApiResources(), []),
     env.local.getIfExists<Service>(coreRef('services', gatewayRef.namespace, gatewayRef.name)),
     env.local.list(coreRef('serviceaccounts', DEFAULT_MULTICLUSTER_NAMESPACE)),
   ]);

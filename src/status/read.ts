@@ -10,7 +10,7 @@ import { CheckEnv, CredentialsError } from '../check/env.js';
 import type { Deployment, Link, Service } from '../check/types.js';
 import { readGatewayMetrics } from '../gateways/read.js';
 import { parsePemBundle } from '../check/certs.js';
-import { isNotFound, KubeApiError, KubeClient } from '../kube/client.js';
+import { KubeApiError, KubeClient, unlessNotFound } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
@@ -102,16 +102,10 @@ function ingressAddresses(svc: Service | undefined): string | undefined {
 async function readWith(env: CheckEnv, o: ReadOptions): Promise<ClusterReading> {
   const now = new Date();
   const context = env.localName;
-  const linksP = env.links().catch((err: unknown) => {
-    // No Link CRD: the extension is not installed, so there are no links.
-    if (isNotFound(err)) return [] as Link[];
-    throw err;
-  });
+  // No Link CRD: the extension is not installed, so there are no links.
+  const linksP = unlessNotFound(env.links(), [] as Link[]);
   const [cm, identity, namespaces, links, deployments, mirrors, gateway] = await Promise.all([
-    env.localLinkerdConfig().catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }),
+    unlessNotFound(env.localLinkerdConfig(), undefined),
     env.localIdentity().catch(() => undefined),
     env.multiclusterNamespaces(),
     linksP,

@@ -5,7 +5,7 @@
  * `linkerd.io/created-by` annotations and Linkerd image tags of its
  * Deployments) and each Link's creator. One parallel round of reads.
  */
-import { isNotFound, type KubeClient, type KubeObject } from '../kube/client.js';
+import { type KubeClient, type KubeObject, unlessNotFound } from '../kube/client.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
 import { EXTENSION_LABEL, EXTENSION_NAME, LINK_API_VERSION } from '../multicluster/names.js';
@@ -31,15 +31,6 @@ interface Deployment extends KubeObject {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; image?: string }>; initContainers?: Array<{ name: string; image?: string }> } } };
 }
 
-/** A list that is empty when its kind is not served (Link CRD absent). */
-async function listIfServed<T>(read: Promise<T[]>): Promise<T[]> {
-  try {
-    return await read;
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
-}
 
 async function controlPlaneVersion(client: KubeClient, linkerdNamespace: string): Promise<SeenVersion | undefined> {
   const cm = await client.getIfExists(linkerdConfigRef(linkerdNamespace));
@@ -74,7 +65,7 @@ export async function readClusterVersions(client: KubeClient, linkerdNamespace: 
   const [controlPlane, deployments, links] = await Promise.all([
     controlPlaneVersion(client, linkerdNamespace),
     client.list<Deployment>({ apiVersion: 'apps/v1', resource: 'deployments' }, { labelSelector: `${EXTENSION_LABEL}=${EXTENSION_NAME}` }),
-    listIfServed(client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links' })),
+    unlessNotFound(client.list<KubeObject>({ apiVersion: LINK_API_VERSION, resource: 'links' }), [] as KubeObject[]), // no Link CRD: no Links
   ]);
   return {
     controlPlane,
