@@ -284,3 +284,31 @@ test('--wait: until every controller holds its Lease and sees its gateway alive;
     for (const s of sims) s.stop();
   }
 });
+
+test('the controller image registry: --registry, else $LINKERD_DOCKER_REGISTRY of the IO (read by the domain, as link and install do)', async () => {
+  const env = await mesh(['r1', 'r2']);
+  const registries = (text: string) => [...new Set([...text.matchAll(/image: (\S+)\/controller:/g)].map((m) => m[1]))];
+  const io = testIO({ LINKERD_DOCKER_REGISTRY: 'env.example/l5d' });
+  assert.equal(await runConnect(options(env, { dryRun: true }), io), 0, io.err());
+  assert.deepEqual(registries(io.out()), ['env.example/l5d']);
+  const mc = (args: string[], registry?: string) => runMc(['--kubeconfig', env.kubeconfigPath, 'connect', 'r1', 'r2', '--allow-loopback', '--dry-run', ...args], { env: { LINKERD_DOCKER_REGISTRY: registry } });
+  const flag = await mc(['--registry', 'flag.example/l5d'], 'env.example/l5d');
+  assert.equal(flag.code, 0, flag.stderr);
+  assert.deepEqual(registries(flag.stdout), ['flag.example/l5d'], 'the flag wins over the environment');
+  const unset = await mc([], '');
+  assert.equal(unset.code, 0, unset.stderr);
+  assert.deepEqual(registries(unset.stdout), ['cr.l5d.io/linkerd'], 'an empty variable is not set');
+});
+
+test('a pair\'s warnings read "Warning: PAIR: ..." as mc\'s other warnings', async () => {
+  const env = await mesh(['v1', 'v2']);
+  // v2's gateway answers probes on 4192, not the chart's 4191: link-gen warns about the probe Service.
+  const c = env.cluster('v2');
+  const svc = c.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
+  const ports: Array<{ name: string; port: number }> = svc.spec.ports;
+  c.put({ ...svc, spec: { ...svc.spec, ports: ports.map((p) => (p.name === 'mc-probe' ? { ...p, port: 4192 } : p)) } });
+  const r = await connect(env, { pairs: { from: ['v1'], to: ['v2'] } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^Warning: v1←v2: the Link's probe port is 4192 /m);
+  assert.doesNotMatch(r.stderr, /warning:/);
+});

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { booleanFlag, collect, examples, globalOptions, commandAction, isDnsLabel, isDnsSubdomain, pairFlags, pairSelection, type PairFlags } from '../cli-kit.js';
 import { durationFlag } from '../duration.js';
 import { UsageError } from '../errors.js';
+import type { ConnectOptions } from '../connect/index.js';
 import type { IO } from '../io.js';
 import { LINKERD_VERSION } from '../version.js';
 
@@ -81,7 +82,7 @@ mc connect --mesh east west north --wait 2m`),
       if (gateways.has(m[1]!)) throw new UsageError(`--gateway names context "${m[1]}" twice`);
       gateways.set(m[1]!, { namespace: m[2]!, name: m[3]! });
     }
-    const options = {
+    const options: ConnectOptions = {
       kubeconfig: g.kubeconfig,
       linkerdNamespace: g.linkerdNamespace,
       pairs: pairSelection(args, flags),
@@ -100,6 +101,6 @@ mc connect --mesh east west north --wait 2m`),
       verbose: g.verbose,
     };
     const { runConnect } = await import('../connect/index.js');
-    return runConnect({ ...options, registry: options.registry ?? (io.env.LINKERD_DOCKER_REGISTRY || undefined) }, io);
+    return runConnect(options, io);
   }));
 }

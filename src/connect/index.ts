@@ -16,7 +16,7 @@ import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { FIELD_MANAGER } from '../link/apply.js';
 import { readGatewayMetrics } from '../gateways/read.js';
 import { loopbackWarning } from '../link/link-gen.js';
-import { DEFAULT_MULTICLUSTER_NAMESPACE } from '../multicluster/names.js';
+import { DEFAULT_MULTICLUSTER_NAMESPACE, registryOf } from '../multicluster/names.js';
 import { connectPair, disconnectPair, pairObjects, type PairContext, type PairResult, type RemoveResult } from './apply.js';
 import { ClusterWrites, TargetReads } from './cluster-state.js';
 import { installObjects, type RenderSettings } from './objects.js';
@@ -42,6 +42,7 @@ export interface ConnectOptions {
   /** Per request, and per cluster for the preflight reads (ms). */
   timeoutMs: number;
   linkerdVersion: string;
+  /** --registry; $LINKERD_DOCKER_REGISTRY comes from the IO's environment. */
   registry?: string;
   verbose: boolean;
 }
@@ -161,7 +162,7 @@ async function connectWith(clients: Map<string, KubeClient>, contexts: string[],
     say(io, `Preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was written:\n${formatProblems(problems)}`);
     return 1;
   }
-  const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, registry: o.registry, legacy: o.legacy, remoteDiscovery: o.remoteDiscovery };
+  const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, registry: registryOf(o.registry, io.env), legacy: o.legacy, remoteDiscovery: o.remoteDiscovery };
   // A target installed just now has linkerd-gateway (its address comes later: link-gen says so, a rerun resumes).
   const toInstall = o.install ? factsList.filter((f) => !f.extensionInstalled) : [];
   for (const f of toInstall) if (!f.gateway && !o.remoteDiscovery) f.gateway = { namespace: 'linkerd-multicluster', name: 'linkerd-gateway' };
@@ -268,7 +269,7 @@ async function waitForLinks(pairs: Pair[], ctx: PairContext, waitMs: number, io:
 
 function report(results: PairResult[], io: IO): number {
   for (const r of results) {
-    for (const w of r.warnings) say(io, `${describePair(r.pair)}: warning: ${w}`);
+    for (const w of r.warnings) say(io, `Warning: ${describePair(r.pair)}: ${w}`);
     if (r.ok) say(io, `${describePair(r.pair)}: ${r.changes.created + r.changes.configured === 0 ? 'no changes' : `connected (${changeSummary(r)})`}`);
     else say(io, `${describePair(r.pair)}: FAILED at ${r.failedStep}: ${r.error}`);
   }

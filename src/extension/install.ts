@@ -6,8 +6,9 @@
 import { printResult, say, valueOptions } from '../cli-kit.js';
 import type { Env, IO } from '../io.js';
 import { isNotFound, KubeClient } from '../kube/client.js';
+import { registryOf } from '../multicluster/names.js';
 import { linkerdConfigRef, linkerdNotInstalled, linkerdSettings } from '../linkerd-config.js';
-import { DEFAULT_REGISTRY_ENV, installValues, renderInstall, type InstallOptions } from '../render/multicluster.js';
+import { installValues, renderInstall, type InstallOptions } from '../render/multicluster.js';
 import { formatDocuments } from '../render/output.js';
 
 /** What `mc install` renders and where it reads the cluster. */
@@ -27,7 +28,7 @@ export async function runInstall(o: InstallRunOptions, io: IO): Promise<number> 
   const { kubeconfig, context, requestTimeoutMs, verbose, ignoreCluster, values, output, ...render } = o;
   const options: InstallOptions = {
     ...render,
-    registry: render.registry || io.env[DEFAULT_REGISTRY_ENV] || undefined,
+    registry: registryOf(render.registry, io.env),
     user: await valueOptions(values, io),
   };
   let cluster;

@@ -9,7 +9,7 @@ import type { IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
 import { linkGenObjects } from './link-gen.js';
 import { linkGenOptionsOf, type LinkFlags } from './options.js';
-import { DEFAULT_REGISTRY, REGISTRY_ENV } from '../multicluster/names.js';
+import { DEFAULT_REGISTRY, registryOf } from '../multicluster/names.js';
 import { formatDocuments } from '../render/output.js';
 import { renderServiceMirror, serviceMirrorValues, type ServiceMirrorInput } from './service-mirror.js';
 import { applyObjects } from './apply.js';
@@ -71,7 +71,7 @@ export async function runLink(o: LinkOptions, io: IO): Promise<number> {
   const mirrorInput: Omit<ServiceMirrorInput, 'clusterName'> = {
     namespace: o.linkGen.namespace,
     version: o.mirror.version,
-    registry: o.mirror.registry ?? (io.env[REGISTRY_ENV] || DEFAULT_REGISTRY),
+    registry: registryOf(o.mirror.registry, io.env) ?? DEFAULT_REGISTRY,
     logLevel: o.mirror.logLevel,
     logFormat: o.mirror.logFormat,
     retryLimit: o.mirror.retryLimit,

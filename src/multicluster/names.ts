@@ -4,6 +4,8 @@
  * check, gateways and unlink look for them, and the service mirror and the
  * destination controller read exactly these. One home, so every part agrees.
  */
+import type { Env } from '../io.js';
+
 export const LINK_API_VERSION = 'multicluster.linkerd.io/v1alpha3';
 
 /** On every resource of the extension: `linkerd.io/extension=multicluster` (uninstall and check find them by it). */
@@ -54,6 +56,11 @@ export const LEGACY_SERVICE_MIRROR_COMPONENT = 'service-mirror';
 // What link creates: its Secrets, the gateway's ports and annotations, object names.
 export const DEFAULT_REGISTRY = 'cr.l5d.io/linkerd';
 export const REGISTRY_ENV = 'LINKERD_DOCKER_REGISTRY';
+
+/** The image registry, as upstream's CLI picks it: --registry, else a non-empty $LINKERD_DOCKER_REGISTRY; undefined: the default. */
+export function registryOf(flag: string | undefined, env: Env): string | undefined {
+  return flag ?? (env[REGISTRY_ENV] || undefined);
+}
 
 export const DEFAULT_SELECTOR = 'mirror.linkerd.io/exported=true';
 export const DEFAULT_REMOTE_DISCOVERY_SELECTOR = 'mirror.linkerd.io/exported=remote-discovery';

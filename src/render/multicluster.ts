@@ -8,13 +8,10 @@ import { truthy } from './template.js';
 import { loadChart, resolveValues, type RenderedDoc } from './chart.js';
 import { validateLayer } from './schema.js';
 import type { LinkerdSettings } from '../linkerd-config.js';
-import { REGISTRY_ENV } from '../multicluster/names.js';
 import { getPath, isMap, mergeMaps, setPath, type ValueOptions, type Values } from './values.js';
 
 /** Namespace the extension lives in (upstream's CLI has no flag for it). */
 export const MULTICLUSTER_NAMESPACE = 'linkerd-multicluster';
-/** The environment variable that names the image registry when --registry is not given (as upstream's CLI). */
-export const DEFAULT_REGISTRY_ENV = REGISTRY_ENV;
 
 export interface InstallOptions {
   /** Image tag; default LINKERD_VERSION */
