@@ -4,9 +4,25 @@
  * program from the files in src/commands (each exports `register(program, io)`),
  * runs it, and turns errors into exit codes. No logic.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { booleanFlagNames, collect, commandExitCode, completeFlag, normalizeBooleanArgs } from './cli-kit.js';
+import * as adoptGateway from './commands/adopt-gateway.js';
+import * as allow from './commands/allow.js';
+import * as certs from './commands/certs.js';
+import * as check from './commands/check.js';
+import * as completion from './commands/completion.js';
+import * as connect from './commands/connect.js';
+import * as disconnect from './commands/disconnect.js';
+import * as exportService from './commands/export-service.js';
+import * as gateways from './commands/gateways.js';
+import * as install from './commands/install.js';
+import * as linkGen from './commands/link-gen.js';
+import * as link from './commands/link.js';
+import * as split from './commands/split.js';
+import * as status from './commands/status.js';
+import * as uninstall from './commands/uninstall.js';
+import * as unlink from './commands/unlink.js';
+import * as version from './commands/version.js';
 import { exitCodeOf, formatError } from './errors.js';
 import type { IO } from './io.js';
 import { LINKERD_VERSION, mcVersion } from './version.js';
@@ -27,13 +43,40 @@ function commandName(argv: string[]): string | undefined {
 }
 
 /**
- * The command files to load: only the one asked for when it exists (a command
- * never pays for the others' imports), else all of them (help, unknown names).
+ * Every command, by name, in the order help lists them (the files of
+ * src/commands/, sorted; test/cli.test.ts keeps the two the same). A command
+ * file only declares flags: its work is behind a dynamic import in its action,
+ * so loading all of them is cheap, and the launcher's bundle (src/bundle.ts)
+ * holds them in one file.
  */
-function commandFiles(dir: URL, argv: string[]): string[] {
-  const all = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.js')).sort() : [];
-  const wanted = `${commandName(argv)}.js`;
-  return all.includes(wanted) ? [wanted] : all;
+const COMMANDS: Readonly<Record<string, CommandModule>> = {
+  'adopt-gateway': adoptGateway,
+  allow,
+  certs,
+  check,
+  completion,
+  connect,
+  disconnect,
+  'export-service': exportService,
+  gateways,
+  install,
+  'link-gen': linkGen,
+  link,
+  split,
+  status,
+  uninstall,
+  unlink,
+  version,
+};
+
+/**
+ * The commands to register: only the one asked for when it exists (a command
+ * never pays for setting up the others' flags), else all of them (help,
+ * unknown names).
+ */
+function commandsFor(argv: string[]): CommandModule[] {
+  const wanted = commandName(argv);
+  return wanted !== undefined && Object.hasOwn(COMMANDS, wanted) ? [COMMANDS[wanted]!] : Object.values(COMMANDS);
 }
 
 /** Commander's own output (help, usage errors) goes to the IO too. */
@@ -73,11 +116,7 @@ export async function buildProgram(argv: string[], io: IO): Promise<Command> {
     .configureHelp(HELP_LAYOUT);
   completeFlag(program, '--context', 'contexts');
 
-  const dir = new URL('./commands/', import.meta.url);
-  for (const file of commandFiles(dir, argv)) {
-    const mod = (await import(new URL(file, dir).href)) as CommandModule;
-    mod.register(program, io);
-  }
+  for (const mod of commandsFor(argv)) mod.register(program, io);
   // Sub-commands inherit the error handling and output of the root.
   const inherit = (c: Command) => {
     for (const sub of c.commands) {

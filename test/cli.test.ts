@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { normalizeBooleanArgs } from '../src/cli-kit.js';
 import { UsageError } from '../src/errors.js';
@@ -49,4 +50,11 @@ test('--help lists every command', async () => {
   for (const name of ['certs', 'install', 'allow', 'link', 'unlink', 'export-service', 'check', 'uninstall']) {
     assert.match(r.stdout, new RegExp(`^  ${name}\\b`, 'm'), name);
   }
+});
+
+test('every file in src/commands/ is a command, listed by --help in file-name order (cli.ts registers them by name)', async () => {
+  const files = readdirSync(new URL('../../src/commands/', import.meta.url)).filter((f) => f.endsWith('.ts')).sort().map((f) => f.slice(0, -3));
+  const r = await runMc(['--help']);
+  const listed = [...r.stdout.split('\nCommands:\n')[1]!.matchAll(/^  (\S+)/gm)].map((m) => m[1]);
+  assert.deepEqual(listed, [...files, 'help']);
 });
