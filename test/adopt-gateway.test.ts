@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import yaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc, putFromMc } from './helpers/index.js';
 import { createCa } from './support/pki.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { field, startTestClusters, type Deployment, type Service, type TestCluster, type TestEnv } from './support/index.js';
 import { addIngress, installSimulatedLinkerd, settleWorkloads } from './support/linkerd-sim.js';
 import { strategicMerge } from './support/patch.js';
 import { McError } from '../src/errors.js';
@@ -152,15 +152,15 @@ test('Ambassador 1.x: printed for kubectl (getambassador.io/v2), applied, idempo
 
   const k = await runKubectl(env.kubeconfigPath, 'east', ['apply', '--server-side', '--field-manager', 'mc', '-f', '-'], r.stdout);
   assert.equal(k.code, 0, k.stderr);
-  const svc = east.get('v1', 'Service', 'ambassador', 'ambassador');
-  assert.deepEqual(svc.spec.ports.map((p: any) => `${p.name}:${p.port}->${p.targetPort}`).sort(), ['http:80->8080', 'https:443->8443', 'mc-gateway:4143->4143', 'mc-probe:4191->8080']);
-  assert.equal(svc.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-type'], 'nlb', 'existing annotations are kept');
-  const tmpl = east.get('apps/v1', 'Deployment', 'ambassador', 'ambassador').spec.template;
-  assert.equal(tmpl.metadata.annotations['config.linkerd.io/skip-inbound-ports'], '8080,8443');
-  assert.equal(tmpl.metadata.annotations['config.linkerd.io/enable-gateway'], 'true');
-  assert.equal(tmpl.metadata.annotations['prometheus.io/scrape'], 'true');
-  assert.equal(tmpl.spec.containers[0].image, 'docker.io/datawire/ambassador:1.14.4', 'the rest of the Deployment is untouched');
-  assert.equal(east.get('getambassador.io/v2', 'Module', 'ambassador', 'ambassador').spec.config.add_linkerd_headers, true);
+  const svc = east.get<Service>('v1', 'Service', 'ambassador', 'ambassador')!;
+  assert.deepEqual(svc.spec.ports!.map((p) => `${p.name}:${p.port}->${p.targetPort}`).sort(), ['http:80->8080', 'https:443->8443', 'mc-gateway:4143->4143', 'mc-probe:4191->8080']);
+  assert.equal(svc.metadata.annotations!['service.beta.kubernetes.io/aws-load-balancer-type'], 'nlb', 'existing annotations are kept');
+  const tmpl = east.get<Deployment>('apps/v1', 'Deployment', 'ambassador', 'ambassador')!.spec.template;
+  assert.equal(tmpl.metadata!.annotations!['config.linkerd.io/skip-inbound-ports'], '8080,8443');
+  assert.equal(tmpl.metadata!.annotations!['config.linkerd.io/enable-gateway'], 'true');
+  assert.equal(tmpl.metadata!.annotations!['prometheus.io/scrape'], 'true');
+  assert.equal(tmpl.spec!.containers[0].image, 'docker.io/datawire/ambassador:1.14.4', 'the rest of the Deployment is untouched');
+  assert.equal(field(east.get('getambassador.io/v2', 'Module', 'ambassador', 'ambassador'), 'spec', 'config', 'add_linkerd_headers'), true);
 
   const again = await runMc(args);
   assert.equal(again.code, 0, again.stderr);
@@ -182,12 +182,12 @@ test('Emissary-ingress 3.x: --apply writes v3alpha1, keeps the Module\'s other c
   const r = await runMc(args);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '');
-  const mapping = em.get('getambassador.io/v3alpha1', 'Mapping', 'emissary', 'linkerd-multicluster-probe');
+  const mapping = em.get('getambassador.io/v3alpha1', 'Mapping', 'emissary', 'linkerd-multicluster-probe')!;
   assert.deepEqual(mapping.spec, { hostname: '*', prefix: '/-/ambassador/ready', rewrite: '/ambassador/v0/check_ready', service: 'localhost:8877', bypass_auth: true });
-  assert.deepEqual(em.get('getambassador.io/v3alpha1', 'Module', 'emissary', 'ambassador').spec.config, { diagnostics: { enabled: false }, add_linkerd_headers: true });
-  const svc = em.get('v1', 'Service', 'emissary', 'emissary-ingress');
-  assert.equal(svc.metadata.annotations['mirror.linkerd.io/multicluster-gateway'], 'true');
-  assert.deepEqual(svc.metadata.managedFields.map((m: any) => m.manager).filter((m: string) => m === 'mc'), ['mc']);
+  assert.deepEqual(field(em.get('getambassador.io/v3alpha1', 'Module', 'emissary', 'ambassador'), 'spec', 'config'), { diagnostics: { enabled: false }, add_linkerd_headers: true });
+  const svc = em.get<Service>('v1', 'Service', 'emissary', 'emissary-ingress')!;
+  assert.equal(svc.metadata.annotations!['mirror.linkerd.io/multicluster-gateway'], 'true');
+  assert.deepEqual(svc.metadata.managedFields!.map((m) => m.manager).filter((m) => m === 'mc'), ['mc']);
 
   const again = await runMc(args);
   assert.equal(again.code, 0, again.stderr);
@@ -202,11 +202,11 @@ test('a generic ingress gets only the Deployment and Service part; plain `kubect
   assert.deepEqual(docs.map((d) => d.kind), ['Deployment', 'Service']);
   const k = await runKubectl(env.kubeconfigPath, 'east', ['apply', '-f', '-'], r.stdout);
   assert.equal(k.code, 0, k.stderr);
-  const svc = east.get('v1', 'Service', 'ingress-nginx', 'ingress-nginx-controller');
-  assert.deepEqual(svc.spec.ports.map((p: any) => p.name).sort(), ['http', 'https', 'mc-gateway', 'mc-probe']);
-  assert.equal(svc.metadata.annotations['mirror.linkerd.io/probe-period'], '10');
-  assert.equal(svc.metadata.annotations['mirror.linkerd.io/probe-path'], '/ready');
-  const ann = east.get('apps/v1', 'Deployment', 'ingress-nginx', 'ingress-nginx-controller').spec.template.metadata.annotations;
+  const svc = east.get<Service>('v1', 'Service', 'ingress-nginx', 'ingress-nginx-controller')!;
+  assert.deepEqual(svc.spec.ports!.map((p) => p.name).sort(), ['http', 'https', 'mc-gateway', 'mc-probe']);
+  assert.equal(svc.metadata.annotations!['mirror.linkerd.io/probe-period'], '10');
+  assert.equal(svc.metadata.annotations!['mirror.linkerd.io/probe-path'], '/ready');
+  const ann = east.get<Deployment>('apps/v1', 'Deployment', 'ingress-nginx', 'ingress-nginx-controller')!.spec.template.metadata!.annotations!;
   assert.equal(ann['config.linkerd.io/skip-inbound-ports'], '80,443', 'named targetPorts resolve to the container ports');
 });
 
@@ -257,7 +257,7 @@ test('mc check validates the adopted Ambassador as it validates linkerd-gateway:
   assert.match(r.stdout, /√ remote gateways are meshed gateways with the identity they announce\n\t\* east: ambassador\/ambassador, 1 pod\(s\) in gateway mode, identity of ServiceAccount ambassador\n/);
 
   // The pods now run as another ServiceAccount: the announced identity is no longer theirs.
-  const d = east.get('apps/v1', 'Deployment', 'ambassador', 'ambassador');
+  const d = east.get<Deployment>('apps/v1', 'Deployment', 'ambassador', 'ambassador')!;
   east.put({ ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, serviceAccountName: 'edge' } } } });
   settleWorkloads(east, 'ambassador');
   r = await runMc([...kc('bare'), 'check', '--wait', '1s']);

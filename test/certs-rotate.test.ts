@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers/index.js';
 import { makePki, putMulticluster, type Pki } from './fixtures/check.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type ConfigMap, type Deployment, type KubeObject, type Pod, type Secret, type TestCluster, type TestEnv } from './support/index.js';
 import { addPodinfo, installSimulatedLinkerd, settleWorkloads, simulateIssuerReload } from './support/linkerd-sim.js';
 
 const CLUSTERS = ['east', 'west', 'north'];
@@ -74,8 +74,8 @@ async function restartAsPrinted(out: string, clusters: string[], startedAt: Date
         assert.equal(r.code, 0, r.stderr);
       } else {
         // Without kubectl: what `rollout restart` sends, put directly.
-        const d = cluster(ctx!).get('apps/v1', 'Deployment', ns!, what!.split('/')[1]!);
-        d.spec.template.metadata.annotations = { ...d.spec.template.metadata.annotations, 'kubectl.kubernetes.io/restartedAt': startedAt.toISOString() };
+        const d = cluster(ctx!).get<Deployment>('apps/v1', 'Deployment', ns!, what!.split('/')[1]!)!;
+        d.spec.template.metadata!.annotations = { ...d.spec.template.metadata!.annotations, 'kubectl.kubernetes.io/restartedAt': startedAt.toISOString() };
         cluster(ctx!).put(d);
       }
     }),
@@ -130,8 +130,8 @@ test('a three-cluster rotation, stage by stage', async (t) => {
     const bundle = readFileSync(join(dir, 'bundle.crt'), 'utf8');
     for (const c of CLUSTERS) {
       assert.match(r.stdout, new RegExp(`√ ${c}: wrote ConfigMap linkerd/linkerd-identity-trust-roots, ConfigMap linkerd/linkerd-config \\(identityTrustAnchorsPEM\\), Deployment linkerd/linkerd-destination \\(rolls out with the new bundle\\)`));
-      assert.equal(cluster(c).get('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots').data['ca-bundle.crt'], bundle.trim());
-      const values = yaml.load(cluster(c).get('v1', 'ConfigMap', 'linkerd', 'linkerd-config').data.values) as { identityTrustAnchorsPEM: string; identity: { issuer: { issuanceLifetime: string } } };
+      assert.equal(cluster(c).get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots')!.data!['ca-bundle.crt'], bundle.trim());
+      const values = yaml.load(cluster(c).get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-config')!.data!.values) as { identityTrustAnchorsPEM: string; identity: { issuer: { issuanceLifetime: string } } };
       assert.equal(values.identityTrustAnchorsPEM, bundle);
       assert.equal(values.identity.issuer.issuanceLifetime, '24h0m0s', 'the other values are kept');
     }
@@ -175,12 +175,12 @@ test('a three-cluster rotation, stage by stage', async (t) => {
     for (const c of CLUSTERS) {
       assert.match(r.stdout, new RegExp(`wrote \\S+/${c}/issuer\\.crt`));
       assert.match(r.stdout, new RegExp(`√ ${c}: wrote Secret linkerd/linkerd-identity-issuer`));
-      const crt = Buffer.from(cluster(c).get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer').data['crt.pem'], 'base64').toString();
+      const crt = Buffer.from(cluster(c).get<Secret>('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer')!.data!['crt.pem'], 'base64').toString();
       assert.ok(new X509Certificate(crt).verify(new X509Certificate(newAnchor).publicKey), `${c}'s issuer is signed by the new anchor`);
     }
     assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY/);
     // north's issuer goes back to the old one (a stale pipeline re-applied it).
-    const secret = cluster('north').get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer');
+    const secret = cluster('north').get<Secret>('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer')!;
     cluster('north').put({ ...secret, data: { 'crt.pem': Buffer.from(old.issuerCertPem).toString('base64'), 'key.pem': Buffer.from(old.issuerKeyPem).toString('base64') } });
     const refused = await rotate('--stage', '5');
     assert.equal(refused.code, 1);
@@ -216,7 +216,7 @@ test('a three-cluster rotation, stage by stage', async (t) => {
   await t.test('stage 6 removes the old anchor; verified again once the proxies restarted', async () => {
     const r = await rotate('--stage', '6', '--apply');
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const c of CLUSTERS) assert.deepEqual(subjects(cluster(c).get('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots').data['ca-bundle.crt']), ['CN=root.linkerd.cluster.local']);
+    for (const c of CLUSTERS) assert.deepEqual(subjects(cluster(c).get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots')!.data!['ca-bundle.crt']), ['CN=root.linkerd.cluster.local']);
     const later = new Date(T0 + 3 * HOUR);
     settle('linkerd', later);
     const pending = await rotate('--stage', '6');
@@ -252,13 +252,13 @@ test('--apply with a Helm-managed control plane: mc writes what Helm does not ow
     const helm = helmEnv.cluster('helm');
     // Helm installed helm's control plane (release linkerd-cp), except the trust roots: trust-manager makes those.
     const mark = (kind: string, name: string) => {
-      const o = helm.get('v1', kind, 'linkerd', name);
+      const o: KubeObject = helm.get('v1', kind, 'linkerd', name)!;
       helm.put({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { ...o.metadata.annotations, 'meta.helm.sh/release-name': 'linkerd-cp', 'meta.helm.sh/release-namespace': 'linkerd' } } });
     };
     mark('ConfigMap', 'linkerd-config');
     mark('Secret', 'linkerd-identity-issuer');
-    const configBefore = helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-config').data.values;
-    const issuerBefore = helm.get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer').data['crt.pem'];
+    const configBefore = helm.get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-config')!.data!.values;
+    const issuerBefore = helm.get<Secret>('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer')!.data!['crt.pem'];
     const rot = (...args: string[]) => runMc(['--kubeconfig', helmEnv.kubeconfigPath, '--context', 'helm', '--context', 'plain', 'certs', 'rotate', '--dir', hdir, '--timeout', '5s', ...args]);
 
     const two = await rot('--stage', '2', '--apply');
@@ -270,12 +270,12 @@ test('--apply with a Helm-managed control plane: mc writes what Helm does not ow
     assert.match(two.stdout, /→ helm: Helm owns ConfigMap linkerd\/linkerd-config \(identityTrustAnchorsPEM\); mc wrote the values to (\S+helm\/helm-values-stage-2\.yaml), apply them with:\n\s+helm --kube-context helm upgrade linkerd-cp linkerd\/linkerd-control-plane -n linkerd --reuse-values -f \S+helm-values-stage-2\.yaml\n\s+values: identityTrustAnchorsPEM = 2 anchors/);
     const values2 = yaml.load(readFileSync(join(hdir, 'helm', 'helm-values-stage-2.yaml'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual(values2, { identityTrustAnchorsPEM: bundle }, 'exactly the value Helm needs');
-    assert.equal(helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-config').data.values, configBefore, 'what Helm owns is left to Helm');
-    assert.equal(helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots').data['ca-bundle.crt'], bundle.trim());
+    assert.equal(helm.get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-config')!.data!.values, configBefore, 'what Helm owns is left to Helm');
+    assert.equal(helm.get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots')!.data!['ca-bundle.crt'], bundle.trim());
 
     // The user runs the helm upgrade: linkerd-config gets the values file's anchors.
-    const cm = helm.get('v1', 'ConfigMap', 'linkerd', 'linkerd-config');
-    helm.put({ ...cm, data: { ...cm.data, values: yaml.dump({ ...(yaml.load(cm.data.values) as object), ...values2 }) } });
+    const cm = helm.get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-config')!;
+    helm.put({ ...cm, data: { ...cm.data, values: yaml.dump({ ...(yaml.load(cm.data!.values) as object), ...values2 }) } });
     const again = await rot('--stage', '2', '--apply');
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.match(again.stdout, /√ helm: already up to date/);
@@ -292,7 +292,7 @@ test('--apply with a Helm-managed control plane: mc writes what Helm does not ow
     assert.equal(values4.identity.issuer.tls.crtPEM, readFileSync(join(hdir, 'helm', 'issuer.crt'), 'utf8'));
     assert.equal(values4.identity.issuer.tls.keyPEM, readFileSync(join(hdir, 'helm', 'issuer.key'), 'utf8'));
     assert.equal(statSync(join(hdir, 'helm', 'helm-values-stage-4.yaml')).mode & 0o777, 0o600, 'it holds a key');
-    assert.equal(helm.get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer').data['crt.pem'], issuerBefore, 'Helm\'s issuer Secret is left to Helm');
+    assert.equal(helm.get<Secret>('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer')!.data!['crt.pem'], issuerBefore, 'Helm\'s issuer Secret is left to Helm');
   } finally {
     await helmEnv.stop();
     rmSync(join(hdir, '..'), { recursive: true, force: true });
@@ -311,7 +311,7 @@ test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated
     /** What `kubectl rollout restart` and the controllers do: every Deployment of the namespaces gets new pods, started at `at`. */
     const restartAll = (at: Date) => {
       for (const ns of ['linkerd', 'test']) {
-        for (const d of solo.list('apps/v1', 'Deployment', ns)) {
+        for (const d of solo.list<Deployment>('apps/v1', 'Deployment', ns)) {
           d.spec.template.metadata = { ...d.spec.template.metadata, annotations: { ...d.spec.template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': at.toISOString() } };
           solo.put(d);
         }
@@ -335,7 +335,7 @@ test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated
     assert.equal(done.code, 0, done.stdout + done.stderr);
     assert.match(done.stdout, /every proxy's certificate chains to it \(5 read from the proxies' admin ports\)/, 'judged by the certificates, none by the clock');
     // A proxy whose certificate cannot be read (nothing answers on its admin port) is judged by start time, and the line says so.
-    const pod = solo.list('v1', 'Pod', 'test').find((p) => p.metadata.name.startsWith('podinfo-'));
+    const pod = solo.list<Pod>('v1', 'Pod', 'test').find((p) => p.metadata.name.startsWith('podinfo-'))!;
     solo.put({ ...pod, metadata: { name: 'podinfo-by-hand', namespace: 'test', labels: pod.metadata.labels, annotations: pod.metadata.annotations }, status: { ...pod.status, startTime: new Date(T0).toISOString() } });
     const unread = await rot('--stage', '5');
     assert.equal(unread.code, 1);

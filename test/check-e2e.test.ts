@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runMc, type RunResult } from './helpers/index.js';
 import { setupEastWest } from './fixtures/check.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Link, type TestCluster, type TestEnv } from './support/index.js';
 import { addPodinfo, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 
 let env: TestEnv;
@@ -68,8 +68,8 @@ test('a service exported after the mirror stopped: × until the mirror catches u
 });
 
 test('without the Link CRD the fatal check stops the run', async (t) => {
-  const crd = west.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'links.multicluster.linkerd.io');
-  const links = west.list('multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster');
+  const crd = west.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'links.multicluster.linkerd.io')!;
+  const links = west.list<Link>('multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster');
   west.remove('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'links.multicluster.linkerd.io');
   t.after(() => {
     west.put(crd);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { main } from '../src/cli.js';
 import { runMc, testIO, type RunResult } from './helpers/index.js';
 import { EAST_GATEWAY, makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putWestLinkedToEast, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './fixtures/check.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Deployment, type Endpoints, type Pod, type Service, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let west: TestCluster;
@@ -64,7 +64,7 @@ async function migrateToManaged(t: { after(fn: () => Promise<void> | void): void
   const legacy = removeLegacyMirror(west, 'east');
   const managed = await putManagedController(west, 'east', pki);
   // the managed controller's probe Service gets the Endpoints its mirror writes
-  const ep = west.get('v1', 'Endpoints', 'linkerd-multicluster', 'probe-gateway-east');
+  const ep = west.get<Endpoints>('v1', 'Endpoints', 'linkerd-multicluster', 'probe-gateway-east')!;
   const probeEp = west.put({ ...ep, metadata: { ...ep.metadata, name: 'probe-east', resourceVersion: undefined, uid: undefined } });
   // the chart's controller takes the Lease over (its /metrics answer the probe check)
   setGatewayProbe(west, 'east');
@@ -186,7 +186,7 @@ test('during a rotation bundles differ but share an anchor: √; a proxy that tr
     putLinkerd(west, pki);
   });
   // west's gateway and service mirror proxies were injected before west's bundle changed.
-  const gatewayPod = west.list('v1', 'Pod', 'linkerd-multicluster').find((p) => p.metadata.name.startsWith('linkerd-gateway-'))!.metadata.name as string;
+  const gatewayPod = west.list<Pod>('v1', 'Pod', 'linkerd-multicluster').find((p) => p.metadata.name.startsWith('linkerd-gateway-'))!.metadata.name as string;
   const stale = await check();
   assert.equal(stale.code, 0, stale.stdout);
   assert.match(
@@ -232,8 +232,8 @@ test('an orphaned mirror is a warning: exit 0', async (t) => {
 });
 
 test('missing RBAC of the service mirror', async (t) => {
-  const crb = west.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'linkerd-service-mirror-access-local-resources-east');
-  const role = west.get('rbac.authorization.k8s.io/v1', 'Role', 'linkerd-multicluster', 'linkerd-service-mirror-read-remote-creds-east');
+  const crb = west.get('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'linkerd-service-mirror-access-local-resources-east')!;
+  const role = west.get('rbac.authorization.k8s.io/v1', 'Role', 'linkerd-multicluster', 'linkerd-service-mirror-read-remote-creds-east')!;
   west.remove('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'linkerd-service-mirror-access-local-resources-east');
   west.remove('rbac.authorization.k8s.io/v1', 'Role', 'linkerd-multicluster', 'linkerd-service-mirror-read-remote-creds-east');
   t.after(() => {
@@ -249,7 +249,7 @@ test('missing RBAC of the service mirror', async (t) => {
 });
 
 test('a service mirror that is not ready: retried until --wait, then ×', async (t) => {
-  const d = west.get('apps/v1', 'Deployment', 'linkerd-multicluster', 'linkerd-service-mirror-east');
+  const d = west.get<Deployment>('apps/v1', 'Deployment', 'linkerd-multicluster', 'linkerd-service-mirror-east')!;
   west.put({ ...d, status: { replicas: 1, availableReplicas: 0, unavailableReplicas: 1 } });
   t.after(() => west.put({ ...d, status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 } }));
   const started = Date.now();
@@ -300,7 +300,7 @@ test('an exported service whose namespace does not exist here says so', async (t
 });
 
 test('a Link gateway address that no longer matches the remote gateway', async (t) => {
-  const gw = east.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
+  const gw = east.get<Service>('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway')!;
   east.put({ ...gw, status: { loadBalancer: { ingress: [{ ip: '172.18.0.99' }] } } });
   t.after(() => east.put({ ...gw, status: { loadBalancer: { ingress: [{ ip: EAST_GATEWAY }] } } }));
   const r = await check();
@@ -312,8 +312,8 @@ test('a Link gateway address that no longer matches the remote gateway', async (
 });
 
 test('a NodePort gateway (beyond upstream #14451): the Link on node ports agrees with the remote; a local probe Service on another port is ×, with its fix', async (t) => {
-  const gw = east.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
-  east.put({ ...gw, spec: { ...gw.spec, type: 'NodePort', ports: gw.spec.ports.map((p: any) => ({ ...p, nodePort: p.name === 'mc-gateway' ? 30143 : p.name === 'mc-probe' ? 30191 : undefined })) }, status: {} });
+  const gw = east.get<Service>('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway')!;
+  east.put({ ...gw, spec: { ...gw.spec, type: 'NodePort', ports: gw.spec.ports!.map((p) => ({ ...p, nodePort: p.name === 'mc-gateway' ? 30143 : p.name === 'mc-probe' ? 30191 : undefined })) }, status: {} });
   t.after(() => east.put(gw));
   // The Link as link/link-gen write it for that gateway: node ports (addresses from --gateway-addresses)
   changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (l) => {
@@ -404,8 +404,8 @@ test('the proxy as a native sidecar (init container) is healthy; a crash-looping
   assert.match(healthy.stdout, /^√ multicluster extension proxies are healthy$/m);
   assert.match(healthy.stdout, /^√ multicluster extension proxies and cli versions match$/m);
 
-  const pod = structuredClone(west.get('v1', 'Pod', 'linkerd-multicluster', MIRROR_POD));
-  pod.status.containerStatuses[0] = { ...pod.status.containerStatuses[0], ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } };
+  const pod = structuredClone(west.get<Pod>('v1', 'Pod', 'linkerd-multicluster', MIRROR_POD)!);
+  pod.status!.containerStatuses![0] = { ...pod.status!.containerStatuses![0], ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } };
   west.put(pod);
   const r = await check('--wait', '1s');
   assert.equal(r.code, 0, 'a warning, as upstream');
@@ -426,7 +426,7 @@ test('a proxy injected with an old trust bundle must be restarted: a warning nam
 });
 
 test('no multicluster extension: an error and exit 1, nothing on stdout', async (t) => {
-  const ns = west.get('v1', 'Namespace', undefined, 'linkerd-multicluster');
+  const ns = west.get('v1', 'Namespace', undefined, 'linkerd-multicluster')!;
   west.put({ ...ns, metadata: { ...ns.metadata, labels: {} } });
   t.after(() => west.put(ns));
   const r = await check();

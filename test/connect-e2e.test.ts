@@ -16,7 +16,7 @@ import { runConnect, runDisconnect, type ConnectOptions } from '../src/connect/i
 import { LINKERD_VERSION } from '../src/version.js';
 import { runMc } from './helpers/index.js';
 import { snapshot, startMeshClusters, testIO } from './fixtures/mesh.js';
-import type { TestEnv } from './support/index.js';
+import type { Deployment, Link, Secret, Service, TestEnv } from './support/index.js';
 import { startServiceMirrorSimulation } from './support/linkerd-sim.js';
 
 const envs: TestEnv[] = [];
@@ -60,7 +60,7 @@ async function disconnect(env: TestEnv, extra: Parameters<typeof runDisconnect>[
   return { code, stdout: io.out(), stderr: io.err() };
 }
 
-const links = (env: TestEnv, c: string) => env.cluster(c).list('multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster').map((l) => l.metadata.name).sort();
+const links = (env: TestEnv, c: string) => env.cluster(c).list<Link>('multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster').map((l) => l.metadata.name).sort();
 
 /** Each cluster's simulated mirror reads its targets through the Links' credentials: no error means they work. */
 async function mirrorsWork(env: TestEnv): Promise<void> {
@@ -87,9 +87,9 @@ test('a mesh of 3: six links with their accounts and controllers; the second run
       assert.ok(cluster.get('apps/v1', 'Deployment', 'linkerd-multicluster', `controller-${other}`), `controller-${other} in ${c}`);
       assert.ok(cluster.get('v1', 'ServiceAccount', 'linkerd-multicluster', `linkerd-service-mirror-remote-access-${other}`), `account for ${other} in ${c}`);
       assert.ok(cluster.get('v1', 'Secret', 'linkerd', `cluster-credentials-${other}`));
-      const link = cluster.get('multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', other);
-      assert.match(link.spec.gatewayAddress, /^192\.0\.2\.\d$/);
-      const managedFields: Array<{ manager: string }> = link.metadata.managedFields ?? [];
+      const link = cluster.get<Link>('multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', other)!;
+      assert.match(link.spec!.gatewayAddress!, /^192\.0\.2\.\d$/);
+      const managedFields = link.metadata.managedFields ?? [];
       assert.ok(managedFields.some((m) => m.manager === 'mc'), 'applied by mc');
     }
   }
@@ -193,8 +193,8 @@ test('a loopback API server is refused unless mapped (--api-server-address) or a
   // Mapped: the Link's credentials carry the address given (here: the same server, named explicitly).
   const mapped = await connect(env, { allowLoopback: false, apiServerAddresses: new Map([['x', env.cluster('x').server], ['y', y]]) });
   assert.equal(mapped.code, 0, mapped.stderr);
-  const secret = env.cluster('x').get('v1', 'Secret', 'linkerd-multicluster', 'cluster-credentials-y');
-  const kubeconfig = yaml.load(Buffer.from(secret.data.kubeconfig, 'base64').toString()) as { clusters: Array<{ cluster: { server: string } }> };
+  const secret = env.cluster('x').get<Secret>('v1', 'Secret', 'linkerd-multicluster', 'cluster-credentials-y')!;
+  const kubeconfig = yaml.load(Buffer.from(secret.data!.kubeconfig!, 'base64').toString()) as { clusters: Array<{ cluster: { server: string } }> };
   assert.equal(kubeconfig.clusters[0]!.cluster.server, y);
 });
 
@@ -304,8 +304,8 @@ test('a pair\'s warnings read "Warning: PAIR: ..." as mc\'s other warnings', asy
   const env = await mesh(['v1', 'v2']);
   // v2's gateway answers probes on 4192, not the chart's 4191: link-gen warns about the probe Service.
   const c = env.cluster('v2');
-  const svc = c.get('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway');
-  const ports: Array<{ name: string; port: number }> = svc.spec.ports;
+  const svc = c.get<Service>('v1', 'Service', 'linkerd-multicluster', 'linkerd-gateway')!;
+  const ports = svc.spec.ports!;
   c.put({ ...svc, spec: { ...svc.spec, ports: ports.map((p) => (p.name === 'mc-probe' ? { ...p, port: 4192 } : p)) } });
   const r = await connect(env, { pairs: { from: ['v1'], to: ['v2'] } });
   assert.equal(r.code, 0, r.stderr);

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import jsyaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc } from './helpers/index.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Secret, type Service, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let east: TestCluster;
 
 const EXPORTED = 'mirror.linkerd.io/exported';
 
-function svc(namespace: string, name: string, labels: Record<string, string> = {}): object {
+function svc(namespace: string, name: string, labels: Record<string, string> = {}): Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -25,7 +25,7 @@ function svc(namespace: string, name: string, labels: Record<string, string> = {
   };
 }
 
-const get = (ns: string, name: string) => east.get('v1', 'Service', ns, name);
+const get = (ns: string, name: string) => east.get<Service>('v1', 'Service', ns, name)!;
 
 before(async () => {
   env = await startTestClusters(['east']);
@@ -70,15 +70,15 @@ test('-l and --all (-A): every match is patched, mirrors are skipped; --unexport
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /service "api" in namespace "other" exported/);
   assert.match(r.stderr, /service "web" in namespace "test" exported/);
-  assert.equal(get('other', 'api').metadata.annotations['mirror.linkerd.io/gateway-name'], 'ambassador');
-  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], undefined, 'not selected');
+  assert.equal(get('other', 'api').metadata.annotations!['mirror.linkerd.io/gateway-name'], 'ambassador');
+  assert.equal(get('test', 'podinfo').metadata.labels![EXPORTED], undefined, 'not selected');
 
   const all = await mc('export-service', '--all', '-n', 'test', '--remote-discovery');
   assert.equal(all.code, 0, all.stderr);
   assert.match(all.stderr, /service "podinfo-west" in namespace "test" skipped: it is a mirror/);
-  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], 'remote-discovery');
-  assert.equal(get('test', 'web').metadata.labels[EXPORTED], 'remote-discovery');
-  assert.equal(get('test', 'podinfo-west').metadata.labels[EXPORTED], undefined);
+  assert.equal(get('test', 'podinfo').metadata.labels![EXPORTED], 'remote-discovery');
+  assert.equal(get('test', 'web').metadata.labels![EXPORTED], 'remote-discovery');
+  assert.equal(get('test', 'podinfo-west').metadata.labels![EXPORTED], undefined);
 
   const un = await mc('export-service', '--all', '-A', '--unexport');
   assert.equal(un.code, 0, un.stderr);
@@ -112,7 +112,7 @@ test('not found: reported, the other services are still exported, exit 1', async
   assert.match(r.stderr, /Error: not found: services "nope" in namespace "test" in context "east"/);
   assert.match(r.stderr, /service "podinfo" in namespace "test" exported/);
   assert.match(r.stderr, /1 of 2 services failed/);
-  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], 'true');
+  assert.equal(get('test', 'podinfo').metadata.labels![EXPORTED], 'true');
 });
 
 test('failures go through the one error path: after what worked, each as an error, then the count (exit 1)', async () => {
@@ -148,7 +148,7 @@ test('the namespace defaults to the context namespace', async () => {
   writeFileSync(path, jsyaml.dump(kc), { mode: 0o600 });
   const r = await runMc(['--kubeconfig', path, 'export-service', 'svc/api']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(get('other', 'api').metadata.labels[EXPORTED], 'true');
+  assert.equal(get('other', 'api').metadata.labels![EXPORTED], 'true');
 });
 
 test('forbidden: a service account that may only get services; the error names verb, resource and namespace', async () => {
@@ -162,8 +162,8 @@ test('forbidden: a service account that may only get services; the error names v
     subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'test' }],
   });
   east.put({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'reader-token', namespace: 'test', annotations: { 'kubernetes.io/service-account.name': 'reader' } } });
-  const secret = east.get('v1', 'Secret', 'test', 'reader-token');
-  const token = Buffer.from(secret.data.token, 'base64').toString('utf8');
+  const secret = east.get<Secret>('v1', 'Secret', 'test', 'reader-token')!;
+  const token = Buffer.from(secret.data!.token, 'base64').toString('utf8');
   const path = join(env.dir, 'kubeconfig-reader');
   writeFileSync(path, east.kubeconfigFor(token, 'east'), { mode: 0o600 });
 
@@ -174,7 +174,7 @@ test('forbidden: a service account that may only get services; the error names v
   assert.match(r.stderr, /Grant the identity of this context the "patch" verb on services in namespace "test"/);
   assert.match(r.stderr, /forbidden: cannot patch services "web"/, 'the second service was tried too');
   assert.match(r.stderr, /2 of 2 services failed/);
-  assert.equal(get('test', 'podinfo').metadata.labels[EXPORTED], undefined);
+  assert.equal(get('test', 'podinfo').metadata.labels![EXPORTED], undefined);
   assert.ok(!r.stderr.includes(token), 'the token never shows');
 
   const list = await runMc(['--kubeconfig', path, 'export-service', '--all', '-n', 'test']);
@@ -216,6 +216,6 @@ test('offline output goes into real kubectl apply', async (t) => {
   const applied = await runKubectl(env.kubeconfigPath, 'east', ['apply', '-f', '-'], exported.stdout);
   assert.equal(applied.code, 0, applied.stderr);
   const s = get('test', 'fromfile');
-  assert.equal(s.metadata.labels[EXPORTED], 'true');
-  assert.equal(s.metadata.annotations['mirror.linkerd.io/gateway-ns'], 'ambassador');
+  assert.equal(s.metadata.labels![EXPORTED], 'true');
+  assert.equal(s.metadata.annotations!['mirror.linkerd.io/gateway-ns'], 'ambassador');
 });

@@ -13,7 +13,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { readPodMetrics } from '../src/gateways/read.js';
 import { httpsRequest } from './support/https-request.js';
 import { makePki, putLink, putLinkerd, putMulticluster, type Pki } from './fixtures/check.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Deployment, type Lease, type Link, type Pod, type TestCluster, type TestEnv } from './support/index.js';
 import { markDeploymentReady, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 
 let env: TestEnv;
@@ -45,7 +45,7 @@ before(async () => {
   east.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'podinfo', namespace: 'test', labels: { app: 'podinfo', 'mirror.linkerd.io/exported': 'true' } }, spec: { ports: [{ name: 'http', port: 9898 }] } });
   putLink(west, east, pki, { gatewayAddress: '203.0.113.10', mirrorAdmin: false });
   // putLink adds a hand-made mirror pod for setups without the simulation; here the simulation makes them.
-  for (const p of west.list('v1', 'Pod', NS)) west.remove('v1', 'Pod', NS, p.metadata.name);
+  for (const p of west.list<Pod>('v1', 'Pod', NS)) west.remove('v1', 'Pod', NS, p.metadata.name);
   sim = startServiceMirrorSimulation(env, 'west', { intervalMs: 0 });
   await sim.syncOnce();
   assert.deepEqual([...sim.errors], []);
@@ -59,7 +59,7 @@ after(async () => {
 const gateways = (...args: string[]) => runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'gateways', ...args]);
 
 function mirrorPods(): any[] {
-  return west.list('v1', 'Pod', NS).filter((p) => p.metadata.labels?.component === 'linkerd-service-mirror');
+  return west.list<Pod>('v1', 'Pod', NS).filter((p) => p.metadata.labels?.component === 'linkerd-service-mirror');
 }
 
 test('alive: upstream columns, east alive with its mirrored service and latency; JSON in upstream shape', async () => {
@@ -81,7 +81,7 @@ test('alive: upstream columns, east alive with its mirrored service and latency;
 });
 
 test('--verbose says which pod and port were read, through port-forward', async () => {
-  const holder = west.get('coordination.k8s.io/v1', 'Lease', NS, LEASE).spec.holderIdentity;
+  const holder = west.get<Lease>('coordination.k8s.io/v1', 'Lease', NS, LEASE)!.spec!.holderIdentity!;
   const r = await gateways('--verbose');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`east: read pod ${NS}/${holder} port 9999 through port-forward`));
@@ -106,7 +106,7 @@ test('dead: east down makes its gateway not alive (latency "-"), exit 0', async 
 });
 
 test('gateway disabled (a Link without gateway): left out, as upstream', async () => {
-  const link = west.get('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east');
+  const link = west.get<Link>('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east')!;
   west.put({ ...link, spec: { ...link.spec, gatewayAddress: '', probeSpec: {} } });
   try {
     await sim.syncOnce();
@@ -121,13 +121,13 @@ test('gateway disabled (a Link without gateway): left out, as upstream', async (
 });
 
 test('two mirror pods, the second holding the Lease: its metrics are read (the other has no gateway series)', async () => {
-  const deploy = west.get('apps/v1', 'Deployment', NS, 'linkerd-service-mirror-east');
+  const deploy = west.get<Deployment>('apps/v1', 'Deployment', NS, 'linkerd-service-mirror-east')!;
   west.put({ ...deploy, spec: { ...deploy.spec, replicas: 2 } });
   try {
     await sim.syncOnce();
     const pods = mirrorPods().map((p) => p.metadata.name).sort();
     assert.equal(pods.length, 2);
-    const lease = west.get('coordination.k8s.io/v1', 'Lease', NS, LEASE);
+    const lease = west.get<Lease>('coordination.k8s.io/v1', 'Lease', NS, LEASE)!;
     west.put({ ...lease, spec: { ...lease.spec, holderIdentity: pods[1] } });
     const r = await gateways('--verbose', '-o', 'json');
     assert.equal(r.code, 0, r.stderr);
@@ -139,13 +139,13 @@ test('two mirror pods, the second holding the Lease: its metrics are read (the o
     assert.match(other.text, /go_goroutines/);
     assert.doesNotMatch(other.text, /gateway_alive/);
   } finally {
-    west.put({ ...west.get('apps/v1', 'Deployment', NS, 'linkerd-service-mirror-east'), spec: { ...deploy.spec, replicas: 1 } });
+    west.put({ ...west.get<Deployment>('apps/v1', 'Deployment', NS, 'linkerd-service-mirror-east')!, spec: { ...deploy.spec, replicas: 1 } });
     await sim.syncOnce();
   }
 });
 
 test('a managed controller (mc install controllers entry: component controller, container controller, port ctrl-admin) is read like a legacy mirror', async () => {
-  const link = west.get('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east');
+  const link = west.get<Link>('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east')!;
   await putFromMc(west, ['install', '--ignore-cluster', '--set', 'controllers[0].link.ref.name=north'], (o) => o.kind === 'Deployment' && o.metadata.labels?.component === 'controller');
   west.put({ ...link, metadata: { name: 'north', namespace: NS }, spec: { ...link.spec, targetClusterName: 'north', clusterCredentialsSecret: 'cluster-credentials-north' } });
   try {
@@ -160,14 +160,14 @@ test('a managed controller (mc install controllers entry: component controller, 
   } finally {
     west.remove('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'north');
     west.remove('apps/v1', 'Deployment', NS, 'controller-north');
-    for (const p of west.list('v1', 'Pod', NS)) if (p.metadata.name.startsWith('controller-north-')) west.remove('v1', 'Pod', NS, p.metadata.name);
+    for (const p of west.list<Pod>('v1', 'Pod', NS)) if (p.metadata.name.startsWith('controller-north-')) west.remove('v1', 'Pod', NS, p.metadata.name);
     west.remove('coordination.k8s.io/v1', 'Lease', NS, 'service-mirror-write-north');
     await sim.syncOnce();
   }
 });
 
 test('no Lease holder: the error names the Lease, the pods and where to look; exit 1', async () => {
-  const lease = west.get('coordination.k8s.io/v1', 'Lease', NS, LEASE);
+  const lease = west.get<Lease>('coordination.k8s.io/v1', 'Lease', NS, LEASE)!;
   west.remove('coordination.k8s.io/v1', 'Lease', NS, LEASE);
   try {
     const r = await gateways();
@@ -276,7 +276,7 @@ test('pod proxy first (as check reads): where it is forbidden, a port-forward', 
   const kubeconfig = limitedKubeconfig('forward-only', [{ resources: ['pods/portforward'], verbs: ['get', 'create'] }]);
   const client = await KubeClient.connect({ kubeconfig, env: {} });
   try {
-    const holder = west.get('coordination.k8s.io/v1', 'Lease', NS, LEASE).spec.holderIdentity;
+    const holder = west.get<Lease>('coordination.k8s.io/v1', 'Lease', NS, LEASE)!.spec!.holderIdentity!;
     const lines: string[] = [];
     const r = await readPodMetrics(client, { namespace: NS, pod: holder, port: 9999 }, 5000, (l) => lines.push(l), undefined, 'pod proxy');
     assert.equal(r.via, 'port-forward');
@@ -297,7 +297,7 @@ test('neither port-forward nor pod proxy allowed: a 403 that names both grants',
 });
 
 test('no multicluster extension: an error that says how to install it, nothing on stdout', async () => {
-  const ns = west.get('v1', 'Namespace', undefined, NS);
+  const ns = west.get('v1', 'Namespace', undefined, NS)!;
   west.put({ ...ns, metadata: { ...ns.metadata, labels: {} } });
   try {
     const r = await gateways();

@@ -14,7 +14,7 @@ import yaml from 'js-yaml';
 import { checkUntrustedKubeconfig, UntrustedKubeconfigError } from '../src/kube/untrusted-kubeconfig.js';
 import { MC_BIN, runMc, type RunResult } from './helpers/index.js';
 import { EAST_GATEWAY, makePki, putLink, putWestLinkedToEast, type Pki } from './fixtures/check.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Secret, type TestCluster, type TestEnv } from './support/index.js';
 
 const SOURCE = 'Secret linkerd-multicluster/cluster-credentials-east';
 let env: TestEnv;
@@ -47,7 +47,7 @@ function eastKubeconfig(user: Record<string, unknown>, cluster: Record<string, u
 
 /** Replace the kubeconfig in west's credentials Secret for east. */
 function putCredentials(kubeconfig: string): void {
-  const secret = west.get('v1', 'Secret', 'linkerd-multicluster', 'cluster-credentials-east');
+  const secret = west.get<Secret>('v1', 'Secret', 'linkerd-multicluster', 'cluster-credentials-east')!;
   secret.data = { kubeconfig: Buffer.from(kubeconfig).toString('base64') };
   west.put(secret);
 }

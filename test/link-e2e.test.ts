@@ -12,7 +12,7 @@ import yaml from 'js-yaml';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
 import { clientFromUntrustedKubeconfig } from '../src/kube/untrusted-kubeconfig.js';
 import { hasKubectl, REFERENCE_DIR, runKubectl, runMc } from './helpers/index.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Deployment, type KubeObject, type Link, type Secret, type TestCluster, type TestEnv } from './support/index.js';
 import { putFromMc } from './helpers/index.js';
 
 const SA = 'linkerd-service-mirror-remote-access-default';
@@ -25,7 +25,7 @@ function addAccount(c: TestCluster, namespace: string): void {
   c.put({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: `${SA}-token`, namespace, annotations: { 'kubernetes.io/service-account.name': SA } } });
 }
 
-function ambassador(annotations: Record<string, string> = {}, withIngress = true): object {
+function ambassador(annotations: Record<string, string> = {}, withIngress = true): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -76,8 +76,8 @@ before(async () => {
   env = await startTestClusters(['east', 'west', 'west2']);
   west2 = env.cluster('west2');
   await Promise.all([setupEast(env.cluster('east')), setupWest(env.cluster('west')), setupWest(west2)]);
-  const secret = env.cluster('east').get('v1', 'Secret', MC_NS, `${SA}-token`);
-  token = Buffer.from(secret.data.token, 'base64').toString('utf8');
+  const secret = env.cluster('east').get<Secret>('v1', 'Secret', MC_NS, `${SA}-token`)!;
+  token = Buffer.from(secret.data!.token, 'base64').toString('utf8');
   assert.ok(token.length > 20, 'the test server filled the token Secret');
 });
 
@@ -126,12 +126,12 @@ test('link east: credentials Secrets, Link from the Ambassador gateway, service 
 });
 
 async function assertRemoteAccess(westCluster: TestCluster): Promise<void> {
-  const secret = westCluster.get('v1', 'Secret', MC_NS, 'cluster-credentials-east');
+  const secret = westCluster.get<Secret>('v1', 'Secret', MC_NS, 'cluster-credentials-east')!;
   assert.ok(secret, 'the credentials Secret is in west');
   assert.ok(westCluster.get('v1', 'Secret', 'linkerd', 'cluster-credentials-east'));
   assert.ok(westCluster.get('multicluster.linkerd.io/v1alpha3', 'Link', MC_NS, 'east'));
   assert.ok(westCluster.get('apps/v1', 'Deployment', MC_NS, 'linkerd-service-mirror-east'));
-  const text = Buffer.from(secret.data.kubeconfig, 'base64').toString('utf8');
+  const text = Buffer.from(secret.data!.kubeconfig, 'base64').toString('utf8');
   const remote = await clientFromUntrustedKubeconfig(text, { source: 'the Link credentials' });
   try {
     const services = await remote.list({ apiVersion: 'v1', resource: 'services', namespace: 'ambassador' });

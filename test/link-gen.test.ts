@@ -17,7 +17,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { linkGenObjects, loopbackWarning } from '../src/link/link-gen.js';
 import { parseLabelSelector } from '../src/multicluster/selectors.js';
 import { hasKubectl, runKubectl, runMc } from './helpers/index.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Deployment, type Link, type Secret, type Service, type TestCluster, type TestEnv } from './support/index.js';
 import { addAmbassadorGateway } from './support/linkerd-sim.js';
 import { putFromMc } from './helpers/index.js';
 
@@ -36,7 +36,7 @@ const withCrdDefaults = (spec: any) => (spec.gatewayAddress ? { ...spec, probeSp
 async function setupEast(c: TestCluster): Promise<void> {
   c.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'linkerd-config', namespace: 'linkerd' }, data: { values: 'identityTrustDomain: cluster.local\nclusterDomain: cluster.local\n' } });
   await putFromMc(c, ['install', '--ignore-cluster'], (o) => ['Namespace', 'ServiceAccount', 'Secret', 'Service'].includes(o.kind));
-  const gw = c.get('v1', 'Service', MC_NS, 'linkerd-gateway');
+  const gw = c.get<Service>('v1', 'Service', MC_NS, 'linkerd-gateway')!;
   c.put({ ...gw, status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }, { hostname: 'gw.east.example' }] } } });
   addAmbassadorGateway(c);
 }
@@ -47,8 +47,8 @@ before(async () => {
   const west = env.cluster('west');
   west.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'linkerd' } });
   await putFromMc(west, ['install', '--ignore-cluster'], (o) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition');
-  const secret = env.cluster('east').get('v1', 'Secret', MC_NS, `${SA}-token`);
-  token = Buffer.from(secret.data.token, 'base64').toString('utf8');
+  const secret = env.cluster('east').get<Secret>('v1', 'Secret', MC_NS, `${SA}-token`)!;
+  token = Buffer.from(secret.data!.token, 'base64').toString('utf8');
   assert.ok(token.length > 20, 'the test server filled the token Secret');
 });
 
@@ -195,9 +195,9 @@ test('link-gen | kubectl apply: west holds the Link and both Secrets as printed'
   assert.equal(applied.code, 0, applied.stderr);
   const west = env.cluster('west');
   const [s1, s2, link] = docsOf(r.stdout);
-  assert.deepEqual(west.get('v1', 'Secret', MC_NS, 'cluster-credentials-east').data, s1.data);
-  assert.deepEqual(west.get('v1', 'Secret', 'linkerd', 'cluster-credentials-east').metadata.labels, s2.metadata.labels);
-  assert.deepEqual(west.get('multicluster.linkerd.io/v1alpha3', 'Link', MC_NS, 'east').spec, withCrdDefaults(link.spec));
+  assert.deepEqual(west.get<Secret>('v1', 'Secret', MC_NS, 'cluster-credentials-east')!.data, s1.data);
+  assert.deepEqual(west.get<Secret>('v1', 'Secret', 'linkerd', 'cluster-credentials-east')!.metadata.labels, s2.metadata.labels);
+  assert.deepEqual(west.get<Link>('multicluster.linkerd.io/v1alpha3', 'Link', MC_NS, 'east')!.spec, withCrdDefaults(link.spec));
   assert.equal(west.get('apps/v1', 'Deployment', MC_NS, 'linkerd-service-mirror-east'), undefined, 'link-gen brings no service mirror');
 });
 
@@ -213,8 +213,8 @@ test('--apply-to: the same three objects by server-side apply, each reported; st
   for (const d of printed) {
     const group = d.apiVersion.includes('/') ? `.${d.apiVersion.split('/')[0]}` : '';
     assert.match(r.stderr, new RegExp(`^${d.kind.toLowerCase()}${group.replace(/\./g, '\\.')}/${d.metadata.name} serverside-applied$`, 'm'));
-    const got = west.get(d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name);
-    assert.ok(got.metadata.managedFields.some((m: any) => m.manager === 'mc'));
+    const got = west.get<Secret | Link>(d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name)!;
+    assert.ok(got.metadata.managedFields!.some((m) => m.manager === 'mc'));
     if (d.kind === 'Link') assert.deepEqual(got.spec, withCrdDefaults(d.spec));
     else assert.deepEqual([got.type, got.data], [d.type, d.data]);
   }
@@ -258,10 +258,10 @@ test('every problem at once, each with its fix; nothing on stdout; usage errors 
 
 test('a token Secret gone while its account stays: the suggested command brings it back and link-gen works again', async (t) => {
   const east = env.cluster('east');
-  const original = east.get('v1', 'Secret', MC_NS, `${SA}-token`);
+  const original = east.get<Secret>('v1', 'Secret', MC_NS, `${SA}-token`)!;
   east.remove('v1', 'Secret', MC_NS, `${SA}-token`);
   t.after(() => {
-    if (!east.get('v1', 'Secret', MC_NS, `${SA}-token`)) east.put(original);
+    if (!east.get<Secret>('v1', 'Secret', MC_NS, `${SA}-token`)) east.put(original);
   });
   const r = await mc('east', ['link-gen', '--cluster-name', 'east']);
   assert.equal(r.code, 1);
@@ -287,7 +287,7 @@ test('a token Secret gone while its account stays: the suggested command brings 
   const again = await mc('east', ['link-gen', '--cluster-name', 'east']);
   assert.equal(again.code, 0, again.stderr);
   // the account was not replaced: the same one, now with a token Secret again
-  assert.equal(east.get('v1', 'ServiceAccount', MC_NS, SA).metadata.uid, east.get('v1', 'Secret', MC_NS, `${SA}-token`).metadata.annotations['kubernetes.io/service-account.uid']);
+  assert.equal(east.get('v1', 'ServiceAccount', MC_NS, SA)!.metadata.uid, east.get<Secret>('v1', 'Secret', MC_NS, `${SA}-token`)!.metadata.annotations!['kubernetes.io/service-account.uid']);
 });
 
 test('--verbose logs each read without the token', async () => {
@@ -342,7 +342,7 @@ test('a loopback API server address is warned about, naming --api-server-address
 
 /** A NodePort gateway: reached on node addresses and node ports (mc-gateway 30143, mc-probe 30191). */
 function putNodePortGateway(): void {
-  const gw = env.cluster('east').get('v1', 'Service', MC_NS, 'linkerd-gateway');
+  const gw = env.cluster('east').get<Service>('v1', 'Service', MC_NS, 'linkerd-gateway')!;
   env.cluster('east').put({
     ...gw,
     metadata: { ...gw.metadata, name: 'np-gateway', uid: undefined, resourceVersion: undefined },

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runMc, putFromMc } from './helpers/index.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Deployment, type Link, type Secret, type TestCluster, type TestEnv } from './support/index.js';
 
 const SA = 'linkerd-service-mirror-remote-access-default';
 const MC_NS = 'linkerd-multicluster';
@@ -36,7 +36,7 @@ after(async () => {
 });
 
 const mc = (ctx: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runMc(['--kubeconfig', env.kubeconfigPath, '--context', ctx, ...args], { env: extraEnv });
-const secretsOfEast = () => [west.get('v1', 'Secret', MC_NS, 'cluster-credentials-east'), west.get('v1', 'Secret', 'linkerd', 'cluster-credentials-east')];
+const secretsOfEast = () => [west.get<Secret>('v1', 'Secret', MC_NS, 'cluster-credentials-east'), west.get<Secret>('v1', 'Secret', 'linkerd', 'cluster-credentials-east')];
 
 test('--apply-to that fails part-way leaves no credentials without their Link; unlink finds what was left; a rerun resumes', async () => {
   // No Link CRD in west: the Link cannot be applied.
@@ -70,7 +70,7 @@ test('--apply-to that fails part-way leaves no credentials without their Link; u
   assert.deepEqual(lines.slice(-2), ['secret/cluster-credentials-east serverside-applied', 'secret/cluster-credentials-east serverside-applied'], 'the credentials come last');
   assert.ok(lines.includes('deployment.apps/linkerd-service-mirror-east serverside-applied'));
   assert.ok(lines.includes('clusterrole.rbac.authorization.k8s.io/linkerd-service-mirror-access-local-resources-east serverside-applied'), resumed.stderr);
-  assert.ok(secretsOfEast().every((s) => s && s.data.kubeconfig !== 'eA=='));
+  assert.ok(secretsOfEast().every((s) => s && s.data!.kubeconfig !== 'eA=='));
   assert.ok(west.get('multicluster.linkerd.io/v1alpha3', 'Link', MC_NS, 'east'));
 });
 

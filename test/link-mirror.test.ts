@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runMc } from './helpers/index.js';
 import { createCa } from './support/pki.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Endpoints, type Service, type TestCluster, type TestEnv } from './support/index.js';
 import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, startServiceMirrorSimulation } from './support/linkerd-sim.js';
 import { putFromMc } from './helpers/index.js';
 
@@ -46,12 +46,12 @@ test('link east into west through Ambassador: the simulated service mirror mirro
   } finally {
     sim.stop();
   }
-  const mirror = west.get('v1', 'Service', 'test', 'podinfo-east');
+  const mirror = west.get<Service>('v1', 'Service', 'test', 'podinfo-east');
   assert.ok(mirror, 'podinfo-east is mirrored into west');
-  assert.equal(mirror.metadata.labels['mirror.linkerd.io/cluster-name'], 'east');
-  const ep = west.get('v1', 'Endpoints', 'test', 'podinfo-east');
-  assert.deepEqual(ep.subsets[0].addresses, [{ ip: '192.0.2.10' }]);
-  assert.equal(ep.subsets[0].ports[0].port, 4143);
+  assert.equal(mirror.metadata.labels!['mirror.linkerd.io/cluster-name'], 'east');
+  const ep = west.get<Endpoints>('v1', 'Endpoints', 'test', 'podinfo-east')!;
+  assert.deepEqual(ep.subsets![0].addresses, [{ ip: '192.0.2.10' }]);
+  assert.equal(ep.subsets![0].ports![0].port, 4143);
 
   const u = await runMc([...kc, '--context', 'west', 'unlink', '--cluster-name', 'east']);
   assert.equal(u.code, 0, u.stderr);

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { linkerdSettings } from '../src/linkerd-config.js';
 import { createCa } from './support/pki.js';
 import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, settleWorkloads, startServiceMirrorSimulation, type LinkerdCerts, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { field, startTestClusters, type ConfigMap, type Deployment, type Endpoints, type Pod, type Secret, type Service, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let east: TestCluster;
@@ -52,46 +52,46 @@ test('installSimulatedLinkerd: linkerd-config as upstream writes it, trust roots
   assert.equal(settings.values.identityTrustAnchorsPEM, certs.trustAnchorsPem);
   assert.deepEqual((settings.values.proxy as any).ports, { admin: 4191, control: 4190, inbound: 4143, outbound: 4140 });
   assert.ok(!JSON.stringify(settings.values).includes('PRIVATE KEY'), 'no key in linkerd-config');
-  assert.equal(east.get('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots').data['ca-bundle.crt'], certs.trustAnchorsPem);
-  const issuer = east.get('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer');
-  assert.equal(Buffer.from(issuer.data['crt.pem'], 'base64').toString(), certs.issuerCertPem);
+  assert.equal(east.get<ConfigMap>('v1', 'ConfigMap', 'linkerd', 'linkerd-identity-trust-roots')!.data!['ca-bundle.crt'], certs.trustAnchorsPem);
+  const issuer = east.get<Secret>('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer')!;
+  assert.equal(Buffer.from(issuer.data!['crt.pem'], 'base64').toString(), certs.issuerCertPem);
   for (const crd of ['servers.policy.linkerd.io', 'authorizationpolicies.policy.linkerd.io', 'meshtlsauthentications.policy.linkerd.io', 'networkauthentications.policy.linkerd.io']) {
     assert.ok(east.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, crd), crd);
   }
   east.put({ apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 's', namespace: 'linkerd' }, spec: { port: 4191 } });
-  const deploy = east.get('apps/v1', 'Deployment', 'linkerd', 'linkerd-destination');
-  assert.equal(deploy.status.readyReplicas, 1);
-  const pods = east.list('v1', 'Pod', 'linkerd');
+  const deploy = east.get<Deployment>('apps/v1', 'Deployment', 'linkerd', 'linkerd-destination')!;
+  assert.equal(deploy.status!.readyReplicas, 1);
+  const pods = east.list<Pod>('v1', 'Pod', 'linkerd');
   assert.equal(pods.length, 3);
   for (const p of pods) {
-    assert.equal(p.status.phase, 'Running');
-    assert.equal(p.metadata.labels['linkerd.io/control-plane-ns'], 'linkerd');
-    assert.ok(p.spec.containers.some((c: any) => c.name === 'linkerd-proxy'));
-    assert.ok(p.status.containerStatuses.every((c: any) => c.ready));
+    assert.equal(p.status!.phase, 'Running');
+    assert.equal(p.metadata.labels!['linkerd.io/control-plane-ns'], 'linkerd');
+    assert.ok(p.spec.containers.some((c) => c.name === 'linkerd-proxy'));
+    assert.ok(p.status!.containerStatuses!.every((c) => c.ready));
   }
 });
 
 test('addAmbassadorGateway and addPodinfo', () => {
   addAmbassadorGateway(east, { address: '203.0.113.7' });
-  const gw = east.get('v1', 'Service', 'ambassador', 'ambassador');
+  const gw = east.get<Service>('v1', 'Service', 'ambassador', 'ambassador')!;
   assert.equal(gw.spec.type, 'LoadBalancer');
-  assert.equal(gw.status.loadBalancer.ingress[0].ip, '203.0.113.7');
+  assert.equal(field(gw, 'status', 'loadBalancer', 'ingress', 0, 'ip'), '203.0.113.7');
   assert.deepEqual(
-    gw.spec.ports.filter((p: any) => p.name.startsWith('mc-')).map((p: any) => [p.name, p.port]),
+    gw.spec.ports!.filter((p) => p.name!.startsWith('mc-')).map((p) => [p.name, p.port]),
     [['mc-gateway', 4143], ['mc-probe', 4191]],
   );
-  assert.equal(gw.metadata.annotations[MirrorLabels.gatewayIdentity], 'ambassador.ambassador.serviceaccount.identity.linkerd.example.org');
-  assert.equal(gw.metadata.annotations[MirrorLabels.probePath], '/ready');
+  assert.equal(gw.metadata.annotations![MirrorLabels.gatewayIdentity], 'ambassador.ambassador.serviceaccount.identity.linkerd.example.org');
+  assert.equal(gw.metadata.annotations![MirrorLabels.probePath], '/ready');
 
   addPodinfo(east, { exported: true });
   addPodinfo(west);
-  const svc = east.get('v1', 'Service', 'test', 'podinfo');
-  assert.equal(svc.spec.ports[0].port, 9898);
-  assert.equal(svc.metadata.labels[MirrorLabels.exported], 'true');
-  assert.equal(west.get('v1', 'Service', 'test', 'podinfo').metadata.labels[MirrorLabels.exported], undefined);
-  const ep = east.get('v1', 'Endpoints', 'test', 'podinfo');
-  assert.equal(ep.subsets[0].addresses.length, 2);
-  assert.equal(ep.subsets[0].ports[0].port, 9898);
+  const svc = east.get<Service>('v1', 'Service', 'test', 'podinfo')!;
+  assert.equal(svc.spec.ports![0].port, 9898);
+  assert.equal(svc.metadata.labels![MirrorLabels.exported], 'true');
+  assert.equal(west.get('v1', 'Service', 'test', 'podinfo')!.metadata.labels![MirrorLabels.exported], undefined);
+  const ep = east.get<Endpoints>('v1', 'Endpoints', 'test', 'podinfo')!;
+  assert.equal(ep.subsets![0].addresses!.length, 2);
+  assert.equal(ep.subsets![0].ports![0].port, 9898);
 });
 
 test('the simulated service mirror reads east with the Link credentials and keeps upstream-named mirrors in west', async () => {
@@ -132,42 +132,43 @@ test('the simulated service mirror reads east with the Link credentials and keep
   });
 
   await withSyncedMirror(async (sim) => {
-    const mirror = west.get('v1', 'Service', 'test', 'podinfo-east');
+    const mirror = west.get<Service>('v1', 'Service', 'test', 'podinfo-east');
     assert.ok(mirror, 'podinfo-east mirrored');
-    assert.equal(mirror.metadata.labels[MirrorLabels.mirroredService], 'true');
-    assert.equal(mirror.metadata.labels[MirrorLabels.clusterName], 'east');
-    assert.equal(mirror.metadata.labels.app, 'podinfo', 'remote labels are copied');
-    assert.equal(mirror.metadata.labels[MirrorLabels.exported], undefined, 'mirror.linkerd.io labels are not');
-    assert.equal(mirror.metadata.annotations[MirrorLabels.remoteSvcFqName], 'podinfo.test.svc.cluster.local');
-    assert.equal(mirror.metadata.annotations[MirrorLabels.remoteResourceVersion], east.get('v1', 'Service', 'test', 'podinfo').metadata.resourceVersion);
-    assert.deepEqual(mirror.spec.ports.map((p: any) => [p.name, p.port]), [['http', 9898]]);
-    const ep = west.get('v1', 'Endpoints', 'test', 'podinfo-east');
+    const mirrorLabels = mirror.metadata.labels!;
+    assert.equal(mirrorLabels[MirrorLabels.mirroredService], 'true');
+    assert.equal(mirrorLabels[MirrorLabels.clusterName], 'east');
+    assert.equal(mirrorLabels.app, 'podinfo', 'remote labels are copied');
+    assert.equal(mirrorLabels[MirrorLabels.exported], undefined, 'mirror.linkerd.io labels are not');
+    assert.equal(mirror.metadata.annotations![MirrorLabels.remoteSvcFqName], 'podinfo.test.svc.cluster.local');
+    assert.equal(mirror.metadata.annotations![MirrorLabels.remoteResourceVersion], east.get('v1', 'Service', 'test', 'podinfo')!.metadata.resourceVersion);
+    assert.deepEqual(mirror.spec.ports!.map((p) => [p.name, p.port]), [['http', 9898]]);
+    const ep = west.get<Endpoints>('v1', 'Endpoints', 'test', 'podinfo-east')!;
     assert.deepEqual(ep.subsets, [{ addresses: [{ ip: '203.0.113.7' }], ports: [{ name: 'http', protocol: 'TCP', port: 4143 }] }]);
-    assert.equal(ep.metadata.annotations[MirrorLabels.remoteGatewayIdentity], 'ambassador.ambassador.serviceaccount.identity.linkerd.example.org');
-    const probe = west.get('v1', 'Endpoints', 'linkerd-multicluster', 'probe-gateway-east');
-    assert.equal(probe.subsets[0].ports[0].port, 4191);
-    assert.equal(west.get('apps/v1', 'Deployment', 'linkerd-multicluster', 'linkerd-service-mirror-east').status.readyReplicas, 1);
-    assert.ok(west.list('v1', 'Pod', 'linkerd-multicluster').some((p) => p.metadata.name.startsWith('linkerd-service-mirror-east-') && p.status.phase === 'Running'));
+    assert.equal(ep.metadata.annotations![MirrorLabels.remoteGatewayIdentity], 'ambassador.ambassador.serviceaccount.identity.linkerd.example.org');
+    const probe = west.get<Endpoints>('v1', 'Endpoints', 'linkerd-multicluster', 'probe-gateway-east')!;
+    assert.equal(probe.subsets![0].ports![0].port, 4191);
+    assert.equal(west.get<Deployment>('apps/v1', 'Deployment', 'linkerd-multicluster', 'linkerd-service-mirror-east')!.status!.readyReplicas, 1);
+    assert.ok(west.list<Pod>('v1', 'Pod', 'linkerd-multicluster').some((p) => p.metadata.name.startsWith('linkerd-service-mirror-east-') && p.status!.phase === 'Running'));
 
     // a second round with nothing new changes nothing
-    const rv = west.get('v1', 'Service', 'test', 'podinfo-east').metadata.resourceVersion;
+    const rv = west.get('v1', 'Service', 'test', 'podinfo-east')!.metadata.resourceVersion;
     await sim.syncOnce();
-    assert.equal(west.get('v1', 'Service', 'test', 'podinfo-east').metadata.resourceVersion, rv);
+    assert.equal(west.get('v1', 'Service', 'test', 'podinfo-east')!.metadata.resourceVersion, rv);
 
     // unexported: the mirror goes
-    const svc = east.get('v1', 'Service', 'test', 'podinfo');
-    delete svc.metadata.labels[MirrorLabels.exported];
+    const svc = east.get('v1', 'Service', 'test', 'podinfo')!;
+    delete svc.metadata.labels![MirrorLabels.exported];
     east.put(svc);
     await sim.syncOnce();
     assert.equal(west.get('v1', 'Service', 'test', 'podinfo-east'), undefined);
 
     // remote discovery: a mirror without gateway endpoints
-    svc.metadata.labels[MirrorLabels.exported] = 'remote-discovery';
+    svc.metadata.labels![MirrorLabels.exported] = 'remote-discovery';
     east.put(svc);
     await sim.syncOnce();
-    const rd = west.get('v1', 'Service', 'test', 'podinfo-east');
-    assert.equal(rd.metadata.labels[MirrorLabels.remoteDiscovery], 'east');
-    assert.equal(rd.metadata.labels[MirrorLabels.remoteService], 'podinfo');
+    const rd = west.get('v1', 'Service', 'test', 'podinfo-east')!;
+    assert.equal(rd.metadata.labels![MirrorLabels.remoteDiscovery], 'east');
+    assert.equal(rd.metadata.labels![MirrorLabels.remoteService], 'podinfo');
     assert.equal(west.get('v1', 'Endpoints', 'test', 'podinfo-east'), undefined);
 
     // credentials that no longer work: an error, the mirrors stay
@@ -196,11 +197,11 @@ test('settleWorkloads: Deployments applied over HTTP get ready Pods, Services ge
   east.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gw', namespace: 'settle' }, spec: { replicas: 2, selector: { matchLabels: { app: 'gw' } }, template: { metadata: { labels: { app: 'gw' }, annotations: { 'linkerd.io/inject': 'enabled' } }, spec: { containers: [{ name: 'gw', image: 'x' }] } } } });
   east.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'gw', namespace: 'settle' }, spec: { selector: { app: 'gw' }, ports: [{ name: 'mc-gateway', port: 4143 }] } });
   settleWorkloads(east, 'settle');
-  assert.equal(east.get('apps/v1', 'Deployment', 'settle', 'gw').status.availableReplicas, 2);
-  const pods = east.list('v1', 'Pod', 'settle');
+  assert.equal(east.get<Deployment>('apps/v1', 'Deployment', 'settle', 'gw')!.status!.availableReplicas, 2);
+  const pods = east.list<Pod>('v1', 'Pod', 'settle');
   assert.equal(pods.length, 2);
   assert.ok(pods.every((p) => p.spec.containers[0].name === 'linkerd-proxy'), 'meshed: the template asks for injection');
-  assert.equal(east.get('v1', 'Endpoints', 'settle', 'gw').subsets[0].addresses.length, 2);
+  assert.equal(east.get<Endpoints>('v1', 'Endpoints', 'settle', 'gw')!.subsets![0].addresses!.length, 2);
   settleWorkloads(east, 'settle');
   assert.equal(east.list('v1', 'Pod', 'settle').length, 2, 'idempotent');
 });
@@ -221,21 +222,21 @@ test('federated services: NAME-federated with remote-discovery and local-discove
     },
   });
   for (const c of [east, west]) {
-    const svc = c.get('v1', 'Service', 'test', 'podinfo');
+    const svc = c.get('v1', 'Service', 'test', 'podinfo')!;
     svc.metadata.labels = { app: 'podinfo', 'mirror.linkerd.io/federated': 'member' };
     c.put(svc);
   }
   await withSyncedMirror(async (sim) => {
     const fed = west.get('v1', 'Service', 'test', 'podinfo-federated');
     assert.ok(fed, 'podinfo-federated exists');
-    assert.equal(fed.metadata.labels[MirrorLabels.mirroredService], 'true');
-    assert.equal(fed.metadata.annotations['multicluster.linkerd.io/remote-discovery'], 'podinfo@east');
-    assert.equal(fed.metadata.annotations['multicluster.linkerd.io/local-discovery'], 'podinfo');
+    assert.equal(fed.metadata.labels![MirrorLabels.mirroredService], 'true');
+    assert.equal(fed.metadata.annotations!['multicluster.linkerd.io/remote-discovery'], 'podinfo@east');
+    assert.equal(fed.metadata.annotations!['multicluster.linkerd.io/local-discovery'], 'podinfo');
     assert.equal(west.get('v1', 'Endpoints', 'test', 'podinfo-federated'), undefined, 'no endpoints for a federated service');
     assert.equal(west.get('v1', 'Service', 'test', 'podinfo-east'), undefined, 'federation alone does not mirror');
     // east leaves the federation, and so does west: the federated service goes
     for (const c of [east, west]) {
-      const svc = c.get('v1', 'Service', 'test', 'podinfo');
+      const svc = c.get('v1', 'Service', 'test', 'podinfo')!;
       svc.metadata.labels = { app: 'podinfo' };
       c.put(svc);
     }

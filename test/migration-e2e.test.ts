@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers/index.js';
 import { putFromMcWith, setupEastWest } from './fixtures/check.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Deployment, type Lease, type Link, type Pod, type Service, type TestCluster, type TestEnv } from './support/index.js';
 import { startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 
 const NS = 'linkerd-multicluster';
@@ -56,7 +56,7 @@ test('legacy link → managed controller: check green before and after, the Link
   assert.equal(before.code, 0, before.stdout);
   assert.doesNotMatch(before.stdout, /×/);
   assert.match(before.stdout, /^‼ extension is managing controllers\n +\* using legacy service mirror controller for Link: east/m);
-  const link1 = west.get('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east');
+  const link1 = west.get<Link>('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east')!;
   assert.ok(west.get('v1', 'Service', 'test', 'podinfo-east'));
 
   // 1. the extension gets a controllers entry for east (both run for a moment: check says so, as upstream)
@@ -73,7 +73,7 @@ test('legacy link → managed controller: check green before and after, the Link
   assert.ok(kinds.includes('Deployment') && !kinds.includes('Link') && !kinds.includes('Secret') && !kinds.includes('Lease'), kinds.join(','));
   assert.match(unlink.stderr, /run by the multicluster extension \(Deployment linkerd-multicluster\/controller-east/);
   await deleteAll(unlink.stdout);
-  for (const p of west.list('v1', 'Pod', NS)) if (p.metadata.name.startsWith('linkerd-service-mirror-east')) west.remove('v1', 'Pod', NS, p.metadata.name);
+  for (const p of west.list<Pod>('v1', 'Pod', NS)) if (p.metadata.name.startsWith('linkerd-service-mirror-east')) west.remove('v1', 'Pod', NS, p.metadata.name);
   await mirror.syncOnce();
 
   // After: green, the chart's controller serves the same Link
@@ -82,9 +82,9 @@ test('legacy link → managed controller: check green before and after, the Link
   assert.doesNotMatch(after.stdout, /[×‼]/);
   assert.match(after.stdout, /^√ extension is managing controllers\n\t\* east$/m);
   assert.match(after.stdout, /^√ probe services able to communicate with all gateway mirrors\n\t\* east$/m);
-  assert.equal(west.get('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east').metadata.uid, link1.metadata.uid, 'the same Link');
+  assert.equal(west.get<Link>('multicluster.linkerd.io/v1alpha3', 'Link', NS, 'east')!.metadata.uid, link1.metadata.uid, 'the same Link');
   assert.ok(west.get('v1', 'Service', 'test', 'podinfo-east'), 'the mirror stayed');
   assert.equal(west.get('apps/v1', 'Deployment', NS, 'linkerd-service-mirror-east'), undefined);
-  const lease = west.get('coordination.k8s.io/v1', 'Lease', NS, 'service-mirror-write-east');
+  const lease = west.get<Lease>('coordination.k8s.io/v1', 'Lease', NS, 'service-mirror-write-east');
   assert.match(lease?.spec?.holderIdentity ?? '', /^controller-east-/, 'the controller took over the Lease');
 });

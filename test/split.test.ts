@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import yaml from 'js-yaml';
 import { hasKubectl, putFromMc, runKubectl, runMc } from './helpers/index.js';
 import { createCa } from './support/pki.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { field, startTestClusters, type KubeObject, type TestCluster, type TestEnv } from './support/index.js';
 import { addPodinfo, installSimulatedLinkerd } from './support/linkerd-sim.js';
 import { parseBackend, pickRouteApi, splitObject, splitSpec } from '../src/split/plan.js';
 import { UsageError } from '../src/errors.js';
@@ -57,7 +57,7 @@ describe('split plan', () => {
 // ------------------------------------------------------------------ against the test API server
 
 /** A minimal CRD for a routing kind (served versions, schema left open), as its chart would install it. */
-function routeCrd(group: string, kind: string, versions: string[]): object {
+function routeCrd(group: string, kind: string, versions: string[]): KubeObject {
   const plural = `${kind.toLowerCase()}s`;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -110,7 +110,7 @@ test('on Linkerd alone: policy.linkerd.io HTTPRoute on the Service\'s only port;
   assert.match(r.stderr, /podinfo 50%, podinfo-east 50% \[podinfo-east: mirror from cluster east\]/);
   const k = await runKubectl(env.kubeconfigPath, 'west', ['apply', '-f', '-'], r.stdout);
   assert.equal(k.code, 0, k.stderr);
-  assert.equal(west.get('policy.linkerd.io/v1beta3', 'HTTPRoute', 'test', 'podinfo').spec.rules[0].backendRefs[1].weight, 50);
+  assert.equal(field(west.get('policy.linkerd.io/v1beta3', 'HTTPRoute', 'test', 'podinfo'), 'spec', 'rules', 0, 'backendRefs', 1, 'weight'), 50);
 });
 
 test('the backends are checked: missing, wrong port, a mirror without endpoints — all at once, nothing printed', async () => {
@@ -148,10 +148,10 @@ test('SMI: refused until linkerd-smi serves TrafficSplit; then the talk\'s split
   const both = `${r.stdout}---\n${fo.stdout}`;
   const k = await runKubectl(env.kubeconfigPath, 'west', ['apply', '-f', '-'], both);
   assert.equal(k.code, 0, k.stderr);
-  const ts = west.get('split.smi-spec.io/v1alpha2', 'TrafficSplit', 'test', 'podinfo');
-  assert.equal(ts.metadata.annotations['failover.linkerd.io/primary-service'], 'podinfo');
-  assert.equal(ts.metadata.labels['app.kubernetes.io/managed-by'], 'linkerd-failover');
-  assert.deepEqual(ts.spec.backends, [{ service: 'podinfo', weight: 1 }, { service: 'podinfo-east', weight: 0 }]);
+  const ts = west.get('split.smi-spec.io/v1alpha2', 'TrafficSplit', 'test', 'podinfo')!;
+  assert.equal(ts.metadata.annotations!['failover.linkerd.io/primary-service'], 'podinfo');
+  assert.equal(ts.metadata.labels!['app.kubernetes.io/managed-by'], 'linkerd-failover');
+  assert.deepEqual(field(ts, 'spec', 'backends'), [{ service: 'podinfo', weight: 1 }, { service: 'podinfo-east', weight: 0 }]);
 });
 
 test('with the Gateway API served, auto picks gateway.networking.k8s.io; kubectl applies it', { skip: !hasKubectl() && 'kubectl not installed' }, async () => {

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
 import { hasKubectl } from './helpers/index.js';
 import { httpsRequest, type HttpsReply } from './support/https-request.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type ConfigMap, type Deployment, type Secret, type Service, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let east: TestCluster;
@@ -152,7 +152,7 @@ test('list: label selectors, field selectors (metadata.name, Secret type), error
   east.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain', namespace: 'sel' }, stringData: { a: 'b' } });
   const secrets = await req(east, 'GET', '/api/v1/namespaces/sel/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls');
   assert.deepEqual(secrets.body.items.map((i: any) => i.metadata.name), ['tls']);
-  assert.equal(east.get('v1', 'Secret', 'sel', 'plain').data.a, Buffer.from('b').toString('base64'), 'stringData is folded into data');
+  assert.equal(east.get<Secret>('v1', 'Secret', 'sel', 'plain')!.data!.a, Buffer.from('b').toString('base64'), 'stringData is folded into data');
 
   let r = await req(east, 'GET', '/api/v1/namespaces/sel/configmaps?fieldSelector=data.x%3D1');
   assert.equal(r.status, 400);
@@ -319,7 +319,7 @@ test('token controller: SA token Secrets get token, ca.crt and namespace; the to
   const dec = (k: string) => Buffer.from(secret.data[k], 'base64').toString('utf8');
   assert.equal(dec('namespace'), 'tok');
   assert.equal(dec('ca.crt'), east.caPem);
-  assert.equal(secret.metadata.annotations['kubernetes.io/service-account.uid'], east.get('v1', 'ServiceAccount', 'tok', 'sa').metadata.uid);
+  assert.equal(secret.metadata.annotations['kubernetes.io/service-account.uid'], east.get('v1', 'ServiceAccount', 'tok', 'sa')!.metadata.uid);
   const token = dec('token');
   const who = await req(east, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { token, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
   assert.equal(who.status, 201);
@@ -336,9 +336,9 @@ test('token controller: SA token Secrets get token, ca.crt and namespace; the to
 
   // a token Secret created before its account is filled once the account exists
   east.put({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'early', namespace: 'tok', annotations: { 'kubernetes.io/service-account.name': 'late' } } });
-  assert.equal(east.get('v1', 'Secret', 'tok', 'early').data?.token, undefined);
+  assert.equal(east.get<Secret>('v1', 'Secret', 'tok', 'early')!.data?.token, undefined);
   east.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'late', namespace: 'tok' } });
-  assert.ok(east.get('v1', 'Secret', 'tok', 'early').data.token);
+  assert.ok(east.get<Secret>('v1', 'Secret', 'tok', 'early')!.data!.token);
 
   await admin.delete({ apiVersion: 'v1', resource: 'serviceaccounts', namespace: 'tok', name: 'sa' });
   assert.equal(east.get('v1', 'Secret', 'tok', 'sa-token'), undefined, 'the token Secret goes with its account');
@@ -445,7 +445,7 @@ test('deleting a namespace deletes its contents; creating in a terminating names
   }
   assert.equal(east.get('v1', 'Namespace', undefined, 'doomed'), undefined);
   assert.equal(east.get('v1', 'ConfigMap', 'doomed', 'inside'), undefined);
-  assert.equal(east.list('v1', 'Service', 'doomed').length, 0);
+  assert.equal(east.list<Service>('v1', 'Service', 'doomed').length, 0);
 });
 
 test('watch=true streams ADDED, MODIFIED and DELETED events for matching objects', async () => {
@@ -604,7 +604,7 @@ spec:
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /deployment.apps\/web configured/);
   assert.match(r.out, /service\/web unchanged/);
-  assert.equal(east.get('apps/v1', 'Deployment', 'kc', 'web').spec.template.spec.containers[0].image, 'nginx:2');
+  assert.equal(east.get<Deployment>('apps/v1', 'Deployment', 'kc', 'web')!.spec.template.spec!.containers[0]!.image, 'nginx:2');
   r = await kubectl('apply', '--server-side', '-f', file);
   assert.equal(r.code, 0, r.out);
   r = await kubectl('get', 'deploy,svc,cm', '-n', 'kc', '-l', 'app=web');

@@ -16,6 +16,7 @@ import yaml from 'js-yaml';
 import { clientCert, createCa, serverCert } from './pki.js';
 import { TestApiServer, type Faults } from './server.js';
 import type { UserInfo } from './rbac.js';
+import type { KubeObject } from './kube-object.js';
 
 export interface TestClusterOptions {
   /** How the admin user of the kubeconfig authenticates (default 'cert'). */
@@ -26,9 +27,11 @@ export interface TestCluster {
   name: string;
   server: string;
   caPem: string;
-  put(obj: object): any;
-  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): any | undefined;
-  list(apiVersion: string, kind: string, namespace?: string): any[];
+  /** Stores `obj` as it is (no admission, no RBAC) and returns the stored copy. */
+  put<T extends KubeObject>(obj: T): T;
+  /** A copy of a stored object; `T` is what the caller expects it to hold. */
+  get<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): T | undefined;
+  list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace?: string): T[];
   remove(apiVersion: string, kind: string, namespace: string | undefined, name: string): boolean;
   faults: Faults;
   readonly requests: number;
@@ -147,3 +150,6 @@ export async function startTestClusters(names: string[], options: TestClusterOpt
 
 export { TestApiServer } from './server.js';
 export type { Faults } from './server.js';
+export { field } from './kube-object.js';
+export type { KubeObject, ObjectMeta, OwnerReference, ManagedFieldsEntry } from './kube-object.js';
+export type * from './kinds.js';

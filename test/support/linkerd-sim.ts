@@ -19,6 +19,8 @@ import { httpsRequest, type HttpsTarget } from './https-request.js';
 import { parseLabelSelector } from './selectors.js';
 import { gatewayAnswers, gatewayEnabled, serveMirrorAdmin, type MirrorAdmin } from './mirror-admin.js';
 import { proxyCert } from './pki.js';
+import type { KubeObject } from './kube-object.js';
+import type { ConfigMap, Container, Deployment, Endpoints, EndpointSubset, EnvVar, LabelSelector, Link, Pod, Secret, Service, ServicePort } from './kinds.js';
 
 export const SIM_LINKERD_VERSION = 'edge-26.8.3';
 
@@ -116,7 +118,7 @@ function proxyIdentitiesOf(cluster: TestCluster): Map<string, ProxyIdentity> {
 
 /** identityTrustAnchorsPEM of the cluster's linkerd-config: what the proxy injector puts into proxies. */
 function injectedTrustAnchors(cluster: TestCluster, linkerdNamespace: string): string | undefined {
-  const cm = cluster.get('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
+  const cm = cluster.get<ConfigMap>('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
   try {
     return (yaml.load(cm?.data?.values ?? '') as { identityTrustAnchorsPEM?: string } | undefined)?.identityTrustAnchorsPEM;
   } catch {
@@ -129,7 +131,7 @@ function injectedTrustAnchors(cluster: TestCluster, linkerdNamespace: string): s
  * env value (and its digest as annotation); control-plane pods read it from
  * ConfigMap linkerd-identity-trust-roots at start (their template carries the digest).
  */
-function proxyTrust(cluster: TestCluster, namespace: string, linkerdNamespace: string): { env: object; annotations: Record<string, string> } {
+function proxyTrust(cluster: TestCluster, namespace: string, linkerdNamespace: string): { env: EnvVar; annotations: Record<string, string> } {
   if (namespace === linkerdNamespace) {
     return { env: { name: TRUST_ANCHORS_ENV, valueFrom: { configMapKeyRef: { name: 'linkerd-identity-trust-roots', key: 'ca-bundle.crt' } } }, annotations: {} };
   }
@@ -143,7 +145,7 @@ function proxyTrust(cluster: TestCluster, namespace: string, linkerdNamespace: s
  * template (meshed ones carry the linkerd-proxy container). Idempotent.
  */
 export function markDeploymentReady(cluster: TestCluster, namespace: string, name: string, options: ReadyOptions = {}): void {
-  const d = cluster.get('apps/v1', 'Deployment', namespace, name);
+  const d = cluster.get<Deployment>('apps/v1', 'Deployment', namespace, name);
   if (!d) throw new Error(`markDeploymentReady: no Deployment ${namespace}/${name} in ${cluster.name}`);
   const replicas: number = d.spec?.replicas ?? 1;
   const tmpl = d.spec?.template ?? {};
@@ -157,7 +159,7 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
     labels['linkerd.io/proxy-deployment'] = name;
     labels['linkerd.io/workload-ns'] = namespace;
   }
-  const owned = cluster.list('v1', 'Pod', namespace).filter((p) => p.metadata.ownerReferences?.some((o: any) => o.uid === d.metadata.uid));
+  const owned = cluster.list<Pod>('v1', 'Pod', namespace).filter((p) => p.metadata.ownerReferences?.some((o) => o.uid === d.metadata.uid));
   // a new template replaces the Pods of the old one, as a finished rollout does
   for (const p of owned) if (p.metadata.labels?.['pod-template-hash'] !== podHash) cluster.remove('v1', 'Pod', namespace, p.metadata.name);
   const existing = owned.filter((p) => p.metadata.labels?.['pod-template-hash'] === podHash);
@@ -165,8 +167,8 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
   const now = (options.startedAt ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
   const trust = meshed ? proxyTrust(cluster, namespace, lnsp) : undefined;
   for (let i = existing.length; i < replicas; i++) {
-    const containers = [...(tmpl.spec?.containers ?? [])];
-    if (meshed && !containers.some((c: any) => c.name === 'linkerd-proxy')) {
+    const containers: Container[] = [...(tmpl.spec?.containers ?? [])];
+    if (meshed && !containers.some((c) => c.name === 'linkerd-proxy')) {
       containers.unshift({
         name: 'linkerd-proxy',
         image: `cr.l5d.io/linkerd/proxy:${SIM_LINKERD_VERSION}`,
@@ -194,7 +196,7 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
         namespace,
         labels,
         annotations: { ...(tmpl.metadata?.annotations ?? {}), ...(meshed ? { 'linkerd.io/proxy-version': SIM_LINKERD_VERSION, 'linkerd.io/created-by': `linkerd/proxy-injector ${SIM_LINKERD_VERSION}`, ...trust!.annotations } : {}) },
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${podHash}`, uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${podHash}`, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
       spec: { ...(tmpl.spec ?? {}), containers, serviceAccountName: tmpl.spec?.serviceAccountName ?? 'default', nodeName: `${cluster.name}-node` },
       status: {
@@ -204,7 +206,7 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
         hostIP: '172.18.0.2',
         startTime: now,
         conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
-        containerStatuses: containers.map((c: any) => ({ name: c.name, image: c.image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
+        containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
       },
     });
   }
@@ -219,7 +221,7 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
       { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${name}-${podHash}" has successfully progressed.`, lastUpdateTime: now, lastTransitionTime: now },
     ],
   };
-  const same = (a: any, b: any) => JSON.stringify({ ...a, conditions: undefined }) === JSON.stringify({ ...b, conditions: undefined });
+  const same = (a: object, b: object) => JSON.stringify({ ...a, conditions: undefined }) === JSON.stringify({ ...b, conditions: undefined });
   if (!same(d.status ?? {}, status)) cluster.put({ ...d, status });
 }
 
@@ -230,12 +232,12 @@ export function markDeploymentsReady(cluster: TestCluster, namespace: string, op
 
 /** Endpoints + EndpointSlice of a Service from the ready Pods its selector matches. */
 export function syncEndpoints(cluster: TestCluster, namespace: string, service: string): void {
-  const svc = cluster.get('v1', 'Service', namespace, service);
+  const svc = cluster.get<Service>('v1', 'Service', namespace, service);
   if (!svc?.spec?.selector) return;
-  const sel = svc.spec.selector as Record<string, string>;
-  const pods = cluster.list('v1', 'Pod', namespace).filter((p) => Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v) && p.status?.podIP);
-  const ports = (svc.spec.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' }));
-  const addresses = pods.map((p) => ({ ip: p.status.podIP, nodeName: p.spec?.nodeName, targetRef: { kind: 'Pod', name: p.metadata.name, namespace, uid: p.metadata.uid } }));
+  const sel = svc.spec.selector;
+  const pods = cluster.list<Pod>('v1', 'Pod', namespace).filter((p) => Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v) && p.status?.podIP);
+  const ports = (svc.spec.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' }));
+  const addresses = pods.map((p) => ({ ip: p.status!.podIP!, nodeName: p.spec?.nodeName, targetRef: { kind: 'Pod', name: p.metadata.name, namespace, uid: p.metadata.uid } }));
   cluster.put({
     apiVersion: 'v1',
     kind: 'Endpoints',
@@ -259,16 +261,16 @@ export function syncEndpoints(cluster: TestCluster, namespace: string, service: 
  * Service with a selector gets Endpoints/EndpointSlices.
  */
 export function settleWorkloads(cluster: TestCluster, namespace?: string, options: ReadyOptions = {}): void {
-  const namespaces = namespace ? [namespace] : cluster.list('v1', 'Namespace').map((n) => n.metadata.name as string);
+  const namespaces = namespace ? [namespace] : cluster.list('v1', 'Namespace').map((n) => n.metadata.name);
   for (const ns of namespaces) {
     markDeploymentsReady(cluster, ns, options);
-    for (const svc of cluster.list('v1', 'Service', ns)) if (svc.spec?.selector) syncEndpoints(cluster, ns, svc.metadata.name);
+    for (const svc of cluster.list<Service>('v1', 'Service', ns)) if (svc.spec?.selector) syncEndpoints(cluster, ns, svc.metadata.name);
   }
 }
 
 // ------------------------------------------------------------------ control plane
 
-function crd(group: string, kind: string, plural: string, versions: string[], scope: 'Namespaced' | 'Cluster' = 'Namespaced', extra: { shortNames?: string[]; labels?: Record<string, string> } = {}): object {
+function crd(group: string, kind: string, plural: string, versions: string[], scope: 'Namespaced' | 'Cluster' = 'Namespaced', extra: { shortNames?: string[]; labels?: Record<string, string> } = {}): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -289,7 +291,7 @@ function crd(group: string, kind: string, plural: string, versions: string[], sc
 }
 
 /** The CRDs `linkerd install --crds` puts in (the ones our manifests use, and their neighbours). */
-export function linkerdCrds(): object[] {
+export function linkerdCrds(): KubeObject[] {
   return [
     crd('policy.linkerd.io', 'Server', 'servers', ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3'], 'Namespaced', { shortNames: ['srv'] }),
     crd('policy.linkerd.io', 'ServerAuthorization', 'serverauthorizations', ['v1alpha1', 'v1beta1'], 'Namespaced', { shortNames: ['saz', 'serverauthz'] }),
@@ -471,7 +473,7 @@ export function installSimulatedLinkerd(cluster: TestCluster, certs: LinkerdCert
 export function simulateIssuerReload(cluster: TestCluster, options: { namespace?: string; at?: Date } = {}): void {
   const ns = options.namespace ?? 'linkerd';
   // From now on proxies that start get certificates of the issuer in the Secret.
-  const secret = cluster.get('v1', 'Secret', ns, 'linkerd-identity-issuer');
+  const secret = cluster.get<Secret>('v1', 'Secret', ns, 'linkerd-identity-issuer');
   const certPem = fromB64(secret?.data?.['crt.pem']);
   const keyPem = fromB64(secret?.data?.['key.pem']);
   if (certPem && keyPem) loadedIssuer.set(cluster.apiServer, { certPem, keyPem });
@@ -501,7 +503,7 @@ function issuerExpiry(pem: string): string {
 
 /** Trust domain the control plane of a cluster uses (from linkerd-config), default cluster.local. */
 function trustDomainOf(cluster: TestCluster, linkerdNamespace = 'linkerd'): string {
-  const cm = cluster.get('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
+  const cm = cluster.get<ConfigMap>('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
   try {
     const v = yaml.load(cm?.data?.values ?? '') as { identityTrustDomain?: string } | undefined;
     return v?.identityTrustDomain || 'cluster.local';
@@ -573,7 +575,7 @@ export function addAmbassadorGateway(cluster: TestCluster, options: { address?: 
 export type IngressFlavor = 'ambassador-1' | 'emissary-3' | 'nginx';
 
 /** Minimal getambassador.io CRDs (Module, Mapping) serving `versions` (the last one stored), as the ingress's own chart installs them. */
-export function ambassadorCrds(versions: string[]): object[] {
+export function ambassadorCrds(versions: string[]): KubeObject[] {
   return (['Module', 'Mapping'] as const).map((kind) => ({
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -670,7 +672,7 @@ export function addPodinfo(cluster: TestCluster, options: { namespace?: string; 
     },
   });
   markDeploymentReady(cluster, ns, name, { meshed: true });
-  const existing = cluster.get('v1', 'Service', ns, name);
+  const existing = cluster.get<Service>('v1', 'Service', ns, name);
   const svcLabels: Record<string, string> = { ...(existing?.metadata?.labels ?? {}), ...labels };
   if (options.exported) svcLabels[MirrorLabels.exported] = 'true';
   cluster.put({
@@ -684,13 +686,8 @@ export function addPodinfo(cluster: TestCluster, options: { namespace?: string; 
 
 // ------------------------------------------------------------------ service mirror
 
-interface LabelSelectorSpec {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
 /** metav1.LabelSelector → matcher; an empty or missing selector selects nothing (as upstream). */
-function selectorMatcher(sel: LabelSelectorSpec | undefined): (labels: Record<string, string> | undefined) => boolean {
+function selectorMatcher(sel: LabelSelector | undefined): (labels: Record<string, string> | undefined) => boolean {
   if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) return () => false;
   const parts: string[] = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
@@ -738,7 +735,7 @@ function credentialsTarget(text: string, source: string): HttpsTarget {
 }
 
 /** The items of a list from a remote cluster; a refusal is an error with the server's message. */
-async function listRemote(target: HttpsTarget, path: string): Promise<any[]> {
+async function listRemote<T extends KubeObject>(target: HttpsTarget, path: string): Promise<T[]> {
   const reply = await httpsRequest(target, 'GET', path, { timeoutMs: 5000 });
   if (reply.status !== 200) throw new Error(`GET ${path} on ${target.server}: ${reply.body?.message ?? `HTTP ${reply.status}`}`);
   return reply.body.items ?? [];
@@ -746,21 +743,29 @@ async function listRemote(target: HttpsTarget, path: string): Promise<any[]> {
 
 const LINK_VERSIONS = ['multicluster.linkerd.io/v1alpha3', 'multicluster.linkerd.io/v1alpha2', 'multicluster.linkerd.io/v1alpha1'];
 
-function listLinks(cluster: TestCluster): any[] {
+function listLinks(cluster: TestCluster): Link[] {
   for (const v of LINK_VERSIONS) {
-    const items = cluster.list(v, 'Link');
+    const items = cluster.list<Link>(v, 'Link');
     if (items.length > 0) return items;
   }
   return [];
 }
 
+/** What the mirror writes: a Service (ports) or its Endpoints (subsets). */
+type MirrorObject = KubeObject & { spec?: { ports?: ServicePort[] }; subsets?: EndpointSubset[] };
+
+/** A mirror's ports: the remote Service's, with defaults filled as the API server would. */
+function mirrorPorts(svc: Service): Array<{ name?: string; protocol: string; port: number; targetPort: number | string }> {
+  return (svc.spec?.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP', port: p.port, targetPort: p.targetPort ?? p.port }));
+}
+
 /** Put only when the fields we own differ (keeps resourceVersions still when nothing changed). */
-function putIfChanged(cluster: TestCluster, obj: any): void {
-  const cur = cluster.get(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+function putIfChanged(cluster: TestCluster, obj: MirrorObject): void {
+  const cur = cluster.get<MirrorObject>(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
   if (cur) {
-    const pick = (o: any) => JSON.stringify({ labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, ports: o.spec?.ports?.map((p: any) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })), subsets: o.subsets ?? [] });
+    const pick = (o: MirrorObject) => JSON.stringify({ labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, ports: o.spec?.ports?.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })), subsets: o.subsets ?? [] });
     if (pick(cur) === pick(obj)) return;
-    const next = { ...cur, metadata: { ...cur.metadata, labels: obj.metadata.labels, annotations: obj.metadata.annotations } };
+    const next: MirrorObject = { ...cur, metadata: { ...cur.metadata, labels: obj.metadata.labels, annotations: obj.metadata.annotations } };
     if (obj.spec) next.spec = { ...cur.spec, ports: obj.spec.ports };
     if (obj.kind === 'Endpoints') next.subsets = obj.subsets;
     cluster.put(next);
@@ -791,10 +796,10 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
   /** One keep-alive connection pool per remote credentials, as the mirror's client keeps (no TLS handshake per round). */
   const agents = new Map<string, Agent>();
 
-  const reconcileLink = async (link: any): Promise<any[]> => {
-    const ns: string = link.metadata.namespace;
+  const reconcileLink = async (link: Link): Promise<Service[]> => {
+    const ns = link.metadata.namespace ?? 'default';
     const spec = link.spec ?? {};
-    const target: string = spec.targetClusterName;
+    const target = spec.targetClusterName;
     const key = `${ns}/${link.metadata.name}`;
     if (!target) throw new Error('the Link has no spec.targetClusterName');
     // the service mirror Deployment `link` created, and anything else in its namespace
@@ -803,7 +808,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
       readyAt.set(ns, local.apiServer.store.resourceVersion);
     }
     const secretName: string | undefined = spec.clusterCredentialsSecret;
-    const secret = secretName ? local.get('v1', 'Secret', ns, secretName) : undefined;
+    const secret = secretName ? local.get<Secret>('v1', 'Secret', ns, secretName) : undefined;
     if (!secret) throw new Error(`credentials Secret ${ns}/${secretName ?? '(none)'} not found`);
     const kubeconfig = fromB64(secret.data?.kubeconfig);
     if (!kubeconfig) throw new Error(`credentials Secret ${ns}/${secretName} has no "kubeconfig" key`);
@@ -813,7 +818,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     if (!agents.has(agentKey)) agents.set(agentKey, new Agent({ keepAlive: true, timeout: 1000, ca: credentials.ca, cert: credentials.cert, key: credentials.key }));
     const remote = { ...credentials, agent: agents.get(agentKey) };
     const probeStart = Date.now();
-    const [services, endpoints] = await Promise.all([listRemote(remote, '/api/v1/services'), listRemote(remote, '/api/v1/endpoints')]);
+    const [services, endpoints] = await Promise.all([listRemote<Service>(remote, '/api/v1/services'), listRemote<Endpoints>(remote, '/api/v1/endpoints')]);
     admin.probes.set(target, { enabled: gatewayEnabled(spec), alive: gatewayAnswers(spec, services, endpoints), latencyMs: Date.now() - probeStart });
     const gatewayIps = String(spec.gatewayAddress ?? '')
       .split(',')
@@ -828,7 +833,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     const exported = selectorMatcher(spec.selector);
     const remoteDiscovery = selectorMatcher(spec.remoteDiscoverySelector);
     const federated = selectorMatcher(spec.federatedServiceSelector);
-    const members = services.filter((svc) => federated(svc.metadata.labels) && svc.spec?.clusterIP !== 'None' && local.get('v1', 'Namespace', undefined, svc.metadata.namespace));
+    const members = services.filter((svc) => federated(svc.metadata.labels) && svc.spec?.clusterIP !== 'None' && local.get('v1', 'Namespace', undefined, svc.metadata.namespace!));
     const baseLabels = { [MirrorLabels.mirroredService]: 'true', [MirrorLabels.clusterName]: target };
 
     const wanted = new Set<string>();
@@ -838,7 +843,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
       const isRd = remoteDiscovery(labels);
       if (!isExported && !isRd) continue;
       if (svc.spec?.clusterIP === 'None') continue; // headless services are not simulated
-      const svcNs: string = svc.metadata.namespace;
+      const svcNs = svc.metadata.namespace!;
       if (!local.get('v1', 'Namespace', undefined, svcNs)) continue; // upstream skips when the namespace is missing
       const mirrorName = `${svc.metadata.name}-${target}`;
       wanted.add(`${svcNs}/${mirrorName}`);
@@ -849,19 +854,19 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
         mirrorLabels[MirrorLabels.remoteService] = svc.metadata.name;
       }
       const annotations: Record<string, string> = Object.fromEntries(
-        Object.entries((svc.metadata.annotations ?? {}) as Record<string, string>).filter(([k]) => k !== 'service.kubernetes.io/topology-aware-hints' && k !== 'service.kubernetes.io/topology-mode'),
+        Object.entries(svc.metadata.annotations ?? {}).filter(([k]) => k !== 'service.kubernetes.io/topology-aware-hints' && k !== 'service.kubernetes.io/topology-mode'),
       );
       annotations[MirrorLabels.remoteSvcFqName] = `${svc.metadata.name}.${svcNs}.svc.${domain}`;
-      annotations[MirrorLabels.remoteResourceVersion] = svc.metadata.resourceVersion;
-      const ports = (svc.spec?.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP', port: p.port, targetPort: p.targetPort ?? p.port }));
+      annotations[MirrorLabels.remoteResourceVersion] = svc.metadata.resourceVersion ?? '';
+      const ports = mirrorPorts(svc);
       putIfChanged(local, { apiVersion: 'v1', kind: 'Service', metadata: { name: mirrorName, namespace: svcNs, labels: mirrorLabels, annotations }, spec: { ports } });
       if (isRd) {
         local.remove('v1', 'Endpoints', svcNs, mirrorName);
         continue;
       }
       const remoteEp = endpoints.find((e) => e.metadata.namespace === svcNs && e.metadata.name === svc.metadata.name);
-      const empty = !remoteEp || !(remoteEp.subsets ?? []).some((s: any) => (s.addresses ?? []).length > 0);
-      const epPorts = ports.map((p: any) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol, port: gatewayPort }));
+      const empty = !remoteEp || !(remoteEp.subsets ?? []).some((s) => (s.addresses ?? []).length > 0);
+      const epPorts = ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol, port: gatewayPort }));
       const epAnnotations: Record<string, string> = { [MirrorLabels.remoteSvcFqName]: annotations[MirrorLabels.remoteSvcFqName]! };
       if (identity) epAnnotations[MirrorLabels.remoteGatewayIdentity] = identity;
       putIfChanged(local, {
@@ -872,7 +877,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
       });
     }
     // mirrors whose remote service is gone or no longer exported
-    for (const svc of local.list('v1', 'Service')) {
+    for (const svc of local.list<Service>('v1', 'Service')) {
       const l = svc.metadata.labels ?? {};
       if (l[MirrorLabels.mirroredService] !== 'true' || l[MirrorLabels.clusterName] !== target) continue;
       if (wanted.has(`${svc.metadata.namespace}/${svc.metadata.name}`)) continue;
@@ -899,18 +904,23 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
   };
 
   /** NAME-federated Services: members of every Link (remote-discovery) and of this cluster (local-discovery). */
-  const reconcileFederated = (remote: Map<string, { svc: any; targets: Set<string> }>, keepTargets: Set<string>): void => {
-    const desired = new Map<string, { svc: any; remote: string[]; local?: string }>();
+  const reconcileFederated = (remote: Map<string, { svc: Service; targets: Set<string> }>, keepTargets: Set<string>): void => {
+    interface Federated {
+      svc: Service;
+      remote: string[];
+      local?: string;
+    }
+    const desired = new Map<string, Federated>();
     for (const [key, m] of remote) desired.set(key, { svc: m.svc, remote: [...m.targets].map((t) => `${m.svc.metadata.name}@${t}`) });
-    for (const svc of local.list('v1', 'Service')) {
+    for (const svc of local.list<Service>('v1', 'Service')) {
       if (svc.metadata.labels?.[FEDERATED] !== 'member' || svc.metadata.labels?.[MirrorLabels.mirroredService]) continue;
       const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
-      const d = desired.get(key) ?? { svc, remote: [] };
+      const d: Federated = desired.get(key) ?? { svc, remote: [] };
       d.local = svc.metadata.name;
       desired.set(key, d);
     }
     // members of Links that could not be read this round stay as they were
-    for (const svc of local.list('v1', 'Service')) {
+    for (const svc of local.list<Service>('v1', 'Service')) {
       const ann = svc.metadata.annotations?.[REMOTE_DISCOVERY_ANN];
       if (!ann || !svc.metadata.name.endsWith('-federated')) continue;
       const base = svc.metadata.name.slice(0, -'-federated'.length);
@@ -918,7 +928,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
         const target = id.slice(id.indexOf('@') + 1);
         if (!keepTargets.has(target)) continue;
         const key = `${svc.metadata.namespace}/${base}`;
-        const d = desired.get(key) ?? { svc: { metadata: { name: base, namespace: svc.metadata.namespace, labels: {}, annotations: {} }, spec: svc.spec }, remote: [] };
+        const d: Federated = desired.get(key) ?? { svc: { apiVersion: 'v1', kind: 'Service', metadata: { name: base, namespace: svc.metadata.namespace, labels: {}, annotations: {} }, spec: svc.spec }, remote: [] };
         if (!d.remote.includes(id)) d.remote.push(id);
         desired.set(key, d);
       }
@@ -926,19 +936,19 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     const names = new Set<string>();
     for (const [, d] of desired) {
       const name = `${d.svc.metadata.name}-federated`;
-      const ns = d.svc.metadata.namespace;
+      const ns = d.svc.metadata.namespace!;
       names.add(`${ns}/${name}`);
-      const labels = Object.fromEntries(Object.entries((d.svc.metadata.labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith(`${MIRROR}/`)));
+      const labels = Object.fromEntries(Object.entries(d.svc.metadata.labels ?? {}).filter(([k]) => !k.startsWith(`${MIRROR}/`)));
       labels[MirrorLabels.mirroredService] = 'true';
       const annotations: Record<string, string> = Object.fromEntries(
-        Object.entries((d.svc.metadata.annotations ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith('multicluster.linkerd.io/') && k !== 'service.kubernetes.io/topology-mode'),
+        Object.entries(d.svc.metadata.annotations ?? {}).filter(([k]) => !k.startsWith('multicluster.linkerd.io/') && k !== 'service.kubernetes.io/topology-mode'),
       );
       if (d.remote.length > 0) annotations[REMOTE_DISCOVERY_ANN] = d.remote.sort().join(',');
       if (d.local) annotations[LOCAL_DISCOVERY_ANN] = d.local;
-      const ports = (d.svc.spec?.ports ?? []).map((p: any) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP', port: p.port, targetPort: p.targetPort ?? p.port }));
+      const ports = mirrorPorts(d.svc);
       putIfChanged(local, { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels, annotations }, spec: { ports } });
     }
-    for (const svc of local.list('v1', 'Service')) {
+    for (const svc of local.list<Service>('v1', 'Service')) {
       const a = svc.metadata.annotations ?? {};
       if (svc.metadata.labels?.[MirrorLabels.mirroredService] !== 'true' || !(a[REMOTE_DISCOVERY_ANN] || a[LOCAL_DISCOVERY_ANN])) continue;
       if (!names.has(`${svc.metadata.namespace}/${svc.metadata.name}`)) local.remove('v1', 'Service', svc.metadata.namespace, svc.metadata.name);
@@ -949,16 +959,16 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     const links = listLinks(local);
     const targets = new Set<string>();
     const failedTargets = new Set<string>();
-    const federatedMembers = new Map<string, { svc: any; targets: Set<string> }>();
+    const federatedMembers = new Map<string, { svc: Service; targets: Set<string> }>();
     for (const link of links) {
       const key = `${link.metadata.namespace}/${link.metadata.name}`;
-      const target: string = link.spec?.targetClusterName;
+      const target = link.spec?.targetClusterName;
       if (target) targets.add(target);
       try {
         for (const svc of await reconcileLink(link)) {
           const k = `${svc.metadata.namespace}/${svc.metadata.name}`;
           const m = federatedMembers.get(k) ?? { svc, targets: new Set<string>() };
-          m.targets.add(target);
+          if (target) m.targets.add(target);
           federatedMembers.set(k, m);
         }
         errors.delete(key);
@@ -973,7 +983,7 @@ export function startServiceMirrorSimulation(env: TestEnv, clusterName: string, 
     reconcileFederated(federatedMembers, failedTargets);
     for (const k of [...errors.keys()]) if (!links.some((l) => `${l.metadata.namespace}/${l.metadata.name}` === k)) errors.delete(k);
     // a removed Link takes its mirrors with it (upstream: ClusterUnregistered)
-    for (const svc of local.list('v1', 'Service')) {
+    for (const svc of local.list<Service>('v1', 'Service')) {
       const l = svc.metadata.labels ?? {};
       if (l[MirrorLabels.mirroredService] === 'true' && l[MirrorLabels.clusterName] && !targets.has(l[MirrorLabels.clusterName]!)) {
         local.remove('v1', 'Service', svc.metadata.namespace, svc.metadata.name);

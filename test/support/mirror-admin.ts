@@ -11,6 +11,8 @@
  */
 import type { TestCluster } from './index.js';
 import type { PodHttpAnswer } from './pod-network.js';
+import type { KubeObject } from './kube-object.js';
+import type { Endpoints, Lease, LinkSpec, Pod, Service } from './kinds.js';
 
 export interface GatewayProbe {
   /** gateway_enabled: the Link has a gateway (address and probe spec). */
@@ -33,7 +35,7 @@ export interface MirrorAdmin {
   probes: Map<string, GatewayProbe>;
   faults: MirrorAdminFaults;
   /** Take or renew each Link's Lease for a running mirror pod of its target (the first by name). */
-  syncLeases(links: any[]): void;
+  syncLeases(links: LeaseHolderLink[]): void;
   stop(): void;
 }
 
@@ -42,10 +44,16 @@ const CONTAINERS = ['service-mirror', 'controller'];
 const CLUSTER_LABEL = 'mirror.linkerd.io/cluster-name';
 const RENEW_MS = 10_000;
 
+/** What syncLeases reads of a Link: where it is and which cluster it targets. */
+export interface LeaseHolderLink {
+  metadata: { namespace?: string };
+  spec?: Pick<LinkSpec, 'targetClusterName'>;
+}
+
 export const leaseName = (target: string) => `service-mirror-write-${target}`;
 
 /** A Link's gateway is enabled when it has an address and a probe path (upstream skips the rest). */
-export function gatewayEnabled(spec: any): boolean {
+export function gatewayEnabled(spec: LinkSpec | undefined): boolean {
   return Boolean(spec?.gatewayAddress) && Boolean(spec?.probeSpec?.path);
 }
 
@@ -54,21 +62,21 @@ export function gatewayEnabled(spec: any): boolean {
  * answered (its services and endpoints were read) and one of its Services
  * exposes the probe port with ready endpoints.
  */
-export function gatewayAnswers(spec: any, remoteServices: any[], remoteEndpoints: any[]): boolean {
+export function gatewayAnswers(spec: LinkSpec | undefined, remoteServices: Service[], remoteEndpoints: Endpoints[]): boolean {
   if (!gatewayEnabled(spec)) return false;
-  const probePort = Number(spec.probeSpec?.port ?? 4191);
+  const probePort = Number(spec?.probeSpec?.port ?? 4191);
   return remoteServices.some((svc) => {
-    if (!(svc.spec?.ports ?? []).some((p: any) => p.port === probePort)) return false;
+    if (!(svc.spec?.ports ?? []).some((p) => p.port === probePort)) return false;
     const ep = remoteEndpoints.find((e) => e.metadata.namespace === svc.metadata.namespace && e.metadata.name === svc.metadata.name);
-    return (ep?.subsets ?? []).some((s: any) => (s.addresses ?? []).length > 0);
+    return (ep?.subsets ?? []).some((s) => (s.addresses ?? []).length > 0);
   });
 }
 
-function isMirrorPod(pod: any): boolean {
-  return COMPONENTS.includes(pod.metadata.labels?.component) && Boolean(pod.metadata.labels?.[CLUSTER_LABEL]);
+function isMirrorPod(pod: KubeObject): boolean {
+  return COMPONENTS.includes(pod.metadata.labels?.component ?? '') && Boolean(pod.metadata.labels?.[CLUSTER_LABEL]);
 }
 
-function adminPortOf(pod: any): number | undefined {
+function adminPortOf(pod: Pod): number | undefined {
   for (const c of pod.spec?.containers ?? []) {
     if (!CONTAINERS.includes(c.name)) continue;
     for (const p of c.ports ?? []) if (String(p.name ?? '').endsWith('-admin')) return p.containerPort;
@@ -112,28 +120,28 @@ export function serveMirrorAdmin(cluster: TestCluster): MirrorAdmin {
       if (faults.refuse) return 'refused';
       if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs).unref());
       if (path.split('?')[0] !== '/metrics') return { status: 404, body: '404 page not found\n' };
-      const target: string = pod.metadata.labels[CLUSTER_LABEL];
-      const lease = cluster.get('coordination.k8s.io/v1', 'Lease', pod.metadata.namespace, leaseName(target));
+      const target = pod.metadata.labels![CLUSTER_LABEL]!;
+      const lease = cluster.get<Lease>('coordination.k8s.io/v1', 'Lease', pod.metadata.namespace, leaseName(target));
       const holder = lease?.spec?.holderIdentity === pod.metadata.name;
       return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: metricsText(target, probes.get(target), holder) };
     };
   });
 
-  const syncLeases = (links: any[]) => {
+  const syncLeases = (links: LeaseHolderLink[]) => {
     const now = new Date();
     const stamp = now.toISOString().replace('Z', '000Z'); // MicroTime
     for (const link of links) {
-      const ns: string = link.metadata.namespace;
+      const ns = link.metadata.namespace ?? 'default';
       const target: string | undefined = link.spec?.targetClusterName;
       if (!target) continue;
       const pods = cluster
-        .list('v1', 'Pod', ns)
-        .filter((p) => isMirrorPod(p) && p.metadata.labels[CLUSTER_LABEL] === target && p.status?.phase === 'Running')
+        .list<Pod>('v1', 'Pod', ns)
+        .filter((p) => isMirrorPod(p) && p.metadata.labels![CLUSTER_LABEL] === target && p.status?.phase === 'Running')
         .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
-      const lease = cluster.get('coordination.k8s.io/v1', 'Lease', ns, leaseName(target));
+      const lease = cluster.get<Lease>('coordination.k8s.io/v1', 'Lease', ns, leaseName(target));
       const holder = lease?.spec?.holderIdentity;
       if (holder && pods.some((p) => p.metadata.name === holder)) {
-        if (now.getTime() - Date.parse(lease.spec.renewTime ?? 0) > RENEW_MS) cluster.put({ ...lease, spec: { ...lease.spec, renewTime: stamp } });
+        if (now.getTime() - Date.parse(lease!.spec!.renewTime ?? '0') > RENEW_MS) cluster.put({ ...lease, spec: { ...lease!.spec, renewTime: stamp } });
         continue;
       }
       if (pods.length === 0) continue; // nobody to take it: an old Lease stays until it expires

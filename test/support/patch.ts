@@ -11,7 +11,7 @@ export class PatchError extends Error {
   }
 }
 
-type Json = any;
+type Json = unknown;
 
 const isObj = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
@@ -167,7 +167,7 @@ function smpList(field: string, target: Json[] | undefined, patch: Json[], order
   }
   if (order && order.every(isObj)) {
     const rank = (o: Json) => {
-      const i = order.findIndex((x) => x[key] === o[key]);
+      const i = order.findIndex((x) => isObj(x) && isObj(o) && x[key] === o[key]);
       return i < 0 ? order.length : i;
     };
     out.sort((a, b) => rank(a) - rank(b));
@@ -206,7 +206,8 @@ export function strategicMerge(target: Json, patch: Json): Json {
     if (v === null) {
       delete out[k];
     } else if (Array.isArray(v)) {
-      out[k] = smpList(k, out[k], v, patch[`$setElementOrder/${k}`]);
+      const order = patch[`$setElementOrder/${k}`];
+      out[k] = smpList(k, out[k] as Json[] | undefined, v, Array.isArray(order) ? order : undefined);
     } else if (isObj(v)) {
       const merged = strategicMerge(out[k], v);
       if (merged === undefined) delete out[k];
@@ -269,7 +270,7 @@ export function applyConflicts(live: Json, other: Json, applied: Json, path = ''
 }
 
 /** managedFields' FieldsV1 of an applied configuration. */
-export function fieldsV1(v: Json, field = ''): Json {
+export function fieldsV1(v: Json, field = ''): Record<string, Json> {
   if (isObj(v)) {
     const out: Record<string, Json> = {};
     for (const [k, x] of Object.entries(v)) {

@@ -14,12 +14,13 @@ import http from 'node:http';
 import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Pod } from './kinds.js';
 
 /** What a pod's port answers to one HTTP request; 'refused' when nothing listens. */
 export type PodHttpAnswer = { status: number; contentType?: string; body: string } | 'refused';
 export type PodHttpHandler = (request: { method: string; path: string }) => PodHttpAnswer | Promise<PodHttpAnswer>;
 /** Finds what listens on `port` of `pod` (a stored Pod object); undefined when nothing does. */
-export type PodPortResolver = (pod: any, port: number) => PodHttpHandler | undefined;
+export type PodPortResolver = (pod: Pod, port: number) => PodHttpHandler | undefined;
 
 /**
  * A port that also speaks TLS, as a Linkerd proxy's admin port does: a
@@ -31,7 +32,7 @@ export interface PodTlsIdentity {
   serverName: string;
   credentials(): Promise<{ certPem: string; keyPem: string }>;
 }
-export type PodTlsResolver = (pod: any, port: number) => PodTlsIdentity | undefined;
+export type PodTlsResolver = (pod: Pod, port: number) => PodTlsIdentity | undefined;
 
 export const PORT_FORWARD_PROTOCOL = 'v4.channel.k8s.io';
 
@@ -62,7 +63,7 @@ export class PodNetwork {
     };
   }
 
-  tlsFor(pod: any, port: number): PodTlsIdentity | undefined {
+  tlsFor(pod: Pod, port: number): PodTlsIdentity | undefined {
     for (const r of this.tlsResolvers) {
       const t = r(pod, port);
       if (t) return t;
@@ -70,7 +71,7 @@ export class PodNetwork {
     return undefined;
   }
 
-  handlerFor(pod: any, port: number): PodHttpHandler | undefined {
+  handlerFor(pod: Pod, port: number): PodHttpHandler | undefined {
     for (const r of this.resolvers) {
       const h = r(pod, port);
       if (h) return h;
@@ -79,7 +80,7 @@ export class PodNetwork {
   }
 
   /** The message a kubelet gives when nothing listens on the port. */
-  static refusedMessage(pod: any, port: number): string {
+  static refusedMessage(pod: Pod, port: number): string {
     return `error forwarding port ${port} to pod ${pod.metadata.uid ?? pod.metadata.name}, uid : failed to execute portforward in network namespace: failed to connect to localhost:${port} inside namespace: dial tcp4 127.0.0.1:${port}: connect: connection refused`;
   }
 
@@ -87,11 +88,11 @@ export class PodNetwork {
    * Answer an authorized upgrade request for pods/portforward: a WebSocket
    * whose channel 0 is an HTTP connection to the pod's port.
    */
-  portForward(req: http.IncomingMessage, socket: Duplex, head: Buffer, pod: any, port: number): void {
+  portForward(req: http.IncomingMessage, socket: Duplex, head: Buffer, pod: Pod, port: number): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.forward(ws, pod, port));
   }
 
-  private forward(ws: WebSocket, pod: any, port: number): void {
+  private forward(ws: WebSocket, pod: Pod, port: number): void {
     const prefix = (channel: number) => Buffer.from([channel, port & 0xff, (port >> 8) & 0xff]);
     ws.send(prefix(0));
     ws.send(prefix(1));
@@ -171,7 +172,7 @@ export class PodNetwork {
    * Answer an authorized pods/proxy request as the API server does: the pod's
    * answer as it is, or a 503 Status when nothing listens.
    */
-  async proxy(pod: any, port: number, method: string, path: string): Promise<{ status: number; contentType: string; body: string }> {
+  async proxy(pod: Pod, port: number, method: string, path: string): Promise<{ status: number; contentType: string; body: string }> {
     const handler = this.handlerFor(pod, port);
     const refused = () => ({
       status: 503,

@@ -1,4 +1,6 @@
 /** RBAC authorization from the Role/ClusterRole objects and bindings in a store. */
+import type { KubeObject } from './kube-object.js';
+import type { LabelSelector } from './kinds.js';
 
 export interface UserInfo {
   username: string;
@@ -24,11 +26,34 @@ export interface PolicyRule {
 }
 
 export interface RbacSource {
-  list(apiVersion: string, kind: string, namespace?: string): any[];
-  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): any | undefined;
+  list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
 }
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
+
+interface Subject {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
+
+interface RoleRef {
+  kind?: string;
+  name: string;
+}
+
+/** A Role or ClusterRole as the authorizer reads it. */
+interface Role extends KubeObject {
+  rules?: PolicyRule[];
+  aggregationRule?: { clusterRoleSelectors?: LabelSelector[] };
+}
+
+/** A RoleBinding or ClusterRoleBinding as the authorizer reads it. */
+interface Binding extends KubeObject {
+  subjects?: Subject[];
+  roleRef?: RoleRef;
+}
 
 /** Paths every authenticated identity may GET (system:discovery, system:public-info-viewer). */
 const DISCOVERY = ['/api', '/api/*', '/apis', '/apis/*', '/version', '/version/', '/healthz', '/livez', '/readyz', '/openapi', '/openapi/*'];
@@ -37,12 +62,12 @@ export function isSuperUser(u: UserInfo): boolean {
   return u.groups.includes('system:masters');
 }
 
-function subjectMatches(s: any, u: UserInfo, bindingNs: string | undefined): boolean {
+function subjectMatches(s: Subject | undefined, u: UserInfo, bindingNs: string | undefined): boolean {
   switch (s?.kind) {
     case 'User':
       return s.name === u.username;
     case 'Group':
-      return u.groups.includes(s.name);
+      return u.groups.includes(s.name ?? '');
     case 'ServiceAccount':
       return u.username === `system:serviceaccount:${s.namespace ?? bindingNs}:${s.name}`;
     default:
@@ -50,23 +75,23 @@ function subjectMatches(s: any, u: UserInfo, bindingNs: string | undefined): boo
   }
 }
 
-function roleRules(src: RbacSource, ref: any, bindingNs: string | undefined): PolicyRule[] {
+function roleRules(src: RbacSource, ref: RoleRef | undefined, bindingNs: string | undefined): PolicyRule[] {
   if (!ref) return [];
   if (ref.kind === 'ClusterRole') {
-    const cr = src.get(RBAC, 'ClusterRole', undefined, ref.name);
+    const cr = src.get(RBAC, 'ClusterRole', undefined, ref.name) as Role | undefined;
     if (!cr) return [];
     if (cr.aggregationRule) return aggregated(src, cr);
     return cr.rules ?? [];
   }
-  if (ref.kind === 'Role' && bindingNs) return src.get(RBAC, 'Role', bindingNs, ref.name)?.rules ?? [];
+  if (ref.kind === 'Role' && bindingNs) return (src.get(RBAC, 'Role', bindingNs, ref.name) as Role | undefined)?.rules ?? [];
   return [];
 }
 
-function aggregated(src: RbacSource, cr: any): PolicyRule[] {
+function aggregated(src: RbacSource, cr: Role): PolicyRule[] {
   const rules: PolicyRule[] = [...(cr.rules ?? [])];
   for (const sel of cr.aggregationRule?.clusterRoleSelectors ?? []) {
     const want: Record<string, string> = sel.matchLabels ?? {};
-    for (const other of src.list(RBAC, 'ClusterRole')) {
+    for (const other of src.list(RBAC, 'ClusterRole') as Role[]) {
       if (other.metadata.name === cr.metadata.name) continue;
       const l = other.metadata.labels ?? {};
       if (Object.entries(want).every(([k, v]) => l[k] === v)) rules.push(...(other.rules ?? []));
@@ -79,12 +104,12 @@ function aggregated(src: RbacSource, cr: any): PolicyRule[] {
 export function rulesFor(src: RbacSource, u: UserInfo, namespace: string | undefined): PolicyRule[] {
   if (isSuperUser(u)) return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
   const rules: PolicyRule[] = [];
-  for (const b of src.list(RBAC, 'ClusterRoleBinding')) {
-    if ((b.subjects ?? []).some((s: any) => subjectMatches(s, u, undefined))) rules.push(...roleRules(src, b.roleRef, undefined));
+  for (const b of src.list(RBAC, 'ClusterRoleBinding') as Binding[]) {
+    if ((b.subjects ?? []).some((s) => subjectMatches(s, u, undefined))) rules.push(...roleRules(src, b.roleRef, undefined));
   }
   if (namespace) {
-    for (const b of src.list(RBAC, 'RoleBinding', namespace)) {
-      if ((b.subjects ?? []).some((s: any) => subjectMatches(s, u, namespace))) rules.push(...roleRules(src, b.roleRef, namespace));
+    for (const b of src.list(RBAC, 'RoleBinding', namespace) as Binding[]) {
+      if ((b.subjects ?? []).some((s) => subjectMatches(s, u, namespace))) rules.push(...roleRules(src, b.roleRef, namespace));
     }
   }
   return rules;

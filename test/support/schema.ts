@@ -6,17 +6,31 @@
  * silently change.
  */
 
-type Schema = Record<string, any>;
+/** The parts of an openAPIV3Schema the server applies. */
+export interface Schema {
+  type?: string;
+  nullable?: boolean;
+  enum?: unknown[];
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  required?: string[];
+  default?: unknown;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+  [keyword: string]: unknown;
+}
 
 export interface SchemaResult {
-  object: any;
+  object: unknown;
   /** Paths of fields the schema does not declare (pruned). */
   unknown: string[];
   /** Validation failures: field path + message. */
   errors: Array<{ field: string; message: string; reason: string }>;
 }
 
-const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';
@@ -47,7 +61,7 @@ function typeOk(s: Schema, v: unknown): boolean {
   }
 }
 
-function walk(s: Schema | undefined, v: any, path: string, out: SchemaResult, root: boolean): any {
+function walk(s: Schema | undefined, v: unknown, path: string, out: SchemaResult, root: boolean): unknown {
   if (!s) return v;
   if (v === null) return s.nullable ? null : undefined; // nulls of non-nullable fields are pruned
   if (!typeOk(s, v)) {
@@ -64,7 +78,7 @@ function walk(s: Schema | undefined, v: any, path: string, out: SchemaResult, ro
   const additional = s.additionalProperties;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   const embedded = s['x-kubernetes-embedded-resource'] === true;
-  const res: Record<string, any> = {};
+  const res: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     if (x === undefined) continue;
     const sub = path ? `${path}.${k}` : k;
@@ -94,7 +108,7 @@ function walk(s: Schema | undefined, v: any, path: string, out: SchemaResult, ro
 }
 
 /** Default, prune and validate `obj` against an openAPIV3Schema. */
-export function applySchema(schema: Schema | undefined, obj: any): SchemaResult {
+export function applySchema(schema: Schema | undefined, obj: unknown): SchemaResult {
   const out: SchemaResult = { object: obj, unknown: [], errors: [] };
   if (!schema) return out;
   out.object = walk(schema, obj, '', out, true);

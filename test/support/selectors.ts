@@ -91,14 +91,14 @@ const FIELDS: Record<string, string[]> = {
   CertificateSigningRequest: ['spec.signerName'],
 };
 
-function fieldValue(obj: any, path: string): string {
-  let cur: any = obj;
-  for (const p of path.split('.')) cur = cur?.[p];
+function fieldValue(obj: unknown, path: string): string {
+  let cur: unknown = obj;
+  for (const p of path.split('.')) cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[p] : undefined;
   if (cur === undefined || cur === null) return '';
   return String(cur);
 }
 
-export type ObjectMatcher = (obj: any) => boolean;
+export type ObjectMatcher = (obj: unknown) => boolean;
 
 export function parseFieldSelector(s: string | null | undefined, kind: string): ObjectMatcher {
   if (!s || s.trim() === '') return () => true;

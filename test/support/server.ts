@@ -16,6 +16,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { clone, jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { PodNetwork } from './pod-network.js';
+import type { Pod } from './kinds.js';
 
 export interface Faults {
   latencyMs: number;
@@ -375,11 +376,11 @@ export class TestApiServer {
   private static readonly PROXY_VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
   /** The Pod of a pods/... request and the port named in it (`NAME:PORT`, `NAME:PORTNAME`; 80 without). */
-  private podAndPort(namespace: string, nameAndPort: string): { pod: any; name: string; port: number | undefined } {
+  private podAndPort(namespace: string, nameAndPort: string): { pod: Pod; name: string; port: number | undefined } {
     const parts = nameAndPort.split(':');
     const name = parts.length === 3 ? parts[1]! : parts[0]!;
     const portText = parts.length === 3 ? parts[2]! : parts[1];
-    const pod = this.store.getObject('v1', 'Pod', namespace, name);
+    const pod = this.store.getObject<Pod>('v1', 'Pod', namespace, name);
     if (!pod) throw new ApiError(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
     let port: number | undefined = 80;
     if (portText !== undefined && portText !== '') {
@@ -437,7 +438,7 @@ export class TestApiServer {
       // A WebSocket upgrade is a GET, which API servers of this version authorize as the "get" verb.
       const attrs: Attributes = { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'portforward', namespace, name };
       if (!authorize(this.store.rbacView, user, attrs)) return fail(403, 'Forbidden', forbiddenMessage(user, attrs), { name, kind: 'pods' });
-      const pod = this.store.getObject('v1', 'Pod', namespace, name);
+      const pod = this.store.getObject<Pod>('v1', 'Pod', namespace, name);
       if (!pod) return fail(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' });
       const ports = (url.searchParams.get('ports') ?? '').split(',').filter((p) => p !== '');
       if (ports.length !== 1 || !/^\d+$/.test(ports[0]!) || Number(ports[0]) < 1 || Number(ports[0]) > 65535) {

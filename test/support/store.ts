@@ -11,6 +11,7 @@ import { applyConflicts, applyMerge, clone, fieldsV1, jsonPatch, mergePatch, Pat
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { applySchema } from './schema.js';
 import type { UserInfo } from './rbac.js';
+import type { KubeObject } from './kube-object.js';
 
 // ---------------------------------------------------------------- Status errors
 
@@ -156,8 +157,8 @@ export interface StoreEvent {
   rv: number;
   type: WatchEventType;
   gr: string;
-  object: any;
-  old?: any;
+  object: KubeObject;
+  old?: KubeObject;
 }
 
 /** Fields a main-resource write may not change where a status subresource exists. */
@@ -295,15 +296,15 @@ export class ClusterStore {
   }
 
   /** Stored objects of a type, sorted by namespace/name like etcd keys. */
-  objects(t: ResourceType, ns?: string): any[] {
+  objects(t: ResourceType, ns?: string): KubeObject[] {
     const all = [...this.bucket(t).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
     return ns && t.namespaced ? all.filter((o) => o.metadata.namespace === ns) : all;
   }
 
   // ------------------------------------------------------------ direct access (tests)
 
-  put(input: any): any {
-    const obj = clone(input);
+  put<T extends KubeObject>(input: T): T {
+    const obj: any = clone(input);
     if (!obj?.apiVersion || !obj?.kind || !obj?.metadata?.name) throw new Error('put() needs apiVersion, kind and metadata.name');
     const t = this.typeOrThrow(obj.apiVersion, obj.kind);
     if (t.namespaced) {
@@ -324,27 +325,27 @@ export class ClusterStore {
     return clone(this.raw(t, obj.metadata.namespace, obj.metadata.name));
   }
 
-  getObject(apiVersion: string, kind: string, ns: string | undefined, name: string): any | undefined {
+  getObject<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, ns: string | undefined, name: string): T | undefined {
     const t = this.typeByKind(apiVersion, kind);
     if (!t) return undefined;
     const o = this.raw(t, ns ?? 'default', name);
-    return o && this.asVersion(t, splitApiVersion(apiVersion).version, o);
+    return o && (this.asVersion(t, splitApiVersion(apiVersion).version, o) as T);
   }
 
-  listObjects(apiVersion: string, kind: string, ns?: string): any[] {
+  listObjects<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, ns?: string): T[] {
     const t = this.typeByKind(apiVersion, kind);
     if (!t) return [];
     const version = splitApiVersion(apiVersion).version;
-    return this.objects(t, ns).map((o) => this.asVersion(t, version, o));
+    return this.objects(t, ns).map((o) => this.asVersion(t, version, o) as T);
   }
 
   /** Read-only views without copies (for the authorizer). */
   readonly rbacView = {
-    list: (apiVersion: string, kind: string, ns?: string): any[] => {
+    list: (apiVersion: string, kind: string, ns?: string): KubeObject[] => {
       const t = this.typeByKind(apiVersion, kind);
       return t ? this.objects(t, ns) : [];
     },
-    get: (apiVersion: string, kind: string, ns: string | undefined, name: string): any | undefined => {
+    get: (apiVersion: string, kind: string, ns: string | undefined, name: string): KubeObject | undefined => {
       const t = this.typeByKind(apiVersion, kind);
       return t ? this.raw(t, ns, name) : undefined;
     },
@@ -360,7 +361,7 @@ export class ClusterStore {
   }
 
   /** A copy of a stored object as seen through `version`. */
-  asVersion(t: ResourceType, version: string, o: any): any {
+  asVersion(t: ResourceType, version: string, o: KubeObject): KubeObject {
     const c = clone(o);
     c.apiVersion = apiVersionOf(t.group, version);
     c.kind = t.kind;
@@ -373,13 +374,13 @@ export class ClusterStore {
 
   // ------------------------------------------------------------ API operations
 
-  get(t: ResourceType, ns: string | undefined, name: string): any {
+  get(t: ResourceType, ns: string | undefined, name: string): KubeObject {
     const o = this.raw(t, ns, name);
     if (!o) throw notFound(t, name);
     return o;
   }
 
-  list(t: ResourceType, ns: string | undefined, q: { labelSelector?: string | null; fieldSelector?: string | null; limit?: number; continue?: string | null }): { items: any[]; continue?: string; remaining?: number } {
+  list(t: ResourceType, ns: string | undefined, q: { labelSelector?: string | null; fieldSelector?: string | null; limit?: number; continue?: string | null }): { items: KubeObject[]; continue?: string; remaining?: number } {
     let labels, fields;
     try {
       labels = parseLabelSelector(q.labelSelector);
@@ -435,7 +436,7 @@ export class ClusterStore {
     return obj;
   }
 
-  create(t: ResourceType, version: string, ns: string | undefined, body: any, opts: WriteOptions = {}): any {
+  create(t: ResourceType, version: string, ns: string | undefined, body: unknown, opts: WriteOptions = {}): KubeObject {
     this.requireNamespace(t, ns);
     let obj = this.checkBody(t, version, ns, body);
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomBytes(3).toString('hex').slice(0, 5);
@@ -455,7 +456,7 @@ export class ClusterStore {
     return out;
   }
 
-  update(t: ResourceType, version: string, ns: string | undefined, name: string, body: any, opts: WriteOptions = {}): any {
+  update(t: ResourceType, version: string, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): KubeObject {
     const old = this.raw(t, ns, name);
     if (!old) throw notFound(t, name);
     const obj = this.checkBody(t, version, ns, body);
@@ -535,7 +536,7 @@ export class ClusterStore {
     }
   }
 
-  patch(t: ResourceType, version: string, ns: string | undefined, name: string, contentType: string, body: string, opts: WriteOptions & { force?: boolean } = {}): any {
+  patch(t: ResourceType, version: string, ns: string | undefined, name: string, contentType: string, body: string, opts: WriteOptions & { force?: boolean } = {}): KubeObject {
     const old = this.raw(t, ns, name);
     const type = contentType.split(';')[0]!.trim();
     if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor') {
@@ -619,7 +620,7 @@ export class ClusterStore {
         }
       }
     }
-    const next = applyMerge(current, managers.get(manager), applied);
+    const next = applyMerge(current, managers.get(manager), applied) as KubeObject;
     next.metadata = { ...next.metadata, name, resourceVersion: applied.metadata?.resourceVersion ?? old.metadata.resourceVersion };
     const obj = this.checkBody(t, version, ns, next);
     const statusOnly = opts.subresource === 'status';
@@ -642,7 +643,7 @@ export class ClusterStore {
     obj.metadata.managedFields = entries;
   }
 
-  delete(t: ResourceType, ns: string | undefined, name: string, opts: { dryRun?: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = {}): any {
+  delete(t: ResourceType, ns: string | undefined, name: string, opts: { dryRun?: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = {}): KubeObject {
     const old = this.raw(t, ns, name);
     if (!old) throw notFound(t, name);
     const pre = opts.preconditions ?? {};
@@ -941,7 +942,7 @@ function specChanged(a: any, b: any): boolean {
   return strip(a) !== strip(b);
 }
 
-export function parseYamlOrJson(text: string): any {
+export function parseYamlOrJson(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) return JSON.parse(trimmed);
   return yamlParse(text);

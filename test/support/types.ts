@@ -3,6 +3,8 @@
  * kubectl touch, plus whatever CustomResourceDefinitions add at run time.
  */
 
+import type { Schema } from './schema.js';
+
 export interface ResourceType {
   group: string; // '' for core
   versions: string[]; // served versions, preferred first
@@ -21,7 +23,7 @@ export interface ResourceType {
   custom?: boolean;
   /** additionalPrinterColumns of a CRD version (for tables). */
   /** openAPIV3Schema per served version (CRDs). */
-  schemas?: Record<string, any>;
+  schemas?: Record<string, Schema | undefined>;
   printerColumns?: Array<{ name: string; type: string; jsonPath: string; description?: string; priority?: number }>;
 }
 
