@@ -5,7 +5,6 @@
  */
 import { printResult, say, valueOptions } from '../cli-kit.js';
 import type { Env, IO } from '../io.js';
-import { isNotFound, KubeClient } from '../kube/client.js';
 import { registryOf } from '../multicluster/names.js';
 import { linkerdConfigRef, linkerdNotInstalled, linkerdSettings } from '../linkerd-config.js';
 import { installValues, renderInstall, type InstallOptions } from '../render/multicluster.js';
@@ -45,6 +44,8 @@ export async function runInstall(o: InstallRunOptions, io: IO): Promise<number> 
 
 /** linkerd-config of the context's control plane; no Linkerd is an McError saying what to do. */
 export async function readLinkerdSettings(src: { kubeconfig?: string; context?: string; requestTimeoutMs: number; linkerdNamespace: string; env: Env; signal: AbortSignal }) {
+  // Imported here: `install --ignore-cluster` reads no cluster, and need not load the client (node:https, node:tls, ...).
+  const { isNotFound, KubeClient } = await import('../kube/client.js');
   const client = await KubeClient.connect(src);
   try {
     let cm;
