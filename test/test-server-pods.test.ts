@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
 import { hasKubectl, runKubectl } from './helpers/index.js';
 import { httpsRequest } from './support/https-request.js';
-import { startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
+import { field, startTestClusters, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let c: TestCluster;
@@ -44,7 +44,7 @@ test('pods/portforward: a plain GET is refused (upgrade required); nothing liste
   const t = { server: c.server, ca: c.caPem, token: c.adminToken };
   const plain = await httpsRequest(t, 'GET', '/api/v1/namespaces/default/pods/web/portforward?ports=8080');
   assert.equal(plain.status, 400);
-  assert.equal(plain.body.message, 'Upgrade request required');
+  assert.equal(field(plain.body, 'message'), 'Upgrade request required');
   const kc = new KubeConfig();
   kc.loadFromFile(env.kubeconfigPath);
   const errors = new PassThrough();
@@ -73,8 +73,8 @@ test('RBAC: pods/proxy and pods/portforward need their own grants; 403 as Status
   const t = { server: c.server, ca: c.caPem, token: c.serviceAccountToken('default', 'reader') };
   const proxy = await httpsRequest(t, 'GET', '/api/v1/namespaces/default/pods/web:8080/proxy/metrics');
   assert.equal(proxy.status, 403);
-  assert.equal(proxy.body.kind, 'Status');
-  assert.match(proxy.body.message, /cannot get resource "pods\/proxy" in API group "" in the namespace "default"/);
+  assert.equal(field(proxy.body, 'kind'), 'Status');
+  assert.match(field(proxy.body, 'message') as string, /cannot get resource "pods\/proxy" in API group "" in the namespace "default"/);
   const kc = new KubeConfig();
   kc.loadFromString(c.kubeconfigFor(t.token));
   await assert.rejects(new PortForward(kc).portForward('default', 'web', [8080], new PassThrough(), null, new PassThrough()), (err: any) => /403/.test(String(err?.message ?? err)));

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { KubeApiError, KubeClient } from '../src/kube/client.js';
 import { hasKubectl } from './helpers/index.js';
 import { httpsRequest, type HttpsReply } from './support/https-request.js';
-import { startTestClusters, type ConfigMap, type Deployment, type Secret, type Service, type TestCluster, type TestEnv } from './support/index.js';
+import { field, itemsOf, startTestClusters, type ConfigMap, type Deployment, type Secret, type Service, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let east: TestCluster;
@@ -33,6 +33,23 @@ after(async () => {
 });
 
 type Reply = HttpsReply;
+
+/** What these tests read of discovery and conditions. */
+interface ApiGroup {
+  name: string;
+  preferredVersion: { groupVersion: string; version: string };
+}
+interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  verbs: string[];
+}
+interface Condition {
+  type: string;
+  status: string;
+}
 
 /** A raw HTTPS request to a test cluster (admin token unless `token` is given; token null = anonymous). */
 function req(c: TestCluster, method: string, path: string, opts: { token?: string | null; body?: unknown; contentType?: string; accept?: string } = {}): Promise<Reply> {
@@ -70,45 +87,45 @@ test('token auth mode: the kubeconfig carries a bearer token that works', async 
 test('Status objects: NotFound, AlreadyExists, Conflict, Invalid, BadRequest, missing namespace', async () => {
   let r = await req(east, 'GET', '/api/v1/namespaces/default/configmaps/nope');
   assert.equal(r.status, 404);
-  assert.equal(r.body.kind, 'Status');
-  assert.equal(r.body.reason, 'NotFound');
-  assert.equal(r.body.message, 'configmaps "nope" not found');
+  assert.equal(field(r.body, 'kind'), 'Status');
+  assert.equal(field(r.body, 'reason'), 'NotFound');
+  assert.equal(field(r.body, 'message'), 'configmaps "nope" not found');
   r = await req(east, 'GET', '/apis/apps/v1/namespaces/default/deployments/nope');
-  assert.equal(r.body.message, 'deployments.apps "nope" not found');
-  assert.equal(r.body.details.group, 'apps');
+  assert.equal(field(r.body, 'message'), 'deployments.apps "nope" not found');
+  assert.equal(field(r.body, 'details', 'group'), 'apps');
 
   r = await req(east, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('dup', 'default') });
   assert.equal(r.status, 201);
-  assert.ok(r.body.metadata.uid);
-  assert.ok(r.body.metadata.resourceVersion);
-  assert.ok(r.body.metadata.creationTimestamp);
+  assert.ok(field(r.body, 'metadata', 'uid'));
+  assert.ok(field(r.body, 'metadata', 'resourceVersion'));
+  assert.ok(field(r.body, 'metadata', 'creationTimestamp'));
   r = await req(east, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('dup', 'default') });
   assert.equal(r.status, 409);
-  assert.equal(r.body.reason, 'AlreadyExists');
+  assert.equal(field(r.body, 'reason'), 'AlreadyExists');
 
-  const stale = (await req(east, 'GET', '/api/v1/namespaces/default/configmaps/dup')).body;
+  const stale = (await req(east, 'GET', '/api/v1/namespaces/default/configmaps/dup')).body as ConfigMap;
   r = await req(east, 'PUT', '/api/v1/namespaces/default/configmaps/dup', { body: { ...stale, data: { a: '1' } } });
   assert.equal(r.status, 200);
-  assert.notEqual(r.body.metadata.resourceVersion, stale.metadata.resourceVersion);
+  assert.notEqual(field(r.body, 'metadata', 'resourceVersion'), stale.metadata.resourceVersion);
   r = await req(east, 'PUT', '/api/v1/namespaces/default/configmaps/dup', { body: { ...stale, data: { a: '2' } } });
   assert.equal(r.status, 409);
-  assert.equal(r.body.reason, 'Conflict');
-  assert.match(r.body.message, /the object has been modified/);
+  assert.equal(field(r.body, 'reason'), 'Conflict');
+  assert.match(field(r.body, 'message') as string, /the object has been modified/);
 
   r = await req(east, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('Bad_Name', 'default') });
   assert.equal(r.status, 422);
-  assert.equal(r.body.reason, 'Invalid');
-  assert.equal(r.body.details.causes[0].field, 'metadata.name');
+  assert.equal(field(r.body, 'reason'), 'Invalid');
+  assert.equal(field(r.body, 'details', 'causes', 0, 'field'), 'metadata.name');
   r = await req(east, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('badlabel', 'default', { 'a/b/c': 'x' }) });
   assert.equal(r.status, 422);
 
   r = await req(east, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('other-ns', 'kube-system') });
   assert.equal(r.status, 400);
-  assert.equal(r.body.reason, 'BadRequest');
+  assert.equal(field(r.body, 'reason'), 'BadRequest');
 
   r = await req(east, 'POST', '/api/v1/namespaces/missing/configmaps', { body: cm('x', 'missing') });
   assert.equal(r.status, 404);
-  assert.equal(r.body.message, 'namespaces "missing" not found');
+  assert.equal(field(r.body, 'message'), 'namespaces "missing" not found');
 
   r = await req(east, 'GET', '/api/v1/nothings');
   assert.equal(r.status, 404);
@@ -120,7 +137,7 @@ test('Status objects: NotFound, AlreadyExists, Conflict, Invalid, BadRequest, mi
 test('authentication: no credentials and unknown tokens are 401 Status objects', async () => {
   let r = await req(east, 'GET', '/api/v1/namespaces', { token: null });
   assert.equal(r.status, 401);
-  assert.equal(r.body.reason, 'Unauthorized');
+  assert.equal(field(r.body, 'reason'), 'Unauthorized');
   r = await req(east, 'GET', '/api/v1/namespaces', { token: 'not-a-token' });
   assert.equal(r.status, 401);
   // a token from the other cluster is not valid here
@@ -137,7 +154,7 @@ test('list: label selectors, field selectors (metadata.name, Secret type), error
   const names = async (q: string) => {
     const r = await req(east, 'GET', `/api/v1/namespaces/sel/configmaps?${q}`);
     assert.equal(r.status, 200, r.text);
-    return r.body.items.map((i: any) => i.metadata.name).filter((n: string) => n !== 'kube-root-ca.crt');
+    return itemsOf(r.body).map((i) => i.metadata.name).filter((n) => n !== 'kube-root-ca.crt');
   };
   assert.deepEqual(await names('labelSelector=app%3Dweb'), ['a', 'b']);
   assert.deepEqual(await names('labelSelector=app%3Dweb,tier!%3Dfront'), ['b']);
@@ -151,20 +168,20 @@ test('list: label selectors, field selectors (metadata.name, Secret type), error
   east.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls', namespace: 'sel' }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } });
   east.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'plain', namespace: 'sel' }, stringData: { a: 'b' } });
   const secrets = await req(east, 'GET', '/api/v1/namespaces/sel/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls');
-  assert.deepEqual(secrets.body.items.map((i: any) => i.metadata.name), ['tls']);
+  assert.deepEqual(itemsOf(secrets.body).map((i) => i.metadata.name), ['tls']);
   assert.equal(east.get<Secret>('v1', 'Secret', 'sel', 'plain')!.data!.a, Buffer.from('b').toString('base64'), 'stringData is folded into data');
 
   let r = await req(east, 'GET', '/api/v1/namespaces/sel/configmaps?fieldSelector=data.x%3D1');
   assert.equal(r.status, 400);
-  assert.match(r.body.message, /field label not supported/);
+  assert.match(field(r.body, 'message') as string, /field label not supported/);
   r = await req(east, 'GET', `/api/v1/namespaces/sel/configmaps?labelSelector=${encodeURIComponent('a in (')}`);
   assert.equal(r.status, 400);
 
   // across namespaces; items of built-in kinds carry no apiVersion/kind, as on a real server
   r = await req(east, 'GET', '/api/v1/configmaps?labelSelector=app');
-  assert.equal(r.body.kind, 'ConfigMapList');
-  assert.equal(r.body.items.length, 3);
-  assert.equal(r.body.items[0].kind, undefined);
+  assert.equal(field(r.body, 'kind'), 'ConfigMapList');
+  assert.equal(itemsOf(r.body).length, 3);
+  assert.equal(field(r.body, 'items', 0, 'kind'), undefined);
 });
 
 test('list: limit and continue page through everything once', async () => {
@@ -176,9 +193,9 @@ test('list: limit and continue page through everything once', async () => {
   do {
     const r = await req(east, 'GET', `/api/v1/namespaces/pages/configmaps?labelSelector=page&limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
     assert.equal(r.status, 200);
-    seen.push(...r.body.items.map((i: any) => i.metadata.name));
-    cont = r.body.metadata.continue ?? '';
-    if (cont) assert.equal(typeof r.body.metadata.remainingItemCount, 'number');
+    seen.push(...itemsOf(r.body).map((i) => i.metadata.name));
+    cont = (field(r.body, 'metadata', 'continue') as string | undefined) ?? '';
+    if (cont) assert.equal(typeof field(r.body, 'metadata', 'remainingItemCount'), 'number');
     pages++;
   } while (cont);
   assert.equal(pages, 3);
@@ -209,24 +226,24 @@ test('patch: JSON merge, JSON patch, strategic merge (containers/env by name), e
   const path = '/apis/apps/v1/namespaces/patch/deployments/web';
   let r = await req(east, 'PATCH', path, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { a: null, b: '2' } } } });
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.body.metadata.labels, { b: '2' });
-  const gen = r.body.metadata.generation;
+  assert.deepEqual(field(r.body, 'metadata', 'labels'), { b: '2' });
+  const gen = field(r.body, 'metadata', 'generation') as number;
 
   r = await req(east, 'PATCH', path, {
     contentType: 'application/strategic-merge-patch+json',
     body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2', env: [{ name: 'B', value: 'two' }, { name: 'C', value: '3' }] }, { name: 'side', $patch: 'delete' }] } } } },
   });
   assert.equal(r.status, 200, r.text);
-  const containers = r.body.spec.template.spec.containers;
+  const containers = field(r.body, 'spec', 'template', 'spec', 'containers') as Array<{ image: string; env: unknown }>;
   assert.equal(containers.length, 1);
   assert.equal(containers[0].image, 'nginx:2');
   assert.deepEqual(containers[0].env, [{ name: 'A', value: '1' }, { name: 'B', value: 'two' }, { name: 'C', value: '3' }]);
-  assert.equal(r.body.metadata.generation, gen + 1, 'a spec change bumps generation');
+  assert.equal(field(r.body, 'metadata', 'generation'), gen + 1, 'a spec change bumps generation');
 
   r = await req(east, 'PATCH', path, { contentType: 'application/json-patch+json', body: [{ op: 'replace', path: '/spec/replicas', value: 3 }, { op: 'add', path: '/metadata/annotations', value: { x: 'y' } }] });
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.body.spec.replicas, 3);
-  assert.equal(r.body.metadata.annotations.x, 'y');
+  assert.equal(field(r.body, 'spec', 'replicas'), 3);
+  assert.equal(field(r.body, 'metadata', 'annotations', 'x'), 'y');
   r = await req(east, 'PATCH', path, { contentType: 'application/json-patch+json', body: [{ op: 'test', path: '/spec/replicas', value: 9 }] });
   assert.equal(r.status, 422);
   r = await req(east, 'PATCH', path, { contentType: 'application/merge-patch+json', body: { metadata: { resourceVersion: '1' }, spec: { replicas: 1 } } });
@@ -237,9 +254,9 @@ test('patch: JSON merge, JSON patch, strategic merge (containers/env by name), e
   assert.equal(r.status, 415);
   // status changes through the main resource are ignored; through /status they stick
   r = await req(east, 'PATCH', path, { contentType: 'application/merge-patch+json', body: { status: { readyReplicas: 3 } } });
-  assert.equal(r.body.status?.readyReplicas, undefined);
+  assert.equal((field(r.body, 'status') as { readyReplicas?: number } | undefined)?.readyReplicas, undefined);
   r = await req(east, 'PATCH', `${path}/status`, { contentType: 'application/merge-patch+json', body: { status: { readyReplicas: 3 } } });
-  assert.equal(r.body.status.readyReplicas, 3);
+  assert.equal(field(r.body, 'status', 'readyReplicas'), 3);
 });
 
 test('server-side apply: creates, updates, drops fields the manager stopped applying, conflicts between managers unless forced', async () => {
@@ -248,21 +265,21 @@ test('server-side apply: creates, updates, drops fields the manager stopped appl
   const yamlBody = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n  namespace: ssa\ndata:\n  a: "1"\n  b: "2"\n';
   let r = await req(east, 'PATCH', `${path}?fieldManager=alice`, { contentType: 'application/apply-patch+yaml', body: yamlBody });
   assert.equal(r.status, 201, r.text);
-  assert.deepEqual(r.body.data, { a: '1', b: '2' });
-  assert.equal(r.body.metadata.managedFields[0].manager, 'alice');
-  assert.equal(r.body.metadata.managedFields[0].operation, 'Apply');
+  assert.deepEqual(field(r.body, 'data'), { a: '1', b: '2' });
+  assert.equal(field(r.body, 'metadata', 'managedFields', 0, 'manager'), 'alice');
+  assert.equal(field(r.body, 'metadata', 'managedFields', 0, 'operation'), 'Apply');
 
   r = await req(east, 'PATCH', `${path}?fieldManager=alice`, { contentType: 'application/apply-patch+yaml', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'conf' }, data: { a: '1' } } });
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.body.data, { a: '1' }, 'b was dropped by its only manager');
+  assert.deepEqual(field(r.body, 'data'), { a: '1' }, 'b was dropped by its only manager');
 
   r = await req(east, 'PATCH', `${path}?fieldManager=bob`, { contentType: 'application/apply-patch+yaml', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'conf' }, data: { a: 'bob' } } });
   assert.equal(r.status, 409);
-  assert.equal(r.body.reason, 'Conflict');
-  assert.match(r.body.message, /conflict with "alice"/);
+  assert.equal(field(r.body, 'reason'), 'Conflict');
+  assert.match(field(r.body, 'message') as string, /conflict with "alice"/);
   r = await req(east, 'PATCH', `${path}?fieldManager=bob&force=true`, { contentType: 'application/apply-patch+yaml', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'conf' }, data: { a: 'bob', c: '3' } } });
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.body.data, { a: 'bob', c: '3' });
+  assert.deepEqual(field(r.body, 'data'), { a: 'bob', c: '3' });
 
   r = await req(east, 'PATCH', path, { contentType: 'application/apply-patch+yaml', body: yamlBody });
   assert.equal(r.status, 400, 'fieldManager is required');
@@ -293,21 +310,21 @@ test('RBAC: a service-account token is allowed exactly what its Role/ClusterRole
   assert.equal(await status('POST', '/api/v1/namespaces/rbac/serviceaccounts/reader/token', { spec: {} }), 201, 'subresource rule');
   assert.equal(await status('GET', '/api'), 200, 'discovery is open to every authenticated identity');
   const forbidden = await req(east, 'GET', '/api/v1/namespaces/default/configmaps', { token });
-  assert.equal(forbidden.body.reason, 'Forbidden');
-  assert.match(forbidden.body.message, /User "system:serviceaccount:rbac:reader" cannot list resource "configmaps" in API group "" in the namespace "default"/);
+  assert.equal(field(forbidden.body, 'reason'), 'Forbidden');
+  assert.match(field(forbidden.body, 'message') as string, /User "system:serviceaccount:rbac:reader" cannot list resource "configmaps" in API group "" in the namespace "default"/);
 
   const review = async (attrs: object) =>
-    (await req(east, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { token, body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attrs } } })).body.status.allowed;
+    field((await req(east, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { token, body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attrs } } })).body, 'status', 'allowed');
   assert.equal(await review({ namespace: 'rbac', verb: 'list', resource: 'configmaps' }), true);
   assert.equal(await review({ namespace: 'rbac', verb: 'delete', resource: 'configmaps' }), false);
   assert.equal(await review({ namespace: 'rbac', verb: 'get', resource: 'secrets', name: 'allowed' }), true);
   assert.equal(await review({ namespace: 'rbac', verb: 'get', resource: 'secrets', name: 'hidden' }), false);
   const rules = await req(east, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { token, body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'rbac' } } });
   assert.equal(rules.status, 201);
-  assert.ok(rules.body.status.resourceRules.some((r: any) => r.resources.includes('configmaps') && r.verbs.includes('list')));
-  assert.equal(rules.body.status.incomplete, false);
+  assert.ok((field(rules.body, 'status', 'resourceRules') as Array<{ resources: string[]; verbs: string[] }>).some((r) => r.resources.includes('configmaps') && r.verbs.includes('list')));
+  assert.equal(field(rules.body, 'status', 'incomplete'), false);
   const adminReview = await req(east, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: { spec: { resourceAttributes: { verb: 'delete', resource: 'nodes' } } } });
-  assert.equal(adminReview.body.status.allowed, true, 'the admin may do anything');
+  assert.equal(field(adminReview.body, 'status', 'allowed'), true, 'the admin may do anything');
 });
 
 test('token controller: SA token Secrets get token, ca.crt and namespace; the token works until the account goes', async () => {
@@ -323,15 +340,15 @@ test('token controller: SA token Secrets get token, ca.crt and namespace; the to
   const token = dec('token');
   const who = await req(east, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { token, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
   assert.equal(who.status, 201);
-  assert.equal(who.body.status.userInfo.username, 'system:serviceaccount:tok:sa');
+  assert.equal(field(who.body, 'status', 'userInfo', 'username'), 'system:serviceaccount:tok:sa');
 
   // TokenRequest
   const tr = await req(east, 'POST', '/api/v1/namespaces/tok/serviceaccounts/sa/token', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } });
   assert.equal(tr.status, 201);
-  assert.equal(tr.body.kind, 'TokenRequest');
-  assert.ok(tr.body.status.token);
-  assert.ok(Date.parse(tr.body.status.expirationTimestamp) > Date.now());
-  assert.equal((await req(east, 'GET', '/version', { token: tr.body.status.token })).status, 200);
+  assert.equal(field(tr.body, 'kind'), 'TokenRequest');
+  assert.ok(field(tr.body, 'status', 'token'));
+  assert.ok(Date.parse(field(tr.body, 'status', 'expirationTimestamp') as string) > Date.now());
+  assert.equal((await req(east, 'GET', '/version', { token: field(tr.body, 'status', 'token') as string })).status, 200);
   assert.equal((await req(east, 'POST', '/api/v1/namespaces/tok/serviceaccounts/none/token', { body: { spec: {} } })).status, 404);
 
   // a token Secret created before its account is filled once the account exists
@@ -343,7 +360,7 @@ test('token controller: SA token Secrets get token, ca.crt and namespace; the to
   await admin.delete({ apiVersion: 'v1', resource: 'serviceaccounts', namespace: 'tok', name: 'sa' });
   assert.equal(east.get('v1', 'Secret', 'tok', 'sa-token'), undefined, 'the token Secret goes with its account');
   assert.equal((await req(east, 'GET', '/version', { token })).status, 401);
-  assert.equal((await req(east, 'GET', '/version', { token: tr.body.status.token })).status, 401);
+  assert.equal((await req(east, 'GET', '/version', { token: field(tr.body, 'status', 'token') as string })).status, 401);
 });
 
 test('CRDs: discovery shows them once created, CRUD works with their scope, deleting the CRD removes its objects', async () => {
@@ -383,42 +400,43 @@ test('CRDs: discovery shows them once created, CRUD works with their scope, dele
   const created = await req(east, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
   assert.equal(created.status, 201, created.text);
   const got = (await req(east, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com')).body;
-  assert.ok(got.status.conditions.some((c: any) => c.type === 'Established' && c.status === 'True'));
-  const groups = (await req(east, 'GET', '/apis')).body.groups;
-  const g = groups.find((x: any) => x.name === 'example.com');
+  assert.ok((field(got, 'status', 'conditions') as Condition[]).some((c) => c.type === 'Established' && c.status === 'True'));
+  const groups = field((await req(east, 'GET', '/apis')).body, 'groups') as ApiGroup[];
+  const g = groups.find((x) => x.name === 'example.com')!;
   assert.deepEqual(g.preferredVersion, { groupVersion: 'example.com/v1', version: 'v1' });
   const rl = (await req(east, 'GET', '/apis/example.com/v1')).body;
-  const widgets = rl.resources.find((r: any) => r.name === 'widgets');
+  const resources = field(rl, 'resources') as ApiResource[];
+  const widgets = resources.find((r) => r.name === 'widgets')!;
   assert.deepEqual({ kind: widgets.kind, namespaced: widgets.namespaced, shortNames: widgets.shortNames }, { kind: 'Widget', namespaced: true, shortNames: ['wg'] });
   assert.ok(widgets.verbs.includes('patch'));
-  assert.ok(rl.resources.some((r: any) => r.name === 'widgets/status'));
+  assert.ok(resources.some((r) => r.name === 'widgets/status'));
 
   const w = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } } });
   assert.equal(w.status, 201, w.text);
-  assert.equal(w.body.metadata.generation, 1);
-  assert.equal(w.body.spec.mode, 'fast', 'schema defaults are applied');
+  assert.equal(field(w.body, 'metadata', 'generation'), 1);
+  assert.equal(field(w.body, 'spec', 'mode'), 'fast', 'schema defaults are applied');
   // the schema: unknown fields pruned with a warning, refused with fieldValidation=Strict; types, required, enums checked
   const extra = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 1, colour: 'red' } };
   let v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets?fieldValidation=Strict', { body: extra });
   assert.equal(v.status, 400);
-  assert.match(v.body.message, /strict decoding error: unknown field "spec.colour"/);
+  assert.match(field(v.body, 'message') as string, /strict decoding error: unknown field "spec.colour"/);
   v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: extra });
   assert.equal(v.status, 201);
-  assert.deepEqual(v.body.spec, { size: 1, mode: 'fast' });
+  assert.deepEqual(field(v.body, 'spec'), { size: 1, mode: 'fast' });
   v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: { ...extra, metadata: { name: 'w3' }, spec: { size: 1, port: 4143 } } });
   assert.equal(v.status, 422);
-  assert.match(v.body.message, /spec.port in body must be of type string: "integer"/);
+  assert.match(field(v.body, 'message') as string, /spec.port in body must be of type string: "integer"/);
   v = await req(east, 'POST', '/apis/example.com/v1/namespaces/default/widgets', { body: { ...extra, metadata: { name: 'w3' }, spec: { mode: 'medium' } } });
   assert.equal(v.status, 422);
-  assert.deepEqual(v.body.details.causes.map((c: any) => c.field).sort(), ['spec.mode', 'spec.size']);
+  assert.deepEqual((field(v.body, 'details', 'causes') as Array<{ field: string }>).map((c) => c.field).sort(), ['spec.mode', 'spec.size']);
   const old = await req(east, 'GET', '/apis/example.com/v1alpha1/namespaces/default/widgets/w1');
-  assert.equal(old.body.apiVersion, 'example.com/v1alpha1', 'served in every version');
+  assert.equal(field(old.body, 'apiVersion'), 'example.com/v1alpha1', 'served in every version');
   const list = await req(east, 'GET', '/apis/example.com/v1/widgets');
-  assert.equal(list.body.items[0].kind, 'Widget', 'custom resources keep kind in lists');
+  assert.equal(field(list.body, 'items', 0, 'kind'), 'Widget', 'custom resources keep kind in lists');
   const smp = await req(east, 'PATCH', '/apis/example.com/v1/namespaces/default/widgets/w1', { contentType: 'application/strategic-merge-patch+json', body: { spec: { size: 2 } } });
   assert.equal(smp.status, 415, 'no strategic merge for custom resources');
   const mp = await req(east, 'PATCH', '/apis/example.com/v1/namespaces/default/widgets/w1', { contentType: 'application/merge-patch+json', body: { spec: { size: 2 } } });
-  assert.equal(mp.body.metadata.generation, 2);
+  assert.equal(field(mp.body, 'metadata', 'generation'), 2);
   assert.equal((await req(east, 'POST', '/apis/example.com/v1/widgets', { body: { metadata: { name: 'x' } } })).status, 404, 'a namespaced kind needs a namespace');
 
   const bad = await req(east, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: { ...crd, metadata: { name: 'wrong.example.com' } } });
@@ -426,7 +444,7 @@ test('CRDs: discovery shows them once created, CRUD works with their scope, dele
 
   assert.equal((await req(east, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com')).status, 200);
   assert.equal((await req(east, 'GET', '/apis/example.com/v1/namespaces/default/widgets/w1')).status, 404);
-  assert.ok(!(await req(east, 'GET', '/apis')).body.groups.some((x: any) => x.name === 'example.com'));
+  assert.ok(!(field((await req(east, 'GET', '/apis')).body, 'groups') as ApiGroup[]).some((x) => x.name === 'example.com'));
 });
 
 test('deleting a namespace deletes its contents; creating in a terminating namespace is Forbidden', async () => {
@@ -437,7 +455,7 @@ test('deleting a namespace deletes its contents; creating in a terminating names
   try {
     const r = await req(east, 'DELETE', '/api/v1/namespaces/doomed');
     assert.equal(r.status, 200);
-    assert.equal(r.body.status.phase, 'Terminating');
+    assert.equal(field(r.body, 'status', 'phase'), 'Terminating');
     assert.equal((await req(east, 'POST', '/api/v1/namespaces/doomed/configmaps', { body: cm('late', 'doomed') })).status, 403);
     east.flushNamespaceDeletions();
   } finally {
@@ -489,7 +507,7 @@ test('watch=true streams ADDED, MODIFIED and DELETED events for matching objects
 });
 
 test('watch from a resourceVersion answers at once (headers flushed) and replays later events', async () => {
-  const rv = (await req(east, 'GET', '/api/v1/namespaces/default/configmaps')).body.metadata.resourceVersion;
+  const rv = field((await req(east, 'GET', '/api/v1/namespaces/default/configmaps')).body, 'metadata', 'resourceVersion');
   const got = await new Promise<{ type: string; name: string }>((resolve, reject) => {
     const r = https.request(new URL(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`, east.server), { headers: { Authorization: `Bearer ${east.adminToken}` }, ca: east.caPem, agent: false }, (res) => {
       assert.equal(res.statusCode, 200);
@@ -523,7 +541,7 @@ test('faults: latency, 500s, slow bodies and a cluster that is down; request cou
   west.faults.errorStatus = 500;
   const r = await req(west, 'GET', '/api/v1/namespaces');
   assert.equal(r.status, 500);
-  assert.equal(r.body.reason, 'InternalError');
+  assert.equal(field(r.body, 'reason'), 'InternalError');
   west.faults.errorStatus = undefined;
 
   west.faults.slowBodyMs = 150;
@@ -531,7 +549,7 @@ test('faults: latency, 500s, slow bodies and a cluster that is down; request cou
   const slow = await req(west, 'GET', '/api/v1/namespaces');
   assert.equal(slow.status, 200);
   assert.ok(Date.now() - t0 >= 140);
-  assert.ok(slow.body.items.length > 0, 'the body still arrives whole');
+  assert.ok(itemsOf(slow.body).length > 0, 'the body still arrives whole');
   west.faults.slowBodyMs = 0;
 
   west.faults.down = true;

@@ -19,7 +19,7 @@ export interface HttpsTarget {
 export interface HttpsReply {
   status: number;
   /** The body parsed as JSON; undefined when it is not JSON. */
-  body: any;
+  body: unknown;
   text: string;
 }
 
@@ -42,7 +42,7 @@ export function httpsRequest(t: HttpsTarget, method: string, path: string, opts:
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => {
-        let body: any;
+        let body: unknown;
         try {
           body = JSON.parse(text);
         } catch {

@@ -150,6 +150,6 @@ export async function startTestClusters(names: string[], options: TestClusterOpt
 
 export { TestApiServer } from './server.js';
 export type { Faults } from './server.js';
-export { field } from './kube-object.js';
+export { field, itemsOf } from './kube-object.js';
 export type { KubeObject, ObjectMeta, OwnerReference, ManagedFieldsEntry } from './kube-object.js';
 export type * from './kinds.js';

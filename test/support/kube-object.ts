@@ -66,3 +66,10 @@ export function field(value: unknown, ...path: Array<string | number>): unknown 
   });
   return cur;
 }
+
+/** The items of a list answer; an error when `body` holds no items array. */
+export function itemsOf(body: unknown): KubeObject[] {
+  const items = field(body, 'items');
+  if (!Array.isArray(items)) throw new TypeError(`itemsOf(): not a list (items is ${typeof items})`);
+  return items as KubeObject[];
+}

@@ -19,7 +19,7 @@ import { httpsRequest, type HttpsTarget } from './https-request.js';
 import { parseLabelSelector } from './selectors.js';
 import { gatewayAnswers, gatewayEnabled, serveMirrorAdmin, type MirrorAdmin } from './mirror-admin.js';
 import { proxyCert } from './pki.js';
-import type { KubeObject } from './kube-object.js';
+import { field, type KubeObject } from './kube-object.js';
 import type { ConfigMap, Container, Deployment, Endpoints, EndpointSubset, EnvVar, LabelSelector, Link, Pod, Secret, Service, ServicePort } from './kinds.js';
 
 export const SIM_LINKERD_VERSION = 'edge-26.8.3';
@@ -737,8 +737,9 @@ function credentialsTarget(text: string, source: string): HttpsTarget {
 /** The items of a list from a remote cluster; a refusal is an error with the server's message. */
 async function listRemote<T extends KubeObject>(target: HttpsTarget, path: string): Promise<T[]> {
   const reply = await httpsRequest(target, 'GET', path, { timeoutMs: 5000 });
-  if (reply.status !== 200) throw new Error(`GET ${path} on ${target.server}: ${reply.body?.message ?? `HTTP ${reply.status}`}`);
-  return reply.body.items ?? [];
+  if (reply.status !== 200) throw new Error(`GET ${path} on ${target.server}: ${(reply.body as { message?: string } | undefined)?.message ?? `HTTP ${reply.status}`}`);
+  const items = field(reply.body, 'items');
+  return Array.isArray(items) ? (items as T[]) : [];
 }
 
 const LINK_VERSIONS = ['multicluster.linkerd.io/v1alpha3', 'multicluster.linkerd.io/v1alpha2', 'multicluster.linkerd.io/v1alpha1'];
