@@ -2,10 +2,11 @@
  * The layout rules the README's Development section states, checked on the
  * sources: no import cycles (imports read with the TypeScript compiler API,
  * type-only ones included), only the entry point touches `process`, and no
- * domain module imports the command layer.
+ * domain module imports the command layer; and test/support stands alone
+ * with a typed API (no `any` in what it exports).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +105,52 @@ test('test/support stands alone: it imports nothing from mc and nothing from a t
       .map((name) => `${rel(f)} imports ${name}`),
   );
   assert.deepEqual(offenders, []);
+});
+
+/** Every `any` type in a declaration file (comments and strings aside), as "file:line: text". */
+function anyKeywords(fileName: string, text: string): string[] {
+  const dts = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (node.kind === ts.SyntaxKind.AnyKeyword) {
+      const { line } = dts.getLineAndCharacterOfPosition(node.getStart(dts));
+      found.push(`${fileName}:${line + 1}: ${text.split('\n')[line]!.trim()}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(dts);
+  return found;
+}
+
+test('the any-checker itself: an any type in a declaration is found; comments, strings and private members are not', () => {
+  const dts = [
+    'export interface Reply {',
+    '    /** any JSON, or undefined */',
+    '    body: any;',
+    '}',
+    'export declare class Store {',
+    '    private raw;',
+    '    get(name: string): unknown;',
+    '}',
+    'export declare function parse(text: string): Array<Record<string, any>>;',
+    "export declare const word: 'any';",
+  ].join('\n');
+  assert.deepEqual(anyKeywords('api.d.ts', dts), ['api.d.ts:3: body: any;', 'api.d.ts:9: export declare function parse(text: string): Array<Record<string, any>>;']);
+});
+
+/**
+ * What test/support exports, as the build's declaration files say it (tsconfig
+ * has "declaration": true): parameters, returns, exported types and public
+ * class members, written or inferred. Locals and private members are not in
+ * a .d.ts, so the implementation may still narrow from unknown as it likes.
+ */
+test("test/support's exported API has no any: what it hands out is typed, or unknown for the reader to narrow", () => {
+  const declarations = sourceFiles(join(ROOT, 'test', 'support')).map((f) => join(ROOT, 'dist', relative(ROOT, f)).replace(/\.ts$/, '.d.ts'));
+  assert.deepEqual(declarations.filter((d) => !existsSync(d)).map(rel), [], 'the build writes declarations next to the JavaScript');
+  assert.deepEqual(
+    declarations.flatMap((d) => anyKeywords(rel(d), readFileSync(d, 'utf8'))),
+    [],
+  );
 });
 
 test('test/ holds only the tests: helpers in test/helpers/, fixtures in test/fixtures/', () => {
