@@ -13,11 +13,15 @@
  * Budgets (issue 15): status of 20 clusters at most 2x status of 2; connect
  * of 10 clusters (90 links) under 3 s.
  *
- * Usage: node dist/bench/status-connect.js [--runs N] [--latency MS] [--only status|connect]
+ * `--baseline DIR`: also time status with another checkout's build (DIR/bin/mc.js, e.g. main's
+ * before a change), in the same rounds, so that before and after are measured in one run.
+ *
+ * Usage: node dist/bench/status-connect.js [--runs N] [--latency MS] [--only status|connect] [--baseline DIR]
  */
 import { startMeshClusters } from '../test/fixtures/mesh.js';
 import type { TestEnv } from '../test/support/index.js';
 import { startServiceMirrorSimulation } from '../test/support/linkerd-sim.js';
+import path from 'node:path';
 import { arg, loadAverage, MC, median, numberArg, runsArg, timeNode } from './lib.js';
 
 const RUNS = runsArg(3);
@@ -27,6 +31,9 @@ const ONLY = arg('only');
 const STATUS_SIZES = ONLY === 'connect' ? [] : [2, 10, 20];
 const CONNECT_SIZES = ONLY === 'status' ? [] : [3, 10];
 const STATUS_BUDGET = 2;
+const BASELINE = arg('baseline');
+/** The builds whose status is timed: this one, then --baseline's. */
+const STATUS_BUILDS: Array<[string, string]> = [['', MC], ...(BASELINE ? [['baseline ', path.resolve(BASELINE, 'bin', 'mc.js')] as [string, string]] : [])];
 const CONNECT_BUDGET_MS = 3000;
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -37,8 +44,9 @@ const ring = names('s', Math.max(0, ...STATUS_SIZES));
 const statusEnv = ring.length > 0 ? await startMeshClusters(ring) : undefined;
 const connectEnvs = await Promise.all(CONNECT_SIZES.map((n) => startMeshClusters(names(`m${n}-`, n))));
 const requestsOf = (env: TestEnv) => env.clusters.reduce((sum, c) => sum + c.requests, 0);
+const connectionsOf = (env: TestEnv) => env.clusters.reduce((sum, c) => sum + c.connections, 0);
 try {
-  const mc = (kubeconfig: string, args: string[]) => timeNode([MC, '--kubeconfig', kubeconfig, ...args], { allowFailure: true });
+  const mc = (kubeconfig: string, args: string[], bin = MC) => timeNode([bin, '--kubeconfig', kubeconfig, ...args], { allowFailure: true });
   if (statusEnv) {
     // The ring: s1 <-> s2 <-> ... <-> s20 <-> s1.
     for (let i = 0; i < ring.length; i++) {
@@ -51,21 +59,26 @@ try {
   }
   console.log(`status-connect: setup of ${(statusEnv?.clusters.length ?? 0) + connectEnvs.reduce((a, e) => a + e.clusters.length, 0)} test clusters in ${((Date.now() - setupStart) / 1000).toFixed(1)}s`);
 
-  const statusTimes = new Map<number, number[]>(STATUS_SIZES.map((n) => [n, []]));
-  const statusRequests = new Map<number, number[]>(STATUS_SIZES.map((n) => [n, []]));
+  // Per build and size: wall times, mc's CPU times, requests and TLS connections of each run.
+  const statusRuns = new Map<string, { ms: number[]; cpuMs: number[]; requests: number[]; connections: number[] }>();
+  const statusKey = (build: string, n: number) => `${build}${n}`;
+  for (const [build] of STATUS_BUILDS) for (const n of STATUS_SIZES) statusRuns.set(statusKey(build, n), { ms: [], cpuMs: [], requests: [], connections: [] });
   if (statusEnv) {
     for (const c of statusEnv.clusters) c.faults.latencyMs = LATENCY_MS;
-    const statusOnce = async (n: number, record: boolean) => {
+    const statusOnce = async (build: string, bin: string, n: number, record: boolean) => {
       for (const c of statusEnv.clusters) c.resetRequests();
-      const r = await mc(statusEnv.kubeconfigPath, ['status', '--contexts', ring.slice(0, n).join(','), '-o', 'json', '--timeout', '20s']);
-      if (r.code !== 0) throw new Error(`mc status of ${n} clusters failed (exit ${r.code}):\n${r.stdoutTail}${r.stderrTail}`);
+      const r = await mc(statusEnv.kubeconfigPath, ['status', '--contexts', ring.slice(0, n).join(','), '-o', 'json', '--timeout', '20s'], bin);
+      if (r.code !== 0) throw new Error(`${build}mc status of ${n} clusters failed (exit ${r.code}):\n${r.stdoutTail}${r.stderrTail}`);
       if (!record) return;
-      statusTimes.get(n)!.push(r.ms);
+      const runs = statusRuns.get(statusKey(build, n))!;
+      runs.ms.push(r.ms);
+      runs.cpuMs.push(r.cpuMs);
       // Every cluster counts: the links of the first n reach their neighbours through the Links' credentials.
-      statusRequests.get(n)!.push(requestsOf(statusEnv));
+      runs.requests.push(requestsOf(statusEnv));
+      runs.connections.push(connectionsOf(statusEnv));
     };
-    for (const n of STATUS_SIZES) await statusOnce(n, false);
-    for (let round = 0; round < RUNS; round++) for (const n of STATUS_SIZES) await statusOnce(n, true);
+    for (const [build, bin] of STATUS_BUILDS) for (const n of STATUS_SIZES) await statusOnce(build, bin, n, false);
+    for (let round = 0; round < RUNS; round++) for (const [build, bin] of STATUS_BUILDS) for (const n of STATUS_SIZES) await statusOnce(build, bin, n, true);
   }
 
   const connectTimes = new Map<number, number[]>(CONNECT_SIZES.map((n) => [n, []]));
@@ -87,14 +100,17 @@ try {
   console.log(`status-connect: median of ${RUNS} runs; node ${process.version}; load average ${loadAverage(1)}`);
   console.log('(the servers of all test clusters run in this process: their CPU time counts in the wall time, as load on a shared machine does)');
   if (statusEnv) {
-    console.log(`mc status, ${LATENCY_MS} ms added latency per request, two links per cluster:`);
-    const base = median(statusTimes.get(STATUS_SIZES[0]!)!);
-    for (const n of STATUS_SIZES) {
-      const m = median(statusTimes.get(n)!);
-      console.log(`  ${`${n} clusters`.padEnd(12)}${fmt(m)}${`${(m / base).toFixed(2)}x`.padStart(8)}  ${median(statusRequests.get(n)!)} requests`);
+    for (const [build, bin] of STATUS_BUILDS) {
+      console.log(`${build ? `baseline (${bin}): ` : ''}mc status, ${LATENCY_MS} ms added latency per request, two links per cluster:`);
+      const base = median(statusRuns.get(statusKey(build, STATUS_SIZES[0]!))!.ms);
+      for (const n of STATUS_SIZES) {
+        const runs = statusRuns.get(statusKey(build, n))!;
+        const m = median(runs.ms);
+        console.log(`  ${`${n} clusters`.padEnd(12)}${fmt(m)}${`${(m / base).toFixed(2)}x`.padStart(8)}  mc CPU ${median(runs.cpuMs).toFixed(0)} ms, ${median(runs.requests)} requests, ${median(runs.connections)} TLS connections`);
+      }
+      const ratio = median(statusRuns.get(statusKey(build, Math.max(...STATUS_SIZES)))!.ms) / base;
+      console.log(`${build}budget: status of 20 clusters at most ${STATUS_BUDGET}x status of 2 -> ${ratio.toFixed(2)}x ${ratio <= STATUS_BUDGET ? 'OK' : 'OVER BUDGET'}`);
     }
-    const ratio = median(statusTimes.get(Math.max(...STATUS_SIZES))!) / base;
-    console.log(`budget: status of 20 clusters at most ${STATUS_BUDGET}x status of 2 -> ${ratio.toFixed(2)}x ${ratio <= STATUS_BUDGET ? 'OK' : 'OVER BUDGET'}`);
   }
   if (CONNECT_SIZES.length > 0) {
     console.log(`mc connect --mesh (no added latency):`);

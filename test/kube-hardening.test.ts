@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
-import { checkUntrustedKubeconfig, UntrustedKubeconfigError } from '../src/kube/untrusted-kubeconfig.js';
+import { AgentCache, KubeApiError, KubeClient } from '../src/kube/client.js';
+import { coreRef } from '../src/kube/resources.js';
+import { checkUntrustedKubeconfig, clientFromUntrustedKubeconfig, UntrustedKubeconfigError } from '../src/kube/untrusted-kubeconfig.js';
 import { MC_BIN, runMc, type RunResult } from './helpers/index.js';
 import { EAST_GATEWAY, makePki, putLink, putWestLinkedToEast, type Pki } from './fixtures/check.js';
 import { startTestClusters, type Secret, type TestCluster, type TestEnv } from './support/index.js';
@@ -259,4 +261,30 @@ test('Ctrl-C while an exec plugin hangs: mc exits 130 and the plugin\'s process 
   const pid = Number(readFileSync(pidFile, 'utf8'));
   const alive = !(await processGone(pid));
   assert.equal(alive, false, 'the plugin\'s child outlived Ctrl-C');
+});
+
+test('an AgentCache shares connections only among clients with the same TLS settings: tokens share, a client certificate never lends its connection', async () => {
+  const agents = new AgentCache(1);
+  try {
+    const sa = (name: string) => {
+      east.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'default' } });
+      return clientFromUntrustedKubeconfig(east.kubeconfigFor(east.serviceAccountToken('default', name)), { source: `test ${name}`, agents });
+    };
+    const [a, b] = await Promise.all([sa('pool-a'), sa('pool-b')]);
+    east.resetRequests();
+    // Each token is still its own identity: an account without rights is forbidden, whichever client went first.
+    for (const c of [a, b, a]) await assert.rejects(c.list(coreRef('secrets', 'default')), (err: KubeApiError) => err.code === 403);
+    assert.equal(east.connections, 1, 'the two tokens share one connection');
+    // The admin's client certificate (the kubeconfig of the test env) gets its own connection, and its rights stay its own.
+    const admin = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'east', env: {} }, { agents });
+    await admin.list(coreRef('secrets', 'default'));
+    await assert.rejects(a.list(coreRef('secrets', 'default')), (err: KubeApiError) => err.code === 403);
+    assert.equal(east.connections, 2);
+    // A client's close() leaves the shared agent to the cache.
+    a.close();
+    await assert.rejects(b.list(coreRef('secrets', 'default')), (err: KubeApiError) => err.code === 403);
+    assert.equal(east.connections, 2);
+  } finally {
+    agents.close();
+  }
 });

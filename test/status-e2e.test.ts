@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runConnect } from '../src/connect/index.js';
 import { runStatus, type StatusOptions } from '../src/status/index.js';
+import { CONNECTIONS_PER_SERVER } from '../src/status/read.js';
 import type { StatusReport } from '../src/status/model.js';
 import { LINKERD_VERSION } from '../src/version.js';
 import { runMc } from './helpers/index.js';
@@ -93,6 +94,18 @@ test('what grows with the clusters: each reads linkerd-config once, and the mirr
     // The pod proxy: plain GETs on the client's connections (a port-forward would be a WebSocket, a connection of its own, per mirror).
     const metrics = requests.filter((q) => /^GET \/api\/v1\/namespaces\/linkerd-multicluster\/pods\/[^/]+:\d+\/proxy\/metrics$/.test(q));
     assert.equal(metrics.length, 2, `${name}: the metrics of its two links' mirrors through the pod proxy`);
+  }
+});
+
+test('one pool of connections per cluster and identity: its own burst of reads, and the Links\' credentials to it, take a few TLS connections, not one per read in flight', async () => {
+  for (const n of NAMES) env.cluster(n).resetRequests();
+  const r = await status();
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  for (const n of NAMES) {
+    const c = env.cluster(n);
+    // The context's own reads (its client certificate), and the two Links' credentials to it (tokens, one pool).
+    assert.ok(c.requests >= 15, `${n}: ${c.requests} requests`);
+    assert.ok(c.connections <= 2 * CONNECTIONS_PER_SERVER, `${n}: ${c.connections} TLS connections for ${c.requests} requests`);
   }
 });
 

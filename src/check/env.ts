@@ -10,7 +10,7 @@
  * with a per-request timeout, so a dead cluster fails its own link quickly;
  * the run's AbortSignal stops every request in flight.
  */
-import { KubeApiError, KubeClient, type KubeObject } from '../kube/client.js';
+import { KubeApiError, KubeClient, type AgentCache, type KubeObject } from '../kube/client.js';
 import { configMapRef, coreRef, pathOf, secretRef, secretText, type ResourceRef } from '../kube/resources.js';
 import { clientFromUntrustedKubeconfig } from '../kube/untrusted-kubeconfig.js';
 import { linkerdConfig, linkerdConfigRef } from '../linkerd-config.js';
@@ -40,6 +40,8 @@ export interface CheckEnvOptions {
    */
   localConcurrency?: number;
   remoteConcurrency?: number;
+  /** Where the Links' clients get their connections (shared among clients of one run); default: their own. */
+  agents?: AgentCache;
   /** Aborts every request of the run (Ctrl-C). */
   signal?: AbortSignal;
   /** The clock of the certificate checks. */
@@ -269,6 +271,7 @@ export class CheckEnv {
           timeoutMs: this.options.remoteTimeoutMs,
           allowInsecureTls: this.options.insecureRemoteTls,
           signal: this.options.signal,
+          agents: this.options.agents,
         });
       } catch (err) {
         throw new CredentialsError((err as Error).message);

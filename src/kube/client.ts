@@ -5,6 +5,7 @@
  * failures translated into errors that say verb, resource, namespace and
  * context. Secrets never reach a message: only Status texts and names do.
  */
+import { createHash } from 'node:crypto';
 import https from 'node:https';
 import tls from 'node:tls';
 import { delimiter } from 'node:path';
@@ -85,6 +86,38 @@ export interface ClientOptions {
   signal?: AbortSignal;
   /** Connections kept to the API server (default 32); requests beyond them wait for one. */
   maxSockets?: number;
+  /** Share connections with the other clients of this cache that have the same server and TLS settings. */
+  agents?: AgentCache;
+}
+
+/**
+ * Keep-alive agents shared by clients that differ only in their request
+ * headers (bearer tokens), as client-go's transport cache shares transports
+ * with one TLS configuration: the Links' credentials of several clusters to
+ * one target use one pool of connections to it, not one each. A client
+ * certificate is part of the TLS settings, so its connections are never
+ * lent to another identity. The owner closes the cache; a client's close()
+ * leaves a shared agent open.
+ */
+export class AgentCache {
+  private readonly agents = new Map<string, https.Agent>();
+
+  /** maxSockets: connections per agent (per server and TLS identity), whatever a client asks. */
+  constructor(private readonly maxSockets?: number) {}
+
+  agentFor(tls: Omit<StaticCredentials, 'headers'>, make: (maxSockets?: number) => https.Agent): https.Agent {
+    const digest = (b: Buffer | undefined) => (b ? createHash('sha256').update(b).digest('hex') : '');
+    const key = [tls.server.origin, digest(tls.ca), digest(tls.cert), digest(tls.key), tls.servername ?? '', String(tls.rejectUnauthorized ?? true)].join(' ');
+    let agent = this.agents.get(key);
+    if (!agent) this.agents.set(key, (agent = make(this.maxSockets)));
+    return agent;
+  }
+
+  /** Close every agent's connections. */
+  close(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
 }
 
 /** Where the user's own kubeconfig is, and the global --request-timeout. */
@@ -97,8 +130,19 @@ export interface ConnectSource extends KubeconfigSource {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** How long later requests of a fresh client wait for its first connection's TLS session at most. */
+/** How long later requests of a fresh agent wait for its first connection's TLS session at most. */
 const FIRST_SESSION_WAIT_MS = 300;
+
+/**
+ * Per agent: settles once its first connection has a TLS session to resume
+ * (or its request ended, or FIRST_SESSION_WAIT_MS passed). A burst of
+ * requests on a fresh agent (status and check start with 8 reads at once)
+ * would otherwise open its connections together, each with a full handshake;
+ * resuming the first one's session spares each later connection the
+ * certificate checks, the costliest part (measured by bench/status-connect.ts).
+ * Per agent, not per client: clients sharing an agent (AgentCache) share its sessions.
+ */
+const firstSessions = new WeakMap<https.Agent, Promise<void>>();
 
 /** TLS verification failures, said as kubectl says them (x509: ...). */
 const TLS_ERRORS: Record<string, string> = {
@@ -125,6 +169,8 @@ interface Connection {
   server: URL;
   agent: https.Agent;
   headers: Record<string, string>;
+  /** False when an AgentCache lends the agent: its owner closes it. */
+  ownsAgent: boolean;
 }
 
 /** How to reach the API server outside plain requests (the WebSocket of port-forward). */
@@ -186,16 +232,17 @@ export class KubeClient {
    * (untrusted-kubeconfig.ts), which refuses what such a kubeconfig may not do.
    */
   static fromCredentials(creds: StaticCredentials, contextName: string, kubeconfig: RawKubeconfig, options: ClientOptions = {}): KubeClient {
-    const { server, headers, ca, cert, key, ...rest } = creds;
+    const { server, headers, ...settings } = creds;
+    const { ca, cert, key, ...rest } = settings;
     // One secure context for every connection (else each new one parses the CA and key again).
-    const secureContext = tls.createSecureContext({ ca, cert, key });
-    const agent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32, secureContext, ...rest });
-    return new KubeClient(contextName, kubeconfig, { server, agent, headers }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.signal);
+    const make = (maxSockets = options.maxSockets ?? 32) => new https.Agent({ keepAlive: true, maxSockets, secureContext: tls.createSecureContext({ ca, cert, key }), ...rest });
+    const agent = options.agents ? options.agents.agentFor({ server, ...settings }, make) : make();
+    return new KubeClient(contextName, kubeconfig, { server, agent, headers, ownsAgent: !options.agents }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.signal);
   }
 
-  /** Close idle keep-alive connections (lets the process exit at once). */
+  /** Close idle keep-alive connections (lets the process exit at once); a shared agent is its cache's to close. */
   close(): void {
-    this.conn.agent.destroy();
+    if (this.conn.ownsAgent) this.conn.agent.destroy();
   }
 
   async get<T = KubeObject>(ref: ResourceRef): Promise<T> {
@@ -299,28 +346,22 @@ export class KubeClient {
     throw this.apiError(status, parsed as KubeStatus | undefined, verb, target);
   }
 
-  /**
-   * Settles once the first connection has a TLS session to resume (or its
-   * request ended, or FIRST_SESSION_WAIT_MS passed). A burst of requests on a
-   * fresh client (status and check start with 8 reads at once) would otherwise
-   * open its connections together, each with a full handshake; resuming the
-   * first one's session spares each later connection the certificate checks,
-   * the costliest part (measured by bench/status-connect.ts).
-   */
-  private firstSession: Promise<void> | undefined;
-
   private async send(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, verb: string, target: ResourceRef, timeoutMs = this.timeoutMs): Promise<{ status: number; text: string }> {
     let sessionReady: (() => void) | undefined;
-    if (this.firstSession) await this.firstSession;
+    const first = firstSessions.get(this.conn.agent);
+    if (first) await first;
     else {
-      this.firstSession = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, FIRST_SESSION_WAIT_MS);
-        timer.unref();
-        sessionReady = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      firstSessions.set(
+        this.conn.agent,
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, FIRST_SESSION_WAIT_MS);
+          timer.unref();
+          sessionReady = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
       const done = () => {

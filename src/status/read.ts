@@ -10,7 +10,7 @@ import { CheckEnv, CredentialsError } from '../check/env.js';
 import type { Deployment, Link, Service } from '../check/types.js';
 import { readGatewayMetrics } from '../gateways/read.js';
 import { parsePemBundle } from '../check/certs.js';
-import { KubeApiError, KubeClient, unlessNotFound } from '../kube/client.js';
+import { AgentCache, KubeApiError, KubeClient, unlessNotFound } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
@@ -146,8 +146,18 @@ async function readWith(env: CheckEnv, o: ReadOptions): Promise<ClusterReading> 
   };
 }
 
+/**
+ * Connections to one API server (per identity). A status reading is a burst
+ * of a dozen reads per cluster; with 20 clusters, a connection per read in
+ * flight made each cluster open about 10, and their TLS handshakes (on both
+ * ends, most of them in this process) grew status's time with the number of
+ * clusters. A few connections serve the burst in a few round trips instead
+ * (measured by bench/status-connect.ts).
+ */
+export const CONNECTIONS_PER_SERVER = 2;
+
 /** One cluster, within its deadline; an unreachable cluster is a reading with `error`. */
-export async function readCluster(context: string, o: ReadOptions): Promise<ClusterReading> {
+async function readCluster(context: string, o: ReadOptions, agents: AgentCache): Promise<ClusterReading> {
   let env: CheckEnv | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -156,8 +166,8 @@ export async function readCluster(context: string, o: ReadOptions): Promise<Clus
   try {
     const work = (async () => {
       // Local reads, then the targets and the gateways: each part gets a share of the deadline.
-      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs * 0.5 });
-      env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs * 0.4 });
+      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs * 0.5, agents });
+      env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs * 0.4, agents });
       return readWith(env, o);
     })();
     work.catch(() => undefined);
@@ -166,14 +176,22 @@ export async function readCluster(context: string, o: ReadOptions): Promise<Clus
     return { context, error: errorText(err), links: [] };
   } finally {
     clearTimeout(timer);
-    // Closing drops the sockets of requests still running past the deadline.
-    env?.close();
   }
 }
 
-/** Every context at once. */
-export function readClusters(contexts: string[], o: ReadOptions): Promise<ClusterReading[]> {
-  return Promise.all(contexts.map((c) => readCluster(c, o)));
+/**
+ * Every context at once. All reads of one cluster share its connections:
+ * the context's own, and those of the Links' credentials (bearer tokens) to
+ * it, which differ only in their headers.
+ */
+export async function readClusters(contexts: string[], o: ReadOptions): Promise<ClusterReading[]> {
+  const agents = new AgentCache(CONNECTIONS_PER_SERVER);
+  try {
+    return await Promise.all(contexts.map((c) => readCluster(c, o, agents)));
+  } finally {
+    // Closing drops the sockets of requests still running past a cluster's deadline.
+    agents.close();
+  }
 }
 
 /**

@@ -35,6 +35,8 @@ export interface TestCluster {
   remove(apiVersion: string, kind: string, namespace: string | undefined, name: string): boolean;
   faults: Faults;
   readonly requests: number;
+  /** TLS connections the server accepted (each a handshake); resetRequests() resets both counts. */
+  readonly connections: number;
   resetRequests(): void;
   // ---- additions beyond SERVER-API.md
   /** The admin bearer token (works in both auth modes). */
@@ -77,6 +79,9 @@ function wrap(name: string, srv: TestApiServer, caPem: string, adminToken: strin
     faults: srv.faults,
     get requests() {
       return srv.requests;
+    },
+    get connections() {
+      return srv.connections;
     },
     resetRequests: () => srv.resetRequests(),
     adminToken,

@@ -70,6 +70,8 @@ export class TestApiServer {
   /** The user of each client-certificate connection. */
   private readonly certificateUsers = new WeakMap<TLSSocket, UserInfo | undefined>();
   requests = 0;
+  /** TLS connections accepted (a keep-alive connection serves many requests); reset with the requests. */
+  connections = 0;
   readonly faults: Faults;
   /** Warnings of the request being dispatched (dispatch is synchronous). */
   private warnings: string[] = [];
@@ -88,6 +90,7 @@ export class TestApiServer {
       s.on('close', () => this.sockets.delete(s));
     });
     this.server.on('secureConnection', (s: TLSSocket) => {
+      this.connections++;
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -190,6 +193,7 @@ export class TestApiServer {
 
   resetRequests(): void {
     this.requests = 0;
+    this.connections = 0;
   }
 
   // ------------------------------------------------------------ plumbing
