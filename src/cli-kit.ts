@@ -142,7 +142,10 @@ export function uintArg(flag: string, max?: number): (value: string) => number {
   return (value) => parseUint(value, flag, max);
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_FORMAT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS_LABEL = new RegExp(`^${DNS_LABEL_FORMAT}$`);
+/** The pattern of a DNS-1123 subdomain, as the API server's messages show it. */
+export const DNS_SUBDOMAIN_FORMAT = `${DNS_LABEL_FORMAT}(\\.${DNS_LABEL_FORMAT})*`;
 
 /** A DNS-1123 label (namespaces, cluster names): lower-case letters, digits and "-", at most 63. */
 export function isDnsLabel(s: string): boolean {

@@ -127,7 +127,7 @@ test('failures go through the one error path: after what worked, each as an erro
 });
 
 test('an invalid -l selector is a usage error caught locally: exit 2, no request to the server', async () => {
-  for (const bad of ['app web', 'app=web,', 'app in web', 'Bad Key=x', '!', 'a>1']) {
+  for (const bad of ['app web', 'app=web,', 'app in web', 'Bad Key=x', '!', 'a>x', 'a<', 'a>>1', 'a>=1']) {
     east.resetRequests();
     const r = await mc('export-service', '-l', bad, '-n', 'test');
     assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
@@ -139,6 +139,41 @@ test('an invalid -l selector is a usage error caught locally: exit 2, no request
   const ok = await mc('export-service', '-l', 'tier in (front),!legacy', '-n', 'test');
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, /service "web" in namespace "test" exported/);
+});
+
+test('-l takes kubectl\'s whole list-query syntax: key>N and key<N compare integer label values, as the API server does', async () => {
+  east.put(svc('test', 'low', { rank: '3' }));
+  east.put(svc('test', 'high', { rank: '12' }));
+  east.put(svc('test', 'named', { rank: 'top' }));
+  const exported = () => east.list('v1', 'Service', 'test').filter((s) => s.metadata.labels?.[EXPORTED] === 'true').map((s) => s.metadata.name).sort();
+  const gt = await mc('export-service', '-l', 'rank>5', '-n', 'test');
+  assert.equal(gt.code, 0, gt.stderr);
+  // 12 > 5 as numbers (not as text: "12" < "5"); "top" is not a number and matches neither.
+  assert.deepEqual(exported(), ['high']);
+  const lt = await mc('export-service', '-l', 'rank < 4, app notin (web)', '-n', 'test');
+  assert.equal(lt.code, 0, lt.stderr);
+  assert.deepEqual(exported(), ['high', 'low']);
+  assert.match(lt.stderr, /^service "low" in namespace "test" exported$/m);
+  // labels.Parse's own example: empty values in a set, and an empty set.
+  const quirks = await mc('export-service', '-l', 'x in (foo,,baz),y,z notin ()', '-n', 'test', '--dry-run');
+  assert.equal(quirks.code, 0, quirks.stderr);
+});
+
+test('a bad -l says the API server\'s reason, as kubectl shows it', async () => {
+  const cases: Array<[string, string]> = [
+    ['rank>x', `unable to parse requirement: values[0]: Invalid value: "x": for 'Gt', 'Lt' operators, the value must be an integer`],
+    ['rank<', `unable to parse requirement: values[0]: Invalid value: "": for 'Gt', 'Lt' operators, the value must be an integer`],
+    ['rank>>1', `unable to parse requirement: found '>', expected: identifier`],
+    ['a,,b', `found ',', expected: identifier after ','`],
+    ['a b', `unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt`],
+    ['!a=b', `found '=', expected: ',' or 'end of string'`],
+    ['Bad/key', `unable to parse requirement: <nil>: Invalid value: "Bad/key": prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`],
+  ];
+  for (const [bad, reason] of cases) {
+    const r = await mc('export-service', '-l', bad, '-n', 'test');
+    assert.equal(r.code, 2, bad);
+    assert.equal(r.stderr.split('\n')[0], `Error: invalid --selector "${bad}": ${reason}`);
+  }
 });
 
 test('the namespace defaults to the context namespace', async () => {

@@ -248,10 +248,12 @@ test('every problem at once, each with its fix; nothing on stdout; usage errors 
   assert.match(r.stderr, /no gateway Service "linkerd-gateway".*\n.*Fix: .*--gateway=false/);
 
   bare.resetRequests();
-  for (const bad of [['--cluster-name', 'Bad_Name'], ['--gateway=false', '-l', 'app=x'], ['--gateway-port', '70000'], ['--selector', 'a in ('], ['-o', 'wide'], ['--log-level', 'debug']]) {
+  for (const bad of [['--cluster-name', 'Bad_Name'], ['--gateway=false', '-l', 'app=x'], ['--gateway-port', '70000'], ['--selector', 'a in ('], ['--selector', 'rank>1'], ['-o', 'wide'], ['--log-level', 'debug']]) {
     const u = await mc('bare', ['link-gen', ...bad]);
     assert.equal(u.code, 2, `${bad.join(' ')}: ${u.stderr}`);
     assert.equal(u.stdout, '');
+    // A Link's selector is a LabelSelector object: export-service -l takes `>`, a Link does not.
+    if (bad[1] === 'rank>1') assert.match(u.stderr, /operator ">" is not supported in a label selector/);
   }
   assert.equal(bare.requests, 0);
 });

@@ -118,8 +118,9 @@ async function exportServiceOptions(inputs: string[], flags: Flags, command: Com
     if (flags.allNamespaces && flags.namespace) throw new UsageError('give either -n or -A, not both');
     if (flags.selector !== undefined) {
       // Checked here, as link checks its selectors: a bad query is a usage error, not a request.
-      const { parseLabelSelector } = await import('../multicluster/selectors.js');
-      parseLabelSelector(flags.selector, '--selector');
+      // A list query, as kubectl's -l: `rank>2` too, which a Link's selector cannot hold.
+      const { parseLabelQuery } = await import('../multicluster/selectors.js');
+      parseLabelQuery(flags.selector, '--selector');
     }
     const g = globalOptions(command);
     return {

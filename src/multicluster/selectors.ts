@@ -6,7 +6,7 @@
  * key, set values sorted), matched against labels, and printed back in that
  * syntax for messages.
  */
-import { isDnsSubdomain } from '../cli-kit.js';
+import { DNS_SUBDOMAIN_FORMAT, isDnsSubdomain } from '../cli-kit.js';
 import { UsageError } from '../errors.js';
 
 export interface LabelSelectorRequirement {
@@ -196,4 +196,209 @@ export function formatSelector(sel: LabelSelector | undefined): string {
     }
   }
   return parts.join(',');
+}
+
+/**
+ * One requirement of a label query as kubectl and the API server read it
+ * for list requests (k8s.io/apimachinery labels.Parse): besides the Link
+ * selector's operators, `key>N` and `key<N` compare an integer label value.
+ */
+export interface LabelQueryRequirement {
+  key: string;
+  operator: 'in' | 'notin' | '=' | '==' | '!=' | 'gt' | 'lt' | 'exists' | '!';
+  /** Sorted and unique, as labels.Parse keeps them. */
+  values: string[];
+}
+
+type QueryToken = 'end' | ')' | ',' | '!' | '==' | '=' | '>' | 'id' | 'in' | '<' | '!=' | 'notin' | '(';
+const QUERY_SYMBOLS = new Set(['=', '!', '(', ')', ',', '>', '<']);
+const QUERY_SPACE = new Set([' ', '\t', '\r', '\n']);
+const QUERY_TOKENS = new Set<string>([')', ',', '!', '==', '=', '>', 'in', '<', '!=', 'notin', '(']);
+
+/** labels.Parse's lexer: the longest operator that is a token, else a run of other characters. */
+function lexQuery(text: string): Array<{ tok: QueryToken; lit: string }> {
+  const items: Array<{ tok: QueryToken; lit: string }> = [];
+  let i = 0;
+  for (;;) {
+    while (i < text.length && QUERY_SPACE.has(text[i]!)) i++;
+    if (i >= text.length) {
+      items.push({ tok: 'end', lit: '' });
+      return items;
+    }
+    if (QUERY_SYMBOLS.has(text[i]!)) {
+      let lit = text[i++]!;
+      if (i < text.length && QUERY_TOKENS.has(lit + text[i])) lit += text[i++];
+      items.push({ tok: lit as QueryToken, lit });
+    } else {
+      const start = i;
+      while (i < text.length && !QUERY_SYMBOLS.has(text[i]!) && !QUERY_SPACE.has(text[i]!)) i++;
+      const lit = text.slice(start, i);
+      items.push({ tok: lit === 'in' || lit === 'notin' ? lit : 'id', lit });
+    }
+  }
+}
+
+const QNAME_FORMAT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+const QNAME = new RegExp(`^${QNAME_FORMAT}$`);
+const QNAME_RULE = `must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${QNAME_FORMAT}')`;
+
+/** The API server's reasons a label key is invalid (IsQualifiedName), or none. */
+function labelKeyProblems(key: string): string[] {
+  const parts = key.split('/');
+  if (parts.length > 2) return [`a qualified name ${QNAME_RULE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  const problems: string[] = [];
+  const name = parts.at(-1)!;
+  if (parts.length === 2) {
+    const prefix = parts[0]!;
+    if (prefix === '') problems.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) problems.push('prefix part must be no more than 253 characters');
+      // The pattern alone (its length is said above).
+      if (!prefix.split('.').every((label) => isDnsSubdomain(label))) {
+        problems.push(`prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '${DNS_SUBDOMAIN_FORMAT}')`);
+      }
+    }
+  }
+  if (name === '') problems.push('name part must be non-empty');
+  else if (name.length > 63) problems.push('name part must be no more than 63 characters');
+  if (!QNAME.test(name)) problems.push(`name part ${QNAME_RULE}`);
+  return problems;
+}
+
+/** The API server's reasons a label value is invalid (IsValidLabelValue), or none. */
+function labelValueProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (value.length > 63) problems.push('must be no more than 63 characters');
+  if (!new RegExp(`^(${QNAME_FORMAT})?$`).test(value)) {
+    problems.push(`a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(${QNAME_FORMAT})?')`);
+  }
+  return problems;
+}
+
+/** Go's field.Invalid(path, value, detail).Error(). */
+const invalidField = (path: string, value: string, detail: string) => `${path}: Invalid value: ${JSON.stringify(value)}: ${detail}`;
+
+/** Go's strconv.ParseInt(s, 10, 64) succeeds. */
+function isInt64(s: string): boolean {
+  if (!/^[+-]?[0-9]+$/.test(s)) return false;
+  const n = BigInt(s);
+  return n >= -(2n ** 63n) && n < 2n ** 63n;
+}
+
+/**
+ * A label query as kubectl sends it with `-l` for a list (labels.Parse):
+ * the Link selector's syntax plus `key>N` / `key<N`. Bad input is a usage
+ * error naming the flag, with the reason the API server would give.
+ */
+export function parseLabelQuery(text: string, flag = '--selector'): LabelQueryRequirement[] {
+  const bad = (why: string) => new UsageError(`invalid ${flag} "${text}": ${why}`, 'Use label-query syntax, e.g. "app=web,tier in (a,b),!legacy,rank>2".');
+  const items = lexQuery(text);
+  let pos = 0;
+  // As labels.Parse: where a value is expected, "in" and "notin" are values.
+  const asValue = (t: QueryToken): QueryToken => (t === 'in' || t === 'notin' ? 'id' : t);
+  const lookahead = () => ({ ...items[pos]!, tok: asValue(items[pos]!.tok) });
+  const consume = (values = true) => {
+    const item = items[pos++]!;
+    return values ? { ...item, tok: asValue(item.tok) } : item;
+  };
+  class RequirementError extends Error {}
+  const fail = (why: string): never => {
+    throw new RequirementError(why);
+  };
+
+  const parseValues = (): string[] => {
+    const open = consume();
+    if (open.tok !== '(') fail(`found '${open.lit}' expected: '('`);
+    const first = lookahead();
+    if (first.tok === ')') {
+      consume();
+      return [''];
+    }
+    if (first.tok !== 'id' && first.tok !== ',') fail(`found '${first.lit}', expected: ',', ')' or identifier`);
+    const values = new Set<string>();
+    for (;;) {
+      const t = consume();
+      if (t.tok === 'id') {
+        values.add(t.lit);
+        const after = lookahead();
+        if (after.tok === ',') continue;
+        if (after.tok === ')') break;
+        fail(`found '${after.lit}', expected: ',' or ')'`);
+      } else if (t.tok === ',') {
+        // "(,", ",," and ",)" hold empty values.
+        if (values.size === 0) values.add('');
+        const after = lookahead();
+        if (after.tok === ')') {
+          values.add('');
+          break;
+        }
+        if (after.tok === ',') values.add('');
+      } else fail(`found '${t.lit}', expected: ',', or identifier`);
+    }
+    if (consume().tok !== ')') fail(`found '${first.lit}', expected: ')'`);
+    return [...values];
+  };
+
+  const parseRequirement = (): LabelQueryRequirement => {
+    let t = consume();
+    let operator: LabelQueryRequirement['operator'] | undefined;
+    if (t.tok === '!') {
+      operator = '!';
+      t = consume();
+    }
+    if (t.tok !== 'id') fail(`found '${t.lit}', expected: identifier`);
+    const key = t.lit;
+    const keyProblems = labelKeyProblems(key);
+    if (keyProblems.length > 0) fail(invalidField('<nil>', key, keyProblems.join('; ')));
+    const next = lookahead().tok;
+    if (operator === undefined && (next === 'end' || next === ',')) operator = 'exists';
+    if (operator === 'exists' || operator === '!') return { key, operator, values: [] };
+    const op = consume(false);
+    const operators: Partial<Record<QueryToken, LabelQueryRequirement['operator']>> = { in: 'in', notin: 'notin', '=': '=', '==': '==', '!=': '!=', '>': 'gt', '<': 'lt' };
+    operator = operators[op.tok];
+    if (operator === undefined) return fail(`found '${op.lit}', expected: in, notin, =, ==, !=, gt, lt`);
+    let values: string[];
+    if (operator === 'in' || operator === 'notin') values = parseValues();
+    else {
+      const v = lookahead();
+      if (v.tok === 'end' || v.tok === ',') values = [''];
+      else {
+        const value = consume();
+        if (value.tok !== 'id') fail(`found '${value.lit}', expected: identifier`);
+        values = [value.lit];
+      }
+    }
+    values = [...new Set(values)].sort();
+    const problems: string[] = [];
+    if (operator === 'gt' || operator === 'lt') {
+      values.forEach((v, i) => {
+        if (!isInt64(v)) problems.push(invalidField(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+      });
+    }
+    values.forEach((v, i) => {
+      const p = labelValueProblems(v);
+      if (p.length > 0) problems.push(invalidField(`values[${i}][${key}]`, v, p.join('; ')));
+    });
+    if (problems.length > 0) fail(problems.length === 1 ? problems[0]! : `[${problems.join(', ')}]`);
+    return { key, operator, values };
+  };
+
+  const requirements: LabelQueryRequirement[] = [];
+  for (;;) {
+    const t = lookahead();
+    if (t.tok === 'end') break;
+    if (t.tok !== 'id' && t.tok !== '!') throw bad(`found '${t.lit}', expected: !, identifier, or 'end of string'`);
+    try {
+      requirements.push(parseRequirement());
+    } catch (err) {
+      if (err instanceof RequirementError) throw bad(`unable to parse requirement: ${err.message}`);
+      throw err;
+    }
+    const after = consume();
+    if (after.tok === 'end') break;
+    if (after.tok !== ',') throw bad(`found '${after.lit}', expected: ',' or 'end of string'`);
+    const following = lookahead();
+    if (following.tok !== 'id' && following.tok !== '!') throw bad(`found '${following.lit}', expected: identifier after ','`);
+  }
+  return requirements.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

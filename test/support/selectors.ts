@@ -4,6 +4,7 @@ export class SelectorError extends Error {}
 
 type Req =
   | { op: 'eq' | 'neq'; key: string; value: string }
+  | { op: 'gt' | 'lt'; key: string; value: bigint }
   | { op: 'in' | 'notin'; key: string; values: string[] }
   | { op: 'exists' | 'notexists'; key: string };
 
@@ -39,6 +40,13 @@ function checkValue(v: string, whole: string): string {
   return v;
 }
 
+/** Go's strconv.ParseInt(s, 10, 64), or undefined where it fails. */
+function int64(s: string): bigint | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? n : undefined;
+}
+
 export function parseLabelSelector(s: string | null | undefined): Matcher {
   if (!s || s.trim() === '') return () => true;
   const reqs: Req[] = [];
@@ -47,6 +55,13 @@ export function parseLabelSelector(s: string | null | undefined): Matcher {
     if ((m = part.match(/^(\S+)\s+(in|notin)\s*\((.*)\)$/))) {
       const values = m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '');
       reqs.push({ op: m[2] as 'in' | 'notin', key: checkKey(m[1]!, s), values: values.map((v) => checkValue(v, s)) });
+    } else if ((m = part.match(/^([^!=<>\s]+)\s*([<>])\s*([^<>=!\s]*)$/))) {
+      // Gt/Lt: one integer (Go's ParseInt, 64 bits), and a valid label value besides.
+      const v = m[3]!;
+      const n = int64(v);
+      if (n === undefined) throw new SelectorError(`unable to parse requirement: values[0]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+      checkValue(v, s);
+      reqs.push({ op: m[2] === '>' ? 'gt' : 'lt', key: checkKey(m[1]!, s), value: n });
     } else if ((m = part.match(/^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/))) {
       reqs.push({ op: m[2] === '!=' ? 'neq' : 'eq', key: checkKey(m[1]!, s), value: checkValue(m[3]!, s) });
     } else if ((m = part.match(/^!\s*(\S+)$/))) {
@@ -74,6 +89,12 @@ export function parseLabelSelector(s: string | null | undefined): Matcher {
           return has;
         case 'notexists':
           return !has;
+        case 'gt':
+        case 'lt': {
+          // A label that is not an integer matches neither.
+          const v = has ? int64(l[r.key]!) : undefined;
+          return v !== undefined && (r.op === 'gt' ? v > r.value : v < r.value);
+        }
       }
     });
   };
