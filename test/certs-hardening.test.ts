@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -113,4 +113,13 @@ test('a lifetime that ends after 9999-12-31 is a usage error naming the latest v
     assert.match(r.stderr, /Use at most \d+h/);
     assert.equal(existsSync(dir), false);
   }
+});
+
+test('a file that --force would replace but cannot be read is named as every certs input is: cannot read FILE: why; nothing written', async () => {
+  const dir = join(tmp(), 'unreadable');
+  mkdirSync(join(dir, 'ca.crt'), { recursive: true });
+  const r = await runMc(['certs', 'generate', '--dir', dir, '--cluster', 'east', '--force']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, `Error: cannot read ${join(dir, 'ca.crt')}: EISDIR: illegal operation on a directory, read\n`);
+  assert.deepEqual(tree(dir), [], 'nothing written');
 });

@@ -6,7 +6,7 @@
  * simulated controllers roll the pods.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -344,4 +344,12 @@ test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated
     await soloEnv.stop();
     rmSync(join(sdir, '..'), { recursive: true, force: true });
   }
+});
+
+test('a rotation file that cannot be read is named as every certs input is (a missing one is a step not taken yet)', async () => {
+  const other = join(dir, '..', 'unreadable');
+  mkdirSync(join(other, 'ca.crt'), { recursive: true });
+  const r = await runMc(['--kubeconfig', env.kubeconfigPath, ...CLUSTERS.flatMap((c) => ['--context', c]), 'certs', 'rotate', '--dir', other, '--stage', '1', '--timeout', '30s']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`^Error: cannot read ${join(other, 'ca.crt').replace(/[.]/g, '\\.')}: EISDIR`, 'm'));
 });

@@ -8,6 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { readInputFile } from './files.js';
 import { describePemCertificates, signedBy } from './inspect.js';
 
 export interface AnchorInUse {
@@ -22,20 +23,11 @@ export interface AnchorInUse {
   clusterFolders: string[];
 }
 
-async function readIfExists(p: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(p, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /** The current anchor of `dir` and what depends on it, or undefined when there is none (or nothing depends on it). */
 export async function anchorInUse(dir: string): Promise<AnchorInUse | undefined> {
   const certificatePath = path.join(dir, 'ca.crt');
   const keyPath = path.join(dir, 'ca.key');
-  const certPem = await readIfExists(certificatePath);
+  const certPem = await readInputFile(certificatePath, { absentIsNormal: true });
   if (certPem === undefined) return undefined;
   let anchor;
   try {
@@ -49,14 +41,14 @@ export async function anchorInUse(dir: string): Promise<AnchorInUse | undefined>
   for (const e of entries) {
     if (!e.isDirectory()) continue;
     const p = path.join(dir, e.name, 'issuer.crt');
-    if ((await readIfExists(p)) !== undefined) {
+    if ((await readInputFile(p, { absentIsNormal: true })) !== undefined) {
       issuerPaths.push(p);
       clusterFolders.push(e.name);
     }
   }
   const issuersOfAnchor: string[] = [];
   for (const p of issuerPaths) {
-    const pem = await readIfExists(p);
+    const pem = await readInputFile(p, { absentIsNormal: true });
     if (pem === undefined || !anchor) continue;
     try {
       const issuer = describePemCertificates(pem, { source: p })[0];
@@ -66,5 +58,5 @@ export async function anchorInUse(dir: string): Promise<AnchorInUse | undefined>
     }
   }
   if (issuersOfAnchor.length === 0 && clusterFolders.length === 0) return undefined;
-  return { certificatePath, keyPath, certPem, keyPem: await readIfExists(keyPath), issuersOfAnchor, clusterFolders };
+  return { certificatePath, keyPath, certPem, keyPem: await readInputFile(keyPath, { absentIsNormal: true }), issuersOfAnchor, clusterFolders };
 }

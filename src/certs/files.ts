@@ -104,18 +104,28 @@ export function overwriteRefusal(existing: string[]): McError {
   );
 }
 
-/** The paths among `files` that already exist. */
+interface ReadInputOptions {
+  /** Named in the error: `cannot read the WHAT FILE`. */
+  what?: string;
+  hint?: string;
+}
+
 /** A PEM input file's text; failing, an McError naming the file and why: `cannot read [the WHAT ]FILE: no such file`. */
-export async function readInputFile(file: string, opts: { what?: string; hint?: string } = {}): Promise<string> {
+export function readInputFile(file: string, opts?: ReadInputOptions): Promise<string>;
+/** absentIsNormal: no such file is undefined, not an error (a file an earlier step makes, or not yet); other failures as above. */
+export function readInputFile(file: string, opts: ReadInputOptions & { absentIsNormal: true }): Promise<string | undefined>;
+export async function readInputFile(file: string, opts: ReadInputOptions & { absentIsNormal?: boolean } = {}): Promise<string | undefined> {
   try {
     return await fs.readFile(file, 'utf8');
   } catch (err) {
     const c = code(err);
+    if (c === 'ENOENT' && opts.absentIsNormal) return undefined;
     const reason = c === 'ENOENT' ? 'no such file' : c === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new McError(`cannot read ${opts.what ? `the ${opts.what} ` : ''}${file}: ${reason}`, opts.hint);
   }
 }
 
+/** The paths among `files` that already exist. */
 export async function existingTargets(files: PlannedFile[]): Promise<string[]> {
   const found: string[] = [];
   for (const f of files) if (await exists(f.path)) found.push(f.path);

@@ -8,7 +8,6 @@
  * (linkerd-identity-trust-roots, linkerd-config, the issuer Secret); a rerun
  * finishes an interrupted write.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
@@ -21,7 +20,7 @@ import type { PodObject } from '../check/pods.js';
 import { createTrustAnchor } from './anchor.js';
 import { buildBundle, withDeadline, writeAll } from './bundle.js';
 import { bundleDigests, helmOwned, ISSUER_SECRET, readClusterTrust, TRUST_ROOTS_CONFIGMAP, TRUST_ROOTS_KEY } from './cluster-trust.js';
-import { CERT_MODE, KEY_MODE, writeFilesAtomically } from './files.js';
+import { CERT_MODE, KEY_MODE, readInputFile, writeFilesAtomically } from './files.js';
 import { describePemCertificates, signedBy, verifyChain, type CertificateInfo } from './inspect.js';
 import { createIssuer, loadSigningCA } from './issuer.js';
 import { readProxyCertificates } from './proxy-certificates.js';
@@ -86,15 +85,6 @@ function pathsOf(dir: string): Paths {
   };
 }
 
-async function readOptional(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new McError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-}
-
 function parseOrThrow(pem: string, where: string): CertificateInfo[] {
   try {
     return describePemCertificates(pem, { source: where });
@@ -105,7 +95,7 @@ function parseOrThrow(pem: string, where: string): CertificateInfo[] {
 
 /** The new anchor of the rotation folder, if it was made; it must be a self-signed CA. */
 async function readNewAnchor(p: Paths): Promise<CertificateInfo | undefined> {
-  const pem = await readOptional(p.anchor);
+  const pem = await readInputFile(p.anchor, { absentIsNormal: true });
   if (pem === undefined) return undefined;
   const [anchor] = parseOrThrow(pem, p.anchor);
   if (!anchor || !anchor.isCA || !anchor.selfIssued || !(await signedBy(anchor, anchor))) {
@@ -356,7 +346,7 @@ async function prepareBundle(options: RotateOptions, clusters: Cluster[], p: Pat
   // Old anchors are those the clusters trust now; once removed (stage 6) they stay out.
   const inputs = [{ source: p.anchor, pem: anchor.pem }, ...clusters.map((c) => ({ source: c.name, pem: c.trust.bundlePem! }))];
   const { pem } = await buildBundle(inputs, now);
-  if ((await readOptional(p.bundle)) !== pem) {
+  if ((await readInputFile(p.bundle, { absentIsNormal: true })) !== pem) {
     await writeFilesAtomically([{ path: p.bundle, content: pem, mode: CERT_MODE }], { force: true });
     made.push(p.bundle);
   }
@@ -370,7 +360,7 @@ async function prepareIssuers(options: RotateOptions, clusters: Cluster[], p: Pa
   let signer: Awaited<ReturnType<typeof loadSigningCA>> | undefined;
   for (const c of clusters) {
     const f = p.issuer(c.name);
-    const [certPem, keyPem] = await Promise.all([readOptional(f.certificate), readOptional(f.key)]);
+    const [certPem, keyPem] = await Promise.all([readInputFile(f.certificate, { absentIsNormal: true }), readInputFile(f.key, { absentIsNormal: true })]);
     if (certPem !== undefined && keyPem !== undefined) {
       const [cert] = parseOrThrow(certPem, f.certificate);
       if (!cert || !(await verifyChain(cert, [anchor])).ok) throw new McError(`${f.certificate} is not signed by the new anchor ${p.anchor}`, `Remove ${f.certificate} and ${f.key}: this stage makes new ones.`);
@@ -379,7 +369,7 @@ async function prepareIssuers(options: RotateOptions, clusters: Cluster[], p: Pa
     }
     if (certPem !== undefined || keyPem !== undefined) throw new McError(`only one of ${f.certificate} and ${f.key} exists`, 'Remove the one that is there: this stage makes both.');
     if (!signer) {
-      const caKey = await readOptional(p.anchorKey);
+      const caKey = await readInputFile(p.anchorKey, { absentIsNormal: true });
       if (caKey === undefined) throw new McError(`the new anchor's key ${p.anchorKey} is needed to sign the new issuers`, `Put it back next to ${p.anchor} (only this stage needs it; keep it offline afterwards).`);
       signer = await loadSigningCA(anchor.pem, caKey, { cert: p.anchor, key: p.anchorKey }, now);
     }
