@@ -211,7 +211,7 @@ test('parseLinkSpec reads a Link as the service mirror parses it; link never wri
     spec: {
       targetClusterName: 'east',
       clusterCredentialsSecret: 'cluster-credentials-east',
-      gateway: { addresses: ['10.0.0.5', 'gw.example.com'], port: 4143, identity: 'ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local', probe: { path: '/ready', port: 4191, periodMs: 3000, timeoutMs: undefined, failureThreshold: undefined } },
+      gateway: { addresses: ['10.0.0.5', 'gw.example.com'], port: 4143, identity: 'ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local', probePort: 4191, probe: { path: '/ready', periodMs: 3000, timeoutMs: undefined, failureThreshold: undefined } },
     },
     problems: [],
   });
@@ -233,6 +233,13 @@ test('parseLinkSpec reads a Link as the service mirror parses it; link never wri
     'spec.selector.matchExpressions[0].values must be empty for operator Exists',
     'spec.selector.matchExpressions[1].operator "Gt" is not a selector operator (In, NotIn, Exists, DoesNotExist)',
   ]);
+  // No probe path: the mirror starts no probe worker and never reads the period, timeout or threshold;
+  // the probe port still makes the gateway's mirror Endpoints.
+  const unprobed = parseLinkSpec({ ...base, probeSpec: { port: '4191', period: '0s', timeout: 'soon', failureThreshold: '-3' } });
+  assert.deepEqual(unprobed.problems, []);
+  assert.deepEqual(unprobed.spec?.gateway, { addresses: ['10.0.0.5', 'gw.example.com'], port: 4143, identity: 'ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local', probePort: 4191 });
+  assert.deepEqual(fields({ ...base, probeSpec: { path: '', port: 'x' } }), ['spec.probeSpec.port "x" is not a port number (1-65535)']);
+  assert.deepEqual(fields({ ...base, probeSpec: { path: '/ready', port: '4191' } }), ['spec.probeSpec.period is missing']);
   assert.deepEqual(fields({ clusterCredentialsSecret: 'c' }), ['spec.targetClusterName is missing']);
   assert.deepEqual(fields(undefined), ['spec is missing']);
   // link refuses to write a Link its mirror could not parse

@@ -57,7 +57,14 @@ export interface ParsedLinkSpec {
     addresses: string[];
     port: number;
     identity: string;
-    probe: { path: string; port: number; periodMs: number; timeoutMs?: number; failureThreshold?: number };
+    /** probeSpec.port: the port of the gateway's mirror Endpoints, whether or not it is probed. */
+    probePort: number;
+    /**
+     * Undefined when probeSpec.path is empty: the mirror then starts no probe
+     * worker (its period, timeout and threshold are never read) and counts the
+     * gateway alive, and `linkerd mc check` skips the gateway's probe checks.
+     */
+    probe?: { path: string; periodMs: number; timeoutMs?: number; failureThreshold?: number };
   };
 }
 
@@ -123,9 +130,10 @@ function selectorProblems(field: string, sel: unknown): LinkFieldProblem[] {
  * target name and credentials Secret; with a gateway (any gateway field or a
  * `selector`, whose mirrors get the gateway as endpoints) its address (a
  * comma-separated list of IPs or DNS names), port and probe port (ParseInt,
- * and a port Endpoints accept), identity, probe period (time.ParseDuration,
- * above 0: the probe ticker needs one), and, when set, probe timeout
- * (duration) and failure threshold (ParseUint 32); the three selectors as
+ * and a port Endpoints accept), identity; with a probe path (without one the
+ * mirror does not probe) the probe period (time.ParseDuration, above 0: the
+ * probe ticker needs one), and, when set, probe timeout (duration) and
+ * failure threshold (ParseUint 32); the three selectors as
  * LabelSelectorAsSelector. Pure: `link` checks what it writes with it, `check`
  * what it reads. The spec comes from a cluster: anything may be in it.
  */
@@ -192,19 +200,25 @@ export function parseLinkSpec(raw: unknown): { spec?: ParsedLinkSpec; problems: 
     if (probePort === undefined && !wrongType.has('spec.probeSpec.port')) {
       problems.push({ field: 'spec.probeSpec.port', problem: probePortText === undefined ? 'is missing' : `"${probePortText}" is not a port number (1-65535)`, fix: 'the gateway\'s mc-probe port, e.g. "4191"' });
     }
-    const periodText = probeText('period');
-    const periodMs = periodText === undefined ? undefined : parseGoDuration(periodText);
-    if ((periodMs === undefined || periodMs <= 0) && !wrongType.has('spec.probeSpec.period')) {
-      problems.push({ field: 'spec.probeSpec.period', problem: periodText === undefined ? 'is missing' : `"${periodText}" is not a positive duration`, fix: 'a Go duration, e.g. "3s"' });
+    // The mirror probes only with a path (service-mirror main.go); without one it never reads the rest.
+    const path = probeText('path');
+    let probe: NonNullable<ParsedLinkSpec['gateway']>['probe'];
+    if (path !== undefined) {
+      const periodText = probeText('period');
+      const periodMs = periodText === undefined ? undefined : parseGoDuration(periodText);
+      if ((periodMs === undefined || periodMs <= 0) && !wrongType.has('spec.probeSpec.period')) {
+        problems.push({ field: 'spec.probeSpec.period', problem: periodText === undefined ? 'is missing' : `"${periodText}" is not a positive duration`, fix: 'a Go duration, e.g. "3s"' });
+      }
+      const timeoutText = probeText('timeout');
+      const timeoutMs = timeoutText === undefined ? undefined : parseGoDuration(timeoutText);
+      if (timeoutText !== undefined && timeoutMs === undefined) problems.push({ field: 'spec.probeSpec.timeout', problem: `"${timeoutText}" is not a duration`, fix: 'a Go duration, e.g. "30s" (the CRD default)' });
+      const thresholdText = probeText('failureThreshold');
+      const threshold = thresholdText !== undefined && /^\d+$/.test(thresholdText) && Number(thresholdText) <= 0xffffffff ? Number(thresholdText) : undefined;
+      if (thresholdText !== undefined && threshold === undefined) problems.push({ field: 'spec.probeSpec.failureThreshold', problem: `"${thresholdText}" is not a whole number`, fix: 'a count of failed probes, e.g. "3" (the CRD default)' });
+      if (periodMs !== undefined && periodMs > 0) probe = { path, periodMs, timeoutMs, failureThreshold: threshold };
     }
-    const timeoutText = probeText('timeout');
-    const timeoutMs = timeoutText === undefined ? undefined : parseGoDuration(timeoutText);
-    if (timeoutText !== undefined && timeoutMs === undefined) problems.push({ field: 'spec.probeSpec.timeout', problem: `"${timeoutText}" is not a duration`, fix: 'a Go duration, e.g. "30s" (the CRD default)' });
-    const thresholdText = probeText('failureThreshold');
-    const threshold = thresholdText !== undefined && /^\d+$/.test(thresholdText) && Number(thresholdText) <= 0xffffffff ? Number(thresholdText) : undefined;
-    if (thresholdText !== undefined && threshold === undefined) problems.push({ field: 'spec.probeSpec.failureThreshold', problem: `"${thresholdText}" is not a whole number`, fix: 'a count of failed probes, e.g. "3" (the CRD default)' });
-    if (port !== undefined && probePort !== undefined && periodMs !== undefined && periodMs > 0 && address !== undefined && identity !== undefined) {
-      gateway = { addresses, port, identity, probe: { path: probeText('path') ?? '', port: probePort, periodMs, timeoutMs, failureThreshold: threshold } };
+    if (port !== undefined && probePort !== undefined && address !== undefined && identity !== undefined && (path === undefined || probe !== undefined)) {
+      gateway = { addresses, port, identity, probePort, ...(probe ? { probe } : {}) };
     }
   }
   if (problems.length > 0) return { problems };
