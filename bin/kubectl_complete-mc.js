@@ -2,6 +2,7 @@
 // kubectl's plugin completion: on `kubectl mc <TAB>`, kubectl runs
 // `kubectl_complete-mc WORDS...` (the words after `mc`, the last one being typed)
 // and reads cobra's answer, which `mc complete -- WORDS...` gives.
-import { main, processIO } from '../dist/bundle/cli.js';
+import { loadCli } from './load-cli.js';
 
+const { main, processIO } = loadCli('complete');
 process.exitCode = await main(['complete', '--', ...process.argv.slice(2)], processIO());

@@ -1,16 +1,20 @@
 /**
  * Build step (`npm run build`, after tsc): bundle the compiled CLI
- * (dist/src/cli.js and every mc module it reaches) into dist/bundle/ with
- * esbuild, for the launchers in bin/. Node 20 pays for each module it loads
- * (resolve, read, compile, link): `mc --help` reads a few files instead of
- * ~45. Each dynamic import of a domain module (a command's work) stays a
- * chunk of its own, loaded only when that command runs.
+ * (dist/src/cli.js and every mc module it reaches) into one CommonJS file,
+ * dist/bundle/mc.cjs, with esbuild, for the launchers in bin/. Two start-up
+ * costs go away:
+ * - Node 20 pays for each module it loads (resolve, read, compile, link):
+ *   `mc --help` reads one file instead of ~45, `certs generate` one instead
+ *   of ~260. A command's work (each dynamic import of a domain module) stays
+ *   behind its import: that code runs only when the command does.
+ * - Compiling: bin/load-cli.js compiles the file with a V8 code cache, which
+ *   only CommonJS-style scripts can use on Node 20 (module.enableCompileCache
+ *   is Node 22+).
  *
- * The packages the start-up budgets depend on (bench/startup.ts,
- * bench/install.ts) are bundled too, at their pinned versions: commander,
- * js-yaml, Handlebars' runtime and @peculiar/x509 with its ASN.1 libraries
- * (~220 CommonJS files, one chunk here). Every other package loads from
- * node_modules as usual.
+ * The packages the start-up budgets depend on (bench/startup.ts) are bundled
+ * too, at their pinned versions: commander, js-yaml, Handlebars' runtime and
+ * @peculiar/x509 with its ASN.1 libraries. Every other package is imported
+ * from node_modules as usual, at run time.
  *
  * Tests that spawn bin/mc.js run this bundle; in-process tests import dist/src.
  *
@@ -24,28 +28,12 @@ import { build, type Plugin } from 'esbuild';
 
 const SRC = fileURLToPath(new URL('./', import.meta.url));
 const OUT = fileURLToPath(new URL('../bundle/', import.meta.url));
+const OUTFILE = path.join(OUT, 'mc.cjs');
 
-/**
- * A bundled module sees the same `import.meta.url` as in dist/src/ (chart.ts
- * finds the templates and version.ts package.json relative to it), whichever
- * chunk it lands in: every chunk is in OUT.
- */
-const moduleUrls: Plugin = {
-  name: 'module-urls',
-  setup(b) {
-    b.onLoad({ filter: /\.js$/ }, async (args) => {
-      if (!args.path.startsWith(SRC)) return undefined;
-      const text = await readFile(args.path, 'utf8');
-      if (!text.includes('import.meta.url')) return undefined;
-      const fromOut = path.relative(OUT, args.path).split(path.sep).join('/');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromOut)}, import.meta.url).href`), loader: 'js', resolveDir: path.dirname(args.path) };
-    });
-  },
-};
-
-rmSync(OUT, { recursive: true, force: true }); // chunk names change with their contents
 /** Packages bundled when mc's own code imports them (what they import is bundled with them). */
 const BUNDLED = new Set(['commander', 'js-yaml', 'handlebars/runtime.js', '@peculiar/x509']);
+
+const bundled = (specifier: string) => specifier.startsWith('.') || BUNDLED.has(specifier);
 
 const onlyListedPackages: Plugin = {
   name: 'only-listed-packages',
@@ -57,22 +45,46 @@ const onlyListedPackages: Plugin = {
   },
 };
 
+/**
+ * mc's modules as they run in the bundle:
+ * - `import.meta.url` is the URL the module has in dist/src/ (chart.ts finds
+ *   the templates and version.ts package.json relative to it);
+ * - a dynamic import of what is not bundled (a package left in node_modules,
+ *   a precompiled template's URL) goes through `mcImport`, the launcher's own
+ *   import(): a script compiled with a code cache cannot import by itself.
+ */
+const asBundled: Plugin = {
+  name: 'as-bundled',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!args.path.startsWith(SRC)) return undefined;
+      const fromOut = path.relative(OUT, args.path).split(path.sep).join('/');
+      const contents = (await readFile(args.path, 'utf8'))
+        .replaceAll('import.meta.url', `new URL(${JSON.stringify(fromOut)}, mcBundleUrl).href`)
+        .replace(/(?<![.\w$])import\((\s*)(?:(['"])([^'"]*)\2)?/g, (call, space: string, quote: string | undefined, specifier: string | undefined) =>
+          quote !== undefined && bundled(specifier!) ? call : `mcImport(${space}${quote ? `${quote}${specifier}${quote}` : ''}`,
+        );
+      return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
+rmSync(OUT, { recursive: true, force: true }); // and the code caches made from the previous bundle
 const result = await build({
   entryPoints: [path.join(SRC, 'cli.js')],
-  outdir: OUT,
+  outfile: OUTFILE,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // The ES builds where a package has one (@peculiar/x509's libraries): esbuild can then leave out what is never used.
   mainFields: ['module', 'main'],
-  // For the CommonJS packages bundled (commander requires node:events, ...).
-  banner: { js: "import { createRequire as mcBundleRequire } from 'node:module'; const require = mcBundleRequire(import.meta.url);" },
+  // mc's modules are ES modules, strict by definition; so is the bundle. `mcImport` comes from the launcher.
+  banner: { js: `'use strict';\nconst mcBundleUrl = require('node:url').pathToFileURL(__filename).href;` },
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [onlyListedPackages, moduleUrls],
+  plugins: [onlyListedPackages, asBundled],
 });
-const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
-console.log(`bundled dist/src/cli.js -> ${OUT} (${files.length} files)`);
+const inputs = Object.keys(result.metafile.inputs).length;
+console.log(`bundled dist/src/cli.js and ${inputs - 1} more modules -> ${OUTFILE}`);

@@ -1,0 +1,66 @@
+// What both launchers share: load the CLI, bundled into one CommonJS file by
+// `npm run build` (dist/bundle/mc.cjs, see src/bundle.ts), compiled with a V8
+// code cache. Node 20 has no compile cache of its own (that is Node 22's
+// module.enableCompileCache), so mc keeps one per command, in
+// dist/bundle/cache/: written after the command's first successful run, used by
+// the next ones (V8 skips parsing and compiling what the cache holds).
+// The cache is best effort: where dist/ is read-only there is none, and a
+// cache V8 refuses (another Node, other flags) is made again. The name of a
+// cache carries the bundle's size and time, so no cache outlives its bundle
+// (V8 itself only compares the source's length); a build removes them all.
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const BUNDLE = fileURLToPath(new URL('../dist/bundle/mc.cjs', import.meta.url));
+const CACHE_DIR = path.join(path.dirname(BUNDLE), 'cache');
+/** Enough for every command and subcommand; words that are arguments, not commands, must not fill the disk. */
+const MAX_CACHES = 64;
+
+/**
+ * The name of the code cache for a command line: its leading words (a command
+ * and its subcommand, `certs generate`), as they run different code.
+ */
+export function cacheName(args) {
+  const words = [];
+  for (const arg of args) {
+    if (words.length === 2 || !/^[a-z][a-z-]{0,30}$/.test(arg)) break;
+    words.push(arg);
+  }
+  return words.length ? words.join('.') : 'mc';
+}
+
+/** The module's exports: main, processIO, runProcess, buildProgram. `name` names the code cache (see cacheName). */
+export function loadCli(name) {
+  const source = readFileSync(BUNDLE, 'utf8');
+  const { size, mtimeMs } = statSync(BUNDLE);
+  const cacheFile = path.join(CACHE_DIR, `${name}-${size}-${Math.trunc(mtimeMs)}.bin`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // none yet
+  }
+  // CommonJS's own wrapper, and the launcher's import() for what the bundle imports from node_modules at run time.
+  const wrapped = `(function (exports, require, module, __filename, __dirname, mcImport) {${source}\n})`;
+  const script = new vm.Script(wrapped, { filename: BUNDLE, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', (code) => {
+      if (code !== 0) return; // a cache of what a failed run compiled would serve the next run less
+      try {
+        mkdirSync(CACHE_DIR, { recursive: true });
+        if (readdirSync(CACHE_DIR).length >= MAX_CACHES) return;
+        const temp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temp, script.createCachedData());
+        renameSync(temp, cacheFile);
+      } catch {
+        // read-only, or full: run without a cache
+      }
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE), (specifier) => import(specifier));
+  return module.exports;
+}
