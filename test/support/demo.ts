@@ -116,7 +116,7 @@ export const STEPS: DemoStep[] = [
       // link-gen: only the Link and its credentials; west's extension already runs controller-east.
       await ctx.sh('mc --context east link-gen --cluster-name east --gateway-name ambassador --gateway-namespace ambassador | kubectl --context west apply -f -');
       ctx.note('(simulated: controller-east in west reads its Link and watches east through it)');
-      ctx.mirror = startServiceMirrorSimulation(ctx.env, 'west', { intervalMs: 200 });
+      ctx.mirror = startServiceMirrorSimulation(ctx.env, 'west', { intervalMs: 1000 });
       await ctx.mirror.syncOnce();
       for (const [link, err] of ctx.mirror.errors) ctx.note(`service mirror (simulated): Link ${link}: ${err}`);
       await ctx.sh('kubectl --context west get links.multicluster.linkerd.io -n linkerd-multicluster');
@@ -308,7 +308,7 @@ const MESH_STEPS: DemoStep[] = [
       ctx.note('the test clusters all listen on 127.0.0.1: --allow-loopback says that is fine here');
       await ctx.sh('mc connect --mesh east west north --allow-loopback');
       ctx.note('(simulated: the controllers of east and north start too)');
-      meshMirrors.push(startServiceMirrorSimulation(ctx.env, 'east', { intervalMs: 200 }), startServiceMirrorSimulation(ctx.env, 'north', { intervalMs: 200 }));
+      meshMirrors.push(startServiceMirrorSimulation(ctx.env, 'east', { intervalMs: 1000 }), startServiceMirrorSimulation(ctx.env, 'north', { intervalMs: 1000 }));
       await syncMeshMirrors(ctx);
       await ctx.sh('mc connect --mesh east west north --allow-loopback 2>&1 | tail -1');
     },
