@@ -116,14 +116,33 @@ function proxyIdentitiesOf(cluster: TestCluster): Map<string, ProxyIdentity> {
   return m;
 }
 
+interface LinkerdValues {
+  identityTrustAnchorsPEM?: string;
+  identityTrustDomain?: string;
+}
+
+/** Parsed linkerd-config values by their text: every pod made ready reads them, and they seldom change. */
+const parsedValues = new Map<string, LinkerdValues | undefined>();
+
+/** The values of the cluster's linkerd-config (undefined when missing or not YAML). */
+function linkerdValues(cluster: TestCluster, linkerdNamespace: string): LinkerdValues | undefined {
+  const text = cluster.get<ConfigMap>('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config')?.data?.values ?? '';
+  if (!parsedValues.has(text)) {
+    let values: LinkerdValues | undefined;
+    try {
+      values = (yaml.load(text) ?? undefined) as LinkerdValues | undefined;
+    } catch {
+      values = undefined;
+    }
+    if (parsedValues.size >= 32) parsedValues.delete(parsedValues.keys().next().value!);
+    parsedValues.set(text, values);
+  }
+  return parsedValues.get(text);
+}
+
 /** identityTrustAnchorsPEM of the cluster's linkerd-config: what the proxy injector puts into proxies. */
 function injectedTrustAnchors(cluster: TestCluster, linkerdNamespace: string): string | undefined {
-  const cm = cluster.get<ConfigMap>('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
-  try {
-    return (yaml.load(cm?.data?.values ?? '') as { identityTrustAnchorsPEM?: string } | undefined)?.identityTrustAnchorsPEM;
-  } catch {
-    return undefined;
-  }
+  return linkerdValues(cluster, linkerdNamespace)?.identityTrustAnchorsPEM;
 }
 
 /**
@@ -503,13 +522,7 @@ function issuerExpiry(pem: string): string {
 
 /** Trust domain the control plane of a cluster uses (from linkerd-config), default cluster.local. */
 function trustDomainOf(cluster: TestCluster, linkerdNamespace = 'linkerd'): string {
-  const cm = cluster.get<ConfigMap>('v1', 'ConfigMap', linkerdNamespace, 'linkerd-config');
-  try {
-    const v = yaml.load(cm?.data?.values ?? '') as { identityTrustDomain?: string } | undefined;
-    return v?.identityTrustDomain || 'cluster.local';
-  } catch {
-    return 'cluster.local';
-  }
+  return linkerdValues(cluster, linkerdNamespace)?.identityTrustDomain || 'cluster.local';
 }
 
 // ------------------------------------------------------------------ gateway and workload
