@@ -36,6 +36,14 @@ export type PodTlsResolver = (pod: Pod, port: number) => PodTlsIdentity | undefi
 
 export const PORT_FORWARD_PROTOCOL = 'v4.channel.k8s.io';
 
+/** One secure context per credentials object: a proxy answers every handshake with the same certificate. */
+const secureContexts = new WeakMap<object, tls.SecureContext>();
+function secureContextOf(credentials: { certPem: string; keyPem: string }): tls.SecureContext {
+  let context = secureContexts.get(credentials);
+  if (!context) secureContexts.set(credentials, (context = tls.createSecureContext({ cert: credentials.certPem, key: credentials.keyPem })));
+  return context;
+}
+
 /** The pod ports of one test cluster (resolvers are tried in the order they were added). */
 export class PodNetwork {
   private readonly resolvers: PodPortResolver[] = [];
@@ -144,7 +152,7 @@ export class PodNetwork {
           isServer: true,
           SNICallback: (name, cb) => {
             if (name !== identity.serverName) return cb(new Error(`no certificate for ${name}`));
-            identity.credentials().then((c) => cb(null, tls.createSecureContext({ cert: c.certPem, key: c.keyPem })), cb);
+            identity.credentials().then((c) => cb(null, secureContextOf(c)), cb);
           },
         });
         // A failed handshake closes the forwarded connection (the client sees it end), as the proxy drops it.
