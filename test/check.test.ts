@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { main } from '../src/cli.js';
 import { runMc, testIO, type RunResult } from './helpers/index.js';
 import { EAST_GATEWAY, makePki, putExportedService, putLink, putLinkerd, putManagedController, putMirror, putWestLinkedToEast, removeLegacyMirror, removeObjects, setGatewayProbe, type Pki } from './fixtures/check.js';
-import { startTestClusters, type Deployment, type Endpoints, type Pod, type Service, type TestCluster, type TestEnv } from './support/index.js';
+import { startTestClusters, type Deployment, type Endpoints, type KubeObject, type Link, type Pod, type Service, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
 let west: TestCluster;
@@ -195,8 +195,8 @@ test('during a rotation bundles differ but share an anchor: √; a proxy that tr
   );
   // Restarted with west's current bundle: no warning, the difference is shown.
   for (const pod of [gatewayPod, MIRROR_POD]) {
-    changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', pod, (p) => {
-      const proxy = p.spec.containers.find((c: { name: string }) => c.name === 'linkerd-proxy') ?? p.spec.containers[0];
+    changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', pod, (p: Pod) => {
+      const proxy = p.spec.containers.find((c) => c.name === 'linkerd-proxy') ?? p.spec.containers[0];
       proxy.env = [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: pki.trustAnchorsPem + next.trustAnchorsPem }];
     });
   }
@@ -316,9 +316,9 @@ test('a NodePort gateway (beyond upstream #14451): the Link on node ports agrees
   east.put({ ...gw, spec: { ...gw.spec, type: 'NodePort', ports: gw.spec.ports!.map((p) => ({ ...p, nodePort: p.name === 'mc-gateway' ? 30143 : p.name === 'mc-probe' ? 30191 : undefined })) }, status: {} });
   t.after(() => east.put(gw));
   // The Link as link/link-gen write it for that gateway: node ports (addresses from --gateway-addresses)
-  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (l) => {
-    l.spec.gatewayPort = '30143';
-    l.spec.probeSpec.port = '30191';
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (l: Link) => {
+    l.spec!.gatewayPort = '30143';
+    l.spec!.probeSpec!.port = '30191';
   });
   const r = await check();
   assert.equal(r.code, 1);
@@ -326,7 +326,7 @@ test('a NodePort gateway (beyond upstream #14451): the Link on node ports agrees
   assert.match(b, /\* east: the probe Service linkerd-multicluster\/probe-gateway-east here listens on 4191, but the Link's probe port is 30191 \(the node port of the NodePort gateway Service linkerd-multicluster\/linkerd-gateway in east\): .*probe never succeeds; run `mc link` again/);
   assert.doesNotMatch(b, /is not an address of/, 'node addresses are not load balancer addresses');
   // The probe Service as mc link renders it for that Link: they agree
-  changeInWest(t, 'v1', 'Service', 'linkerd-multicluster', 'probe-gateway-east', (s) => {
+  changeInWest(t, 'v1', 'Service', 'linkerd-multicluster', 'probe-gateway-east', (s: Service) => {
     s.spec.ports = [{ name: 'mc-probe', port: 30191, protocol: 'TCP' }];
   });
   const ok = await check();
@@ -336,8 +336,8 @@ test('a NodePort gateway (beyond upstream #14451): the Link on node ports agrees
 const MIRROR_POD = 'linkerd-service-mirror-east-5d8f7c9b4-x2x7q';
 
 /** Changes an object of west for one test; the original comes back after it. */
-function changeInWest(t: { after(fn: () => void): void }, apiVersion: string, kind: string, namespace: string, name: string, change: (o: any) => void): void {
-  const original = west.get(apiVersion, kind, namespace, name);
+function changeInWest<T extends KubeObject>(t: { after(fn: () => void): void }, apiVersion: string, kind: string, namespace: string, name: string, change: (o: T) => void): void {
+  const original = west.get<T>(apiVersion, kind, namespace, name);
   assert.ok(original, `${kind} ${namespace}/${name} in west`);
   const copy = structuredClone(original);
   change(copy);
@@ -346,10 +346,10 @@ function changeInWest(t: { after(fn: () => void): void }, apiVersion: string, ki
 }
 
 test('a Link made by another CLI version and a proxy of another version are warnings: exit 0', async (t) => {
-  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link) => {
-    link.metadata.annotations['linkerd.io/created-by'] = 'linkerd/cli edge-26.7.1';
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link: Link) => {
+    link.metadata.annotations!['linkerd.io/created-by'] = 'linkerd/cli edge-26.7.1';
   });
-  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
+  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod: Pod) => {
     pod.spec.containers[0].image = 'cr.l5d.io/linkerd/proxy:edge-26.7.1';
   });
   const r = await check();
@@ -363,11 +363,11 @@ test('a Link made by another CLI version and a proxy of another version are warn
 });
 
 test('a Link the service mirror could not parse (gatewayPort "notaport", no address) fails "Link resources are valid", naming the Link, the fields and the fix', async (t) => {
-  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link) => {
-    link.spec.gatewayPort = 'notaport';
-    delete link.spec.gatewayAddress;
-    link.spec.probeSpec.period = 'often';
-    link.spec.selector = { matchExpressions: [{ key: 'mirror.linkerd.io/exported', operator: 'In', values: [] }] };
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link: Link) => {
+    link.spec!.gatewayPort = 'notaport';
+    delete link.spec!.gatewayAddress;
+    link.spec!.probeSpec!.period = 'often';
+    link.spec!.selector = { matchExpressions: [{ key: 'mirror.linkerd.io/exported', operator: 'In', values: [] }] };
   });
   const r = await check();
   assert.equal(r.code, 1);
@@ -383,7 +383,7 @@ test('a Link the service mirror could not parse (gatewayPort "notaport", no addr
 });
 
 test('a Link whose creator is unknown: the version check says so', async (t) => {
-  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link) => {
+  changeInWest(t, 'multicluster.linkerd.io/v1alpha3', 'Link', 'linkerd-multicluster', 'east', (link: Link) => {
     delete link.metadata.annotations;
   });
   const r = await check();
@@ -392,12 +392,12 @@ test('a Link whose creator is unknown: the version check says so', async (t) => 
 });
 
 test('the proxy as a native sidecar (init container) is healthy; a crash-looping pod is not', async (t) => {
-  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
+  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod: Pod) => {
     pod.spec.initContainers = [{ ...pod.spec.containers[0], restartPolicy: 'Always' }];
     pod.spec.containers = pod.spec.containers.slice(1);
-    pod.status.initContainerStatuses = [{ ...pod.status.containerStatuses[0], started: true }];
-    pod.status.containerStatuses = pod.status.containerStatuses.slice(1);
-    pod.status.conditions.push({ type: 'Initialized', status: 'True' });
+    pod.status!.initContainerStatuses = [{ ...pod.status!.containerStatuses![0], started: true }];
+    pod.status!.containerStatuses = pod.status!.containerStatuses!.slice(1);
+    pod.status!.conditions!.push({ type: 'Initialized', status: 'True' });
   });
   const healthy = await check();
   assert.equal(healthy.code, 0, healthy.stdout);
@@ -414,7 +414,7 @@ test('the proxy as a native sidecar (init container) is healthy; a crash-looping
 
 test('a proxy injected with an old trust bundle must be restarted: a warning naming the pod', async (t) => {
   const old = await makePki({ anchorName: 'old-root.linkerd.cluster.local' });
-  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod) => {
+  changeInWest(t, 'v1', 'Pod', 'linkerd-multicluster', MIRROR_POD, (pod: Pod) => {
     pod.spec.containers[0].env = [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: old.trustAnchorsPem }];
   });
   const r = await check('--wait', '1s');

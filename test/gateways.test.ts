@@ -58,7 +58,7 @@ after(async () => {
 
 const gateways = (...args: string[]) => runMc(['--kubeconfig', env.kubeconfigPath, '--context', 'west', 'gateways', ...args]);
 
-function mirrorPods(): any[] {
+function mirrorPods(): Pod[] {
   return west.list<Pod>('v1', 'Pod', NS).filter((p) => p.metadata.labels?.component === 'linkerd-service-mirror');
 }
 

@@ -172,7 +172,7 @@ test('--apply-to applies the same objects by server-side apply (field manager mc
     const apiVersion = d.apiVersion;
     const got = west2.get(apiVersion, d.kind, d.metadata.namespace, d.metadata.name);
     assert.ok(got, `${keyOf(d)} is in west2`);
-    assert.ok((got.metadata.managedFields ?? []).some((m: any) => m.manager === 'mc'), `${keyOf(d)} managed by mc`);
+    assert.ok((got.metadata.managedFields ?? []).some((m) => m.manager === 'mc'), `${keyOf(d)} managed by mc`);
     for (const field of ['spec', 'data', 'rules', 'roleRef', 'subjects', 'type']) {
       if (d[field] !== undefined) assert.ok(contains(got[field], d[field]), `${keyOf(d)} ${field} as printed`);
     }
@@ -182,7 +182,7 @@ test('--apply-to applies the same objects by server-side apply (field manager mc
 
 test('a gateway Service without the needed fields: an error naming the Service, each field and its fix; nothing on stdout', async () => {
   const east = env.cluster('east');
-  east.put({ ...(ambassador({}, false) as any), metadata: { name: 'bare', namespace: 'ambassador', annotations: {} } });
+  east.put({ ...ambassador({}, false), metadata: { name: 'bare', namespace: 'ambassador', annotations: {} } });
   const r = await mc('east', ['link', '--cluster-name', 'east', '--gateway-name', 'bare', '--gateway-namespace', 'ambassador']);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');

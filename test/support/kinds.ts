@@ -98,6 +98,7 @@ export interface ContainerStatus {
 
 export interface PodSpec {
   containers: Container[];
+  initContainers?: Container[];
   serviceAccountName?: string;
   nodeName?: string;
   [field: string]: unknown;
@@ -115,6 +116,8 @@ export interface Pod extends KubeObject {
     podIP?: string;
     startTime?: string;
     containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+    conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }>;
     [field: string]: unknown;
   };
 }
