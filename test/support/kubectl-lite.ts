@@ -19,21 +19,41 @@ interface Conn {
   namespace?: string;
 }
 
-function connection(kubeconfig: string, context?: string): Conn {
-  const cfg = yaml.load(readFileSync(kubeconfig, 'utf8')) as any;
-  const name = context ?? cfg['current-context'];
-  const ctx = (cfg.contexts ?? []).find((c: any) => c.name === name)?.context;
-  if (!ctx) throw new Error(`context "${name}" not found in ${kubeconfig}`);
-  const cluster = (cfg.clusters ?? []).find((c: any) => c.name === ctx.cluster)?.cluster ?? {};
-  const user = (cfg.users ?? []).find((u: any) => u.name === ctx.user)?.user ?? {};
-  const dec = (s?: string) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
-  return { server: cluster.server, ca: dec(cluster['certificate-authority-data']), cert: dec(user['client-certificate-data']), key: dec(user['client-key-data']), token: user.token, namespace: ctx.namespace };
+/** What kubectl-lite reads of a kubeconfig (inline data only). */
+interface KubeconfigFile {
+  'current-context'?: string;
+  contexts?: Array<{ name: string; context?: { cluster?: string; user?: string; namespace?: string } }>;
+  clusters?: Array<{ name: string; cluster?: { server?: string; 'certificate-authority-data'?: string } }>;
+  users?: Array<{ name: string; user?: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
 }
 
-async function call(c: Conn, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<{ status: number; body: any }> {
+function connection(kubeconfig: string, context?: string): Conn {
+  const cfg = (yaml.load(readFileSync(kubeconfig, 'utf8')) ?? {}) as KubeconfigFile;
+  const name = context ?? cfg['current-context'];
+  const ctx = (cfg.contexts ?? []).find((c) => c.name === name)?.context;
+  if (!ctx) throw new Error(`context "${name}" not found in ${kubeconfig}`);
+  const cluster = (cfg.clusters ?? []).find((c) => c.name === ctx.cluster)?.cluster ?? {};
+  const user = (cfg.users ?? []).find((u) => u.name === ctx.user)?.user ?? {};
+  const dec = (s?: string) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
+  return { server: cluster.server!, ca: dec(cluster['certificate-authority-data']), cert: dec(user['client-certificate-data']), key: dec(user['client-key-data']), token: user.token, namespace: ctx.namespace };
+}
+
+/** What kubectl-lite reads of the server's answers: a Status, an object, discovery or a Table. */
+interface Answer {
+  reason?: string;
+  message?: string;
+  metadata?: { resourceVersion?: string };
+  resources?: Array<Omit<ApiResource, 'group' | 'version'>>;
+  groups?: Array<{ name: string; versions: Array<{ groupVersion: string; version: string }>; preferredVersion: { version: string } }>;
+  columnDefinitions?: Array<{ name: string; priority: number }>;
+  rows?: Array<{ cells: unknown[]; object?: { metadata?: { namespace?: string } } }>;
+}
+
+async function call(c: Conn, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<{ status: number; body: Answer }> {
   // Always JSON (valid YAML too, for apply patches).
   const r = await httpsRequest(c, method, path, { body: body === undefined ? undefined : JSON.stringify(body), contentType, accept });
-  return { status: r.status, body: r.body !== undefined ? r.body : r.text };
+  // an answer that is not a JSON object (text) has none of the fields read
+  return { status: r.status, body: typeof r.body === 'object' && r.body !== null ? (r.body as Answer) : {} };
 }
 
 interface ApiResource {
@@ -54,9 +74,9 @@ async function discover(c: Conn): Promise<ApiResource[]> {
   };
   await add('', 'v1', '/api/v1');
   const groups = (await call(c, 'GET', '/apis')).body.groups ?? [];
-  await Promise.all(groups.flatMap((g: any) => g.versions.map((v: any) => add(g.name, v.version, `/apis/${v.groupVersion}`))));
+  await Promise.all(groups.flatMap((g) => g.versions.map((v) => add(g.name, v.version, `/apis/${v.groupVersion}`))));
   // preferred versions first, as kubectl resolves short names
-  const preferred = new Map<string, string>(groups.map((g: any) => [g.name, g.preferredVersion.version]));
+  const preferred = new Map<string, string>(groups.map((g) => [g.name, g.preferredVersion.version]));
   return out.sort((a, b) => Number(preferred.get(b.group) === b.version || b.group === '') - Number(preferred.get(a.group) === a.version || a.group === ''));
 }
 
@@ -84,8 +104,9 @@ async function apply(c: Conn, files: string[], serverSide: boolean): Promise<num
   let failed = 0;
   for (const file of files) {
     const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-    for (const doc of yaml.loadAll(text) as any[]) {
-      if (!doc || typeof doc !== 'object') continue;
+    for (const loaded of yaml.loadAll(text)) {
+      if (!loaded || typeof loaded !== 'object') continue;
+      const doc = loaded as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
       const group = String(doc.apiVersion).includes('/') ? String(doc.apiVersion).split('/')[0] : '';
       const byKind = () => all.find((r) => r.kind === doc.kind && r.group === group);
       let res = byKind();
@@ -132,12 +153,12 @@ async function get(c: Conn, types: string, name: string | undefined, ns: string 
       return 1;
     }
     const rows: string[][] = [];
-    const cols = (r.body.columnDefinitions ?? []).filter((d: any) => d.priority === 0);
-    const idx = (r.body.columnDefinitions ?? []).map((d: any, i: number) => (d.priority === 0 ? i : -1)).filter((i: number) => i >= 0);
+    const cols = (r.body.columnDefinitions ?? []).filter((d) => d.priority === 0);
+    const idx = (r.body.columnDefinitions ?? []).map((d, i) => (d.priority === 0 ? i : -1)).filter((i) => i >= 0);
     if ((r.body.rows ?? []).length === 0) continue;
-    rows.push([...(allNs && res.namespaced ? ['NAMESPACE'] : []), ...cols.map((d: any) => d.name.toUpperCase())]);
-    for (const row of r.body.rows) {
-      const cells = idx.map((i: number) => String(row.cells[i] ?? ''));
+    rows.push([...(allNs && res.namespaced ? ['NAMESPACE'] : []), ...cols.map((d) => d.name.toUpperCase())]);
+    for (const row of r.body.rows ?? []) {
+      const cells = idx.map((i) => String(row.cells[i] ?? ''));
       if (many) cells[0] = `${qualified(res)}/${cells[0]}`;
       rows.push([...(allNs && res.namespaced ? [row.object?.metadata?.namespace ?? ''] : []), ...cells]);
     }
