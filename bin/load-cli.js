@@ -19,16 +19,25 @@ const CACHE_DIR = path.join(path.dirname(BUNDLE), 'cache');
 /** Enough for every command and subcommand; words that are arguments, not commands, must not fill the disk. */
 const MAX_CACHES = 64;
 
+/** mc's global options that take a value (src/cli.ts): their value is no command word. test/cli.test.ts compares the two. */
+export const GLOBAL_VALUE_OPTIONS = ['--kubeconfig', '--context', '-L', '--linkerd-namespace', '--request-timeout'];
+
 /**
- * The name of the code cache for a command line: its leading words (a command
- * and its subcommand, `certs generate`), as they run different code.
+ * The name of the code cache for a command line: the command and its
+ * subcommand (`certs generate`), as they run different code, and `help` when
+ * help is asked for (`install --help` compiles little of what `install` does).
  */
 export function cacheName(args) {
   const words = [];
-  for (const arg of args) {
-    if (words.length === 2 || !/^[a-z][a-z-]{0,30}$/.test(arg)) break;
-    words.push(arg);
+  for (let i = 0; i < args.length && words.length < 2; i++) {
+    const arg = args[i];
+    if (GLOBAL_VALUE_OPTIONS.includes(arg)) i++;
+    else if (arg.startsWith('-')) {
+      if (words.length) break;
+    } else if (/^[a-z][a-z-]{0,30}$/.test(arg)) words.push(arg);
+    else break;
   }
+  if (args.includes('--help') || args.includes('-h')) words.push('help');
   return words.length ? words.join('.') : 'mc';
 }
 

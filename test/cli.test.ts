@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { normalizeBooleanArgs } from '../src/cli-kit.js';
 import { UsageError } from '../src/errors.js';
 import { LINKERD_VERSION } from '../src/version.js';
-import { runMc } from './helpers/index.js';
+import { buildProgram } from '../src/cli.js';
+import { runMc, testIO } from './helpers/index.js';
 
 test('--version prints mc and the targeted Linkerd version', async () => {
   const r = await runMc(['--version']);
@@ -57,4 +58,17 @@ test('every file in src/commands/ is a command, listed by --help in file-name or
   const r = await runMc(['--help']);
   const listed = [...r.stdout.split('\nCommands:\n')[1]!.matchAll(/^  (\S+)/gm)].map((m) => m[1]);
   assert.deepEqual(listed, [...files, 'help']);
+});
+
+test('the launcher names its code cache after the command asked for, skipping the global options that take a value as cli.ts does', async () => {
+  const launcher = new URL('../../bin/load-cli.js', import.meta.url).href;
+  const { cacheName, GLOBAL_VALUE_OPTIONS } = (await import(launcher)) as { cacheName(args: string[]): string; GLOBAL_VALUE_OPTIONS: string[] };
+  const program = await buildProgram(['--help'], testIO());
+  const withValue = program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f) => f !== undefined));
+  assert.deepEqual([...GLOBAL_VALUE_OPTIONS].sort(), withValue.sort());
+  assert.equal(cacheName(['--context', 'east', 'certs', 'generate', '--dir', 'x']), 'certs.generate');
+  assert.equal(cacheName(['-L', 'linkerd', 'install', '--ignore-cluster']), 'install');
+  assert.equal(cacheName(['install', '--help']), 'install.help');
+  assert.equal(cacheName(['--version']), 'mc');
+  assert.equal(cacheName(['../x']), 'mc');
 });

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { LINKERD_VERSION } from '../src/version.js';
@@ -36,4 +38,24 @@ test('a reader that goes away ends mc quietly (as SIGPIPE ends kubectl)', async 
   const [code] = (await once(child, 'close')) as [number | null];
   assert.equal(stderr, '');
   assert.equal(code, 0);
+});
+
+test("the launcher's code cache: written after a command's first successful run, and a cache V8 refuses is made again, with the same output", async () => {
+  // `help unlink` is this test's own: its cache is named help.unlink-<bundle size>-<bundle time>.bin.
+  const dir = join(MC_BIN, '..', '..', 'dist', 'bundle', 'cache');
+  // (The folder is made by the first cache written after a build.)
+  const mine = () => readdirSync(dir, { withFileTypes: true }).filter((e) => e.name.startsWith('help.unlink-')).map((e) => join(dir, e.name));
+  if (existsSync(dir)) for (const f of mine()) rmSync(f);
+  const first = await runMcProcess(['help', 'unlink']);
+  assert.equal(first.code, 0, first.stderr);
+  const [cache] = mine();
+  assert.ok(cache, 'a cache was written');
+  writeFileSync(cache, 'not a V8 code cache');
+  const second = await runMcProcess(['help', 'unlink']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout, first.stdout);
+  assert.equal(second.stderr, '');
+  assert.ok(statSync(cache).size > 1000, 'the refused cache was made again');
+  const third = await runMcProcess(['help', 'unlink']);
+  assert.equal(third.stdout, first.stdout);
 });
