@@ -69,6 +69,26 @@ const asBundled: Plugin = {
   },
 };
 
+/**
+ * commander requires node:child_process (which loads node:net and node:dgram)
+ * for executable subcommands, which mc has none of: here it is required when
+ * first used instead, so no command pays for it at start-up.
+ */
+const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+const commanderChildProcessWhenUsed: Plugin = {
+  name: 'commander-child-process-when-used',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes(COMMANDER_CHILD_PROCESS)) {
+        console.warn(`warning: ${args.path} no longer has "${COMMANDER_CHILD_PROCESS}": node:child_process is loaded at start-up`);
+        return undefined;
+      }
+      return { contents: text.replace(COMMANDER_CHILD_PROCESS, "const childProcess = { get spawn() { return require('node:child_process').spawn; } };"), loader: 'js' };
+    });
+  },
+};
+
 rmSync(OUT, { recursive: true, force: true }); // and the code caches made from the previous bundle
 const result = await build({
   entryPoints: [path.join(SRC, 'cli.js')],
@@ -84,7 +104,7 @@ const result = await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,
-  plugins: [onlyListedPackages, asBundled],
+  plugins: [onlyListedPackages, asBundled, commanderChildProcessWhenUsed],
 });
 const inputs = Object.keys(result.metafile.inputs).length;
 console.log(`bundled dist/src/cli.js and ${inputs - 1} more modules -> ${OUTFILE}`);
