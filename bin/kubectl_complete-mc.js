@@ -2,7 +2,9 @@
 // kubectl's plugin completion: on `kubectl mc <TAB>`, kubectl runs
 // `kubectl_complete-mc WORDS...` (the words after `mc`, the last one being typed)
 // and reads cobra's answer, which `mc complete -- WORDS...` gives.
-import { loadCli } from './load-cli.js';
+const { loadCli } = require('./load-cli.js');
 
 const { main, processIO } = loadCli('complete');
-process.exitCode = await main(['complete', '--', ...process.argv.slice(2)], processIO());
+main(['complete', '--', ...process.argv.slice(2)], processIO()).then((code) => {
+  process.exitCode = code;
+});

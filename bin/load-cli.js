@@ -8,26 +8,27 @@
 // cache V8 refuses (another Node, other flags) is made again. The name of a
 // cache carries the bundle's size and time, so no cache outlives its bundle
 // (V8 itself only compares the source's length); a build removes them all.
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// CommonJS, as the launchers (bin/package.json): Node then starts no ES module
+// loader, which costs mc --help about a third of its start-up.
+const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
 
-const BUNDLE = fileURLToPath(new URL('../dist/bundle/mc.cjs', import.meta.url));
+const BUNDLE = path.join(__dirname, '..', 'dist', 'bundle', 'mc.cjs');
 const CACHE_DIR = path.join(path.dirname(BUNDLE), 'cache');
 /** Enough for every command and subcommand; words that are arguments, not commands, must not fill the disk. */
 const MAX_CACHES = 64;
 
 /** mc's global options that take a value (src/cli.ts): their value is no command word. test/cli.test.ts compares the two. */
-export const GLOBAL_VALUE_OPTIONS = ['--kubeconfig', '--context', '-L', '--linkerd-namespace', '--request-timeout'];
+const GLOBAL_VALUE_OPTIONS = ['--kubeconfig', '--context', '-L', '--linkerd-namespace', '--request-timeout'];
 
 /**
  * The name of the code cache for a command line: the command and its
  * subcommand (`certs generate`), as they run different code, and `help` when
  * help is asked for (`install --help` compiles little of what `install` does).
  */
-export function cacheName(args) {
+function cacheName(args) {
   const words = [];
   for (let i = 0; i < args.length && words.length < 2; i++) {
     const arg = args[i];
@@ -42,7 +43,7 @@ export function cacheName(args) {
 }
 
 /** The module's exports: main, processIO, runProcess, buildProgram. `name` names the code cache (see cacheName). */
-export function loadCli(name) {
+function loadCli(name) {
   const source = readFileSync(BUNDLE, 'utf8');
   const { size, mtimeMs } = statSync(BUNDLE);
   const cacheFile = path.join(CACHE_DIR, `${name}-${size}-${Math.trunc(mtimeMs)}.bin`);
@@ -73,3 +74,5 @@ export function loadCli(name) {
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE), (specifier) => import(specifier));
   return module.exports;
 }
+
+module.exports = { GLOBAL_VALUE_OPTIONS, cacheName, loadCli };

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // Launcher: the CLI itself is compiled TypeScript, bundled into dist/bundle/mc.cjs (`npm run build`), loaded by load-cli.js.
-import { cacheName, loadCli } from './load-cli.js';
+const { cacheName, loadCli } = require('./load-cli.js');
 
-const { runProcess } = loadCli(cacheName(process.argv.slice(2)));
-await runProcess();
+loadCli(cacheName(process.argv.slice(2))).runProcess();
