@@ -47,6 +47,8 @@ const child = spawn(process.execPath, ['--test', `--test-concurrency=${workers.l
   stdio: 'inherit',
   env: { ...process.env, [QUEUE_ENV]: work },
 });
+// Ctrl-C reaches the workers too (same process group): wait for them to stop, then clean up.
+process.on('SIGINT', () => {});
 child.on('close', (code, signal) => {
   // A worker that died mid-queue leaves files unrun: say which, and fail.
   const notRun = files.filter((name) => !existsSync(join(work, 'done', name)));
