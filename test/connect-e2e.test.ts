@@ -14,7 +14,7 @@ import { after, test } from 'node:test';
 import yaml from 'js-yaml';
 import { runConnect, runDisconnect, type ConnectOptions } from '../src/connect/index.js';
 import { LINKERD_VERSION } from '../src/version.js';
-import { runMc } from './helpers/index.js';
+import { MC_BIN, runCommand, runMc } from './helpers/index.js';
 import { snapshot, startMeshClusters, testIO } from './fixtures/mesh.js';
 import type { Deployment, Link, Secret, Service, TestEnv } from './support/index.js';
 import { startServiceMirrorSimulation } from './support/linkerd-sim.js';
@@ -211,6 +211,12 @@ test('--dry-run prints each context\'s documents and writes nothing; --out-dir w
   assert.ok(d1.some((o) => o?.kind === 'ServiceAccount' && o.metadata.name === 'linkerd-service-mirror-remote-access-d2'));
   assert.ok(d1.some((o) => o?.kind === 'Deployment' && o.metadata.name === 'controller-d2'));
   assert.deepEqual(env.clusters.map(snapshot), before, 'a dry run writes nothing');
+  // The kubeconfig is read once per run, not once per cluster: it may be a pipe (bash's <(...)), which reads only once.
+  const piped = await runCommand('bash', ['-c', 'exec "$1" "$2" connect --kubeconfig <(cat "$3") --mesh d1,d2 --allow-loopback --dry-run', 'bash', process.execPath, MC_BIN, env.kubeconfigPath], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout, dry.stdout);
 
   const dir = mkdtempSync(join(tmpdir(), 'mc-connect-out-'));
   try {

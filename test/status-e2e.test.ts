@@ -11,7 +11,7 @@ import { runStatus, type StatusOptions } from '../src/status/index.js';
 import { CONNECTIONS_PER_SERVER } from '../src/status/read.js';
 import type { StatusReport } from '../src/status/model.js';
 import { LINKERD_VERSION } from '../src/version.js';
-import { runMc } from './helpers/index.js';
+import { MC_BIN, runCommand, runMc } from './helpers/index.js';
 import { startMeshClusters, testIO } from './fixtures/mesh.js';
 import type { TestEnv } from './support/index.js';
 import { addPodinfo, startServiceMirrorSimulation, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
@@ -107,6 +107,20 @@ test('one pool of connections per cluster and identity: its own burst of reads, 
     assert.ok(c.requests >= 15, `${n}: ${c.requests} requests`);
     assert.ok(c.connections <= 2 * CONNECTIONS_PER_SERVER, `${n}: ${c.connections} TLS connections for ${c.requests} requests`);
   }
+});
+
+test('the kubeconfig is read once per run, not once per context: status reads it from a pipe (bash\'s <(...)), which can be read only once', async () => {
+  // A second read of the pipe finds it empty: the clusters read after the first would have no context to connect with.
+  const r = await runCommand('bash', ['-c', 'exec "$1" "$2" status --kubeconfig <(cat "$3") --contexts east,west,north -o json --timeout 20s', 'bash', process.execPath, MC_BIN, env.kubeconfigPath], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const report = JSON.parse(r.stdout) as StatusReport;
+  assert.deepEqual(report.clusters.map((c) => [c.context, c.health, c.verdict]), [
+    ['east', 'ok', 'ok (2 links)'],
+    ['west', 'ok', 'ok (2 links)'],
+    ['north', 'ok', 'ok (2 links)'],
+  ]);
 });
 
 test('north down: its row says unreachable, links to it fail, the others are still read', async () => {

@@ -12,7 +12,7 @@ import yaml from 'js-yaml';
 import { McError, UsageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { KubeClient, type KubeObject } from '../kube/client.js';
-import { loadKubeconfig } from '../kube/kubeconfig.js';
+import { loadKubeconfig, type LoadedKubeconfig } from '../kube/kubeconfig.js';
 import { FIELD_MANAGER } from '../link/apply.js';
 import { readGatewayMetrics } from '../gateways/read.js';
 import { loopbackWarning } from '../link/link-gen.js';
@@ -59,8 +59,10 @@ export interface DisconnectOptions {
 
 const say = (io: Pick<IO, 'stderr'>, line: string) => void io.stderr.write(`${line}\n`);
 
-function knownContexts(kubeconfig: string | undefined, env: IO['env']): string[] {
-  return loadKubeconfig({ kubeconfig, env }).config.contexts.map((c) => c.name);
+/** The kubeconfig, read once per run: each cluster's client comes from it. */
+function readKubeconfig(kubeconfig: string | undefined, env: IO['env']): { loaded: LoadedKubeconfig; known: string[] } {
+  const loaded = loadKubeconfig({ kubeconfig, env });
+  return { loaded, known: loaded.config.contexts.map((c) => c.name) };
 }
 
 function requireContexts(contexts: string[], known: string[]): void {
@@ -82,11 +84,11 @@ function isLoopback(server: string): boolean {
 const CONNECTIONS_PER_CLUSTER = 8;
 
 /** A client per context; a context that cannot be connected to is left out (the preflight says why). */
-async function connectClients(contexts: string[], o: { kubeconfig?: string; timeoutMs: number }, env: IO['env']): Promise<Map<string, KubeClient>> {
+async function connectClients(contexts: string[], o: { kubeconfig?: string; timeoutMs: number }, loaded: LoadedKubeconfig, env: IO['env']): Promise<Map<string, KubeClient>> {
   const clients = new Map<string, KubeClient>();
   await Promise.all(
     contexts.map((c) =>
-      KubeClient.connect({ kubeconfig: o.kubeconfig, context: c, env }, { timeoutMs: o.timeoutMs, maxSockets: CONNECTIONS_PER_CLUSTER }).then(
+      KubeClient.connect({ kubeconfig: o.kubeconfig, loaded, context: c, env }, { timeoutMs: o.timeoutMs, maxSockets: CONNECTIONS_PER_CLUSTER }).then(
         (client) => void clients.set(c, client),
         () => undefined,
       ),
@@ -133,23 +135,24 @@ function writeFilesAtomically(dir: string, files: Map<string, string>): string[]
 export async function runConnect(o: ConnectOptions, io: IO): Promise<number> {
   const pairs = planPairs(o.pairs);
   const contexts = contextsOf(pairs);
-  requireContexts(contexts, knownContexts(o.kubeconfig, io.env));
+  const { loaded, known } = readKubeconfig(o.kubeconfig, io.env);
+  requireContexts(contexts, known);
   for (const c of [...o.apiServerAddresses.keys(), ...o.gateways.keys()]) {
     if (!contexts.includes(c)) throw new UsageError(`context "${c}" (in --api-server-address or --gateway) is not one of the clusters to connect`, `The clusters: ${contexts.join(', ')}.`);
   }
   const log = o.verbose ? (line: string) => say(io, `[connect] ${line}`) : () => {};
   say(io, `Preflight: ${contexts.length} clusters (${contexts.join(', ')}), ${pairs.length} links`);
   // One client per cluster for the preflight and the writes: their connections serve both.
-  const clients = await connectClients(contexts, o, io.env);
+  const clients = await connectClients(contexts, o, loaded, io.env);
   try {
-    return await connectWith(clients, contexts, pairs, o, io, log);
+    return await connectWith(clients, loaded, contexts, pairs, o, io, log);
   } finally {
     for (const c of clients.values()) c.close();
   }
 }
 
-async function connectWith(clients: Map<string, KubeClient>, contexts: string[], pairs: Pair[], o: ConnectOptions, io: IO, log: (line: string) => void): Promise<number> {
-  const factsList = await Promise.all(contexts.map((c) => clusterFacts(c, { kubeconfig: o.kubeconfig, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways }, clients.get(c))));
+async function connectWith(clients: Map<string, KubeClient>, loaded: LoadedKubeconfig, contexts: string[], pairs: Pair[], o: ConnectOptions, io: IO, log: (line: string) => void): Promise<number> {
+  const factsList = await Promise.all(contexts.map((c) => clusterFacts(c, { kubeconfig: o.kubeconfig, loaded, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs, gateways: o.gateways }, clients.get(c))));
   const facts = new Map(factsList.map((f) => [f.context, f]));
   const problems = preflightProblems(pairs, facts, {
     install: o.install,
@@ -296,12 +299,12 @@ export function disconnectPairs(o: Pick<DisconnectOptions, 'pairs' | 'cluster'>,
 
 /** Run `mc disconnect`; returns the exit code. */
 export async function runDisconnect(o: DisconnectOptions, io: IO): Promise<number> {
-  const known = knownContexts(o.kubeconfig, io.env);
+  const { loaded, known } = readKubeconfig(o.kubeconfig, io.env);
   const pairs = disconnectPairs(o, known);
   const contexts = contextsOf(pairs);
   requireContexts(contexts, known);
   const settings: RenderSettings = { linkerdNamespace: o.linkerdNamespace, linkerdVersion: o.linkerdVersion, legacy: false, remoteDiscovery: false };
-  const clients = await connectClients(contexts, o, io.env);
+  const clients = await connectClients(contexts, o, loaded, io.env);
   try {
     const clusterNames = new Map(contexts.map((c) => [c, clusterNameOf(c)]));
     const targets = [...new Set(pairs.map((p) => clusterNames.get(p.target)!))];

@@ -10,6 +10,7 @@ import type { Service } from '../check/types.js';
 import { KubeClient, unlessNotFound } from '../kube/client.js';
 import type { Env } from '../io.js';
 import { coreRef } from '../kube/resources.js';
+import type { LoadedKubeconfig } from '../kube/kubeconfig.js';
 import { linkerdConfig } from '../linkerd-config.js';
 import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, GATEWAY_IDENTITY_ANNOTATION, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
 import { GATEWAY_PORT_NAME } from '../multicluster/names.js';
@@ -47,6 +48,8 @@ export interface ClusterFacts {
 
 export interface FactsOptions {
   kubeconfig?: string;
+  /** That kubeconfig, already loaded (read once per run). */
+  loaded?: LoadedKubeconfig;
   /** $KUBECONFIG and $HOME. */
   env: Env;
   linkerdNamespace: string;
@@ -127,7 +130,7 @@ export async function clusterFacts(context: string, o: FactsOptions, client?: Ku
     accounts: [],
   });
   try {
-    env = new CheckEnv(client ?? (await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs })), { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs });
+    env = new CheckEnv(client ?? (await KubeClient.connect({ kubeconfig: o.kubeconfig, loaded: o.loaded, context, env: o.env }, { timeoutMs: o.timeoutMs })), { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs });
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${o.timeoutMs / 1000}s`)), o.timeoutMs);
     });

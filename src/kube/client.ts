@@ -12,7 +12,7 @@ import { delimiter } from 'node:path';
 import yaml from 'js-yaml';
 import { McError } from '../errors.js';
 import { execCredential, type ExecConfig } from './exec-credential.js';
-import { loadKubeconfig, selectContext, singleContextConfig, type KubeconfigSource, type RawKubeconfig } from './kubeconfig.js';
+import { loadKubeconfig, selectContext, singleContextConfig, type KubeconfigSource, type LoadedKubeconfig, type RawKubeconfig } from './kubeconfig.js';
 import { describeRef, pathOf, refOf, type ResourceRef } from './resources.js';
 import { clusterTls, contextEntries, staticUser, type StaticCredentials, type UserCredentials } from './static-credentials.js';
 
@@ -123,6 +123,8 @@ export class AgentCache {
 /** Where the user's own kubeconfig is, and the global --request-timeout. */
 export interface ConnectSource extends KubeconfigSource {
   context?: string;
+  /** The kubeconfig already loaded from this source (loadKubeconfig), when the command connects to several of its contexts. */
+  loaded?: LoadedKubeconfig;
   /** --request-timeout in ms (0 = none); ClientOptions.timeoutMs wins over it. */
   requestTimeoutMs?: number;
   /** Ctrl-C; ClientOptions.signal wins over it. */
@@ -204,7 +206,7 @@ export class KubeClient {
 
   /** Connect to --context (or the current context) of the user's kubeconfig, with kubectl's semantics. */
   static async connect(src: ConnectSource, options: ClientOptions = {}): Promise<KubeClient> {
-    const { config, paths } = loadKubeconfig(src);
+    const { config, paths } = src.loaded ?? loadKubeconfig(src);
     const name = selectContext(config, src.context);
     const cfg = singleContextConfig(config, name);
     const timeoutMs = options.timeoutMs ?? src.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;

@@ -207,10 +207,14 @@ export function serverUrl(server: unknown, where: string): URL {
 /** Merge several kubeconfigs with kubectl's rule: first definition wins. */
 export function mergeKubeconfigs(configs: RawKubeconfig[]): RawKubeconfig {
   const merged: RawKubeconfig = { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] };
+  // Names seen per list: a kubeconfig of N contexts merges in N steps, not N².
+  const seen = { clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>() };
   for (const cfg of configs) {
     for (const key of ['clusters', 'users', 'contexts'] as const) {
       for (const entry of cfg[key]) {
-        if (!merged[key].some((e) => e.name === entry.name)) merged[key].push(entry);
+        if (seen[key].has(entry.name)) continue;
+        seen[key].add(entry.name);
+        merged[key].push(entry);
       }
     }
     if (!merged['current-context'] && cfg['current-context']) merged['current-context'] = cfg['current-context'];
@@ -218,6 +222,12 @@ export function mergeKubeconfigs(configs: RawKubeconfig[]): RawKubeconfig {
   return merged;
 }
 
+/**
+ * The user's kubeconfig as read once: a command that reaches many contexts
+ * (status, connect) loads it once and connects to each context from it
+ * (ConnectSource.loaded), instead of reading and parsing it per context.
+ * Read-only: clients of several contexts share its entries.
+ */
 export interface LoadedKubeconfig {
   config: RawKubeconfig;
   paths: string[];

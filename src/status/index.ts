@@ -6,7 +6,7 @@
  */
 import { McError, UsageError } from '../errors.js';
 import type { IO } from '../io.js';
-import { loadKubeconfig } from '../kube/kubeconfig.js';
+import { loadKubeconfig, type LoadedKubeconfig } from '../kube/kubeconfig.js';
 import { suggestClusterName } from '../link/cluster-name.js';
 import { statusExitCode, statusReport, type StatusReport } from './model.js';
 import { fillGatewayAddresses, readClusters } from './read.js';
@@ -33,20 +33,29 @@ export function clusterNameOf(context: string): string {
   return suggestClusterName(context) ?? context;
 }
 
+/** The contexts to show, and the kubeconfig they come from (read once per run, however many contexts). */
+export interface StatusTargets {
+  contexts: string[];
+  /** Named by --contexts (else: every context with the extension). */
+  explicit: boolean;
+  kubeconfig: LoadedKubeconfig;
+}
+
 /** The contexts to show: those asked for (each must exist), else all of them. */
-export function statusContexts(o: Pick<StatusOptions, 'kubeconfig' | 'contexts'>, env: IO['env']): { contexts: string[]; explicit: boolean } {
-  const known = loadKubeconfig({ kubeconfig: o.kubeconfig, env }).config.contexts.map((c) => c.name);
-  if (!o.contexts) return { contexts: known, explicit: false };
+export function statusContexts(o: Pick<StatusOptions, 'kubeconfig' | 'contexts'>, env: IO['env']): StatusTargets {
+  const kubeconfig = loadKubeconfig({ kubeconfig: o.kubeconfig, env });
+  const known = kubeconfig.config.contexts.map((c) => c.name);
+  if (!o.contexts) return { contexts: known, explicit: false, kubeconfig };
   const missing = o.contexts.filter((c) => !known.includes(c));
   if (missing.length > 0) {
     throw new UsageError(`context${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} not in the kubeconfig`, `Known contexts: ${known.join(', ')}.`);
   }
-  return { contexts: [...new Set(o.contexts)], explicit: true };
+  return { contexts: [...new Set(o.contexts)], explicit: true, kubeconfig };
 }
 
 /** One reading of every cluster. Without --contexts, reachable clusters without the extension are left out (said on stderr). */
-export async function statusSnapshot(o: StatusOptions, io: Pick<IO, 'stderr' | 'env'>, contexts: string[], explicit: boolean): Promise<StatusReport> {
-  let readings = await readClusters(contexts, { kubeconfig: o.kubeconfig, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs });
+export async function statusSnapshot(o: StatusOptions, io: Pick<IO, 'stderr' | 'env'>, { contexts, explicit, kubeconfig }: StatusTargets): Promise<StatusReport> {
+  let readings = await readClusters(contexts, { kubeconfig: o.kubeconfig, loaded: kubeconfig, env: io.env, linkerdNamespace: o.linkerdNamespace, timeoutMs: o.timeoutMs });
   if (!explicit) {
     const without = readings.filter((r) => !r.error && !r.extensionInstalled && r.links.length === 0);
     if (without.length > 0) io.stderr.write(`Left out (no multicluster extension): ${without.map((r) => r.context).join(', ')}\n`);
@@ -75,11 +84,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Run `mc status`; returns the exit code (1 when any cluster fails). */
 export async function runStatus(o: StatusOptions, io: IO): Promise<number> {
-  const { contexts, explicit } = statusContexts(o, io.env);
+  const targets = statusContexts(o, io.env);
   const tty = Boolean(io.stdout.isTTY);
   let code = 0;
   for (;;) {
-    const report = await statusSnapshot(o, io, contexts, explicit);
+    const report = await statusSnapshot(o, io, targets);
     code = statusExitCode(report);
     let text = renderStatus(report, o.output);
     if (o.watch) {

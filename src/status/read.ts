@@ -12,6 +12,7 @@ import { readGatewayMetrics } from '../gateways/read.js';
 import { parsePemBundle } from '../check/certs.js';
 import { AgentCache, KubeApiError, KubeClient, unlessNotFound } from '../kube/client.js';
 import type { Env } from '../io.js';
+import type { LoadedKubeconfig } from '../kube/kubeconfig.js';
 import { coreRef } from '../kube/resources.js';
 import { linkerdConfig } from '../linkerd-config.js';
 import { DEFAULT_GATEWAY_NAME, DEFAULT_MULTICLUSTER_NAMESPACE, MIRROR_CLUSTER_LABEL, MIRRORED_SERVICE_LABEL } from '../multicluster/names.js';
@@ -31,6 +32,8 @@ async function gatewayHealth(env: CheckEnv, waitMs: number): Promise<GatewayHeal
 
 export interface ReadOptions {
   kubeconfig?: string;
+  /** That kubeconfig, already loaded: every cluster's client comes from it. */
+  loaded?: LoadedKubeconfig;
   /** $KUBECONFIG and $HOME. */
   env: Env;
   linkerdNamespace: string;
@@ -166,7 +169,7 @@ async function readCluster(context: string, o: ReadOptions, agents: AgentCache):
   try {
     const work = (async () => {
       // Local reads, then the targets and the gateways: each part gets a share of the deadline.
-      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, context, env: o.env }, { timeoutMs: o.timeoutMs * 0.5, agents });
+      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, loaded: o.loaded, context, env: o.env }, { timeoutMs: o.timeoutMs * 0.5, agents });
       env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs * 0.4, agents });
       return readWith(env, o);
     })();
