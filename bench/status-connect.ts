@@ -13,27 +13,29 @@
  * Budgets (issue 15): status of 20 clusters at most 2x status of 2; connect
  * of 10 clusters (90 links) under 3 s.
  *
- * `--baseline DIR`: also time status with another checkout's build (DIR/bin/mc.js, e.g. main's
- * before a change), in the same rounds, so that before and after are measured in one run.
+ * `--baseline DIR[,DIR...]`: also time status with other checkouts' builds (DIR/bin/mc.js, e.g.
+ * main's before a change), in the same rounds, so that before and after are measured in one run.
+ * `--latency MS[,MS...]`: each added latency in turn (API servers are often 20-100 ms away);
+ * `--sizes N[,N...]`: the numbers of clusters (the first is the ratios' base).
  *
- * Usage: node dist/bench/status-connect.js [--runs N] [--latency MS] [--only status|connect] [--baseline DIR]
+ * Usage: node dist/bench/status-connect.js [--runs N] [--latency MS,...] [--sizes N,...] [--only status|connect] [--baseline DIR,...]
  */
 import { startMeshClusters } from '../test/fixtures/mesh.js';
 import type { TestEnv } from '../test/support/index.js';
 import { startServiceMirrorSimulation } from '../test/support/linkerd-sim.js';
 import path from 'node:path';
-import { arg, loadAverage, MC, median, numberArg, runsArg, timeNode } from './lib.js';
+import { arg, loadAverage, MC, median, runsArg, timeNode } from './lib.js';
 
 const RUNS = runsArg(3);
-const LATENCY_MS = numberArg('latency', 20);
+const numbers = (name: string, fallback: number[]) => arg(name)?.split(',').map(Number) ?? fallback;
+const LATENCIES_MS = numbers('latency', [20]);
 /** --only status|connect: one half (quicker, while working on it). */
 const ONLY = arg('only');
-const STATUS_SIZES = ONLY === 'connect' ? [] : [2, 10, 20];
+const STATUS_SIZES = ONLY === 'connect' ? [] : numbers('sizes', [2, 10, 20]);
 const CONNECT_SIZES = ONLY === 'status' ? [] : [3, 10];
 const STATUS_BUDGET = 2;
-const BASELINE = arg('baseline');
-/** The builds whose status is timed: this one, then --baseline's. */
-const STATUS_BUILDS: Array<[string, string]> = [['', MC], ...(BASELINE ? [['baseline ', path.resolve(BASELINE, 'bin', 'mc.js')] as [string, string]] : [])];
+/** The builds whose status is timed: this one, then --baseline's, each named by its folder. */
+const STATUS_BUILDS: Array<[string, string]> = [['', MC], ...(arg('baseline')?.split(',') ?? []).map((dir): [string, string] => [`baseline ${path.basename(path.resolve(dir))} `, path.resolve(dir, 'bin', 'mc.js')])];
 const CONNECT_BUDGET_MS = 3000;
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -61,24 +63,27 @@ try {
 
   // Per build and size: wall times, mc's CPU times, requests and TLS connections of each run.
   const statusRuns = new Map<string, { ms: number[]; cpuMs: number[]; requests: number[]; connections: number[] }>();
-  const statusKey = (build: string, n: number) => `${build}${n}`;
-  for (const [build] of STATUS_BUILDS) for (const n of STATUS_SIZES) statusRuns.set(statusKey(build, n), { ms: [], cpuMs: [], requests: [], connections: [] });
+  const statusKey = (build: string, latencyMs: number, n: number) => `${build}${latencyMs} ${n}`;
+  for (const [build] of STATUS_BUILDS) for (const l of LATENCIES_MS) for (const n of STATUS_SIZES) statusRuns.set(statusKey(build, l, n), { ms: [], cpuMs: [], requests: [], connections: [] });
   if (statusEnv) {
-    for (const c of statusEnv.clusters) c.faults.latencyMs = LATENCY_MS;
-    const statusOnce = async (build: string, bin: string, n: number, record: boolean) => {
+    const statusOnce = async (build: string, bin: string, latencyMs: number, n: number, record: boolean) => {
+      for (const c of statusEnv.clusters) c.faults.latencyMs = latencyMs;
       for (const c of statusEnv.clusters) c.resetRequests();
       const r = await mc(statusEnv.kubeconfigPath, ['status', '--contexts', ring.slice(0, n).join(','), '-o', 'json', '--timeout', '20s'], bin);
       if (r.code !== 0) throw new Error(`${build}mc status of ${n} clusters failed (exit ${r.code}):\n${r.stdoutTail}${r.stderrTail}`);
       if (!record) return;
-      const runs = statusRuns.get(statusKey(build, n))!;
+      const runs = statusRuns.get(statusKey(build, latencyMs, n))!;
       runs.ms.push(r.ms);
       runs.cpuMs.push(r.cpuMs);
       // Every cluster counts: the links of the first n reach their neighbours through the Links' credentials.
       runs.requests.push(requestsOf(statusEnv));
       runs.connections.push(connectionsOf(statusEnv));
     };
-    for (const [build, bin] of STATUS_BUILDS) for (const n of STATUS_SIZES) await statusOnce(build, bin, n, false);
-    for (let round = 0; round < RUNS; round++) for (const [build, bin] of STATUS_BUILDS) for (const n of STATUS_SIZES) await statusOnce(build, bin, n, true);
+    const each = async (record: boolean) => {
+      for (const l of LATENCIES_MS) for (const [build, bin] of STATUS_BUILDS) for (const n of STATUS_SIZES) await statusOnce(build, bin, l, n, record);
+    };
+    await each(false);
+    for (let round = 0; round < RUNS; round++) await each(true);
   }
 
   const connectTimes = new Map<number, number[]>(CONNECT_SIZES.map((n) => [n, []]));
@@ -100,16 +105,18 @@ try {
   console.log(`status-connect: median of ${RUNS} runs; node ${process.version}; load average ${loadAverage(1)}`);
   console.log('(the servers of all test clusters run in this process: their CPU time counts in the wall time, as load on a shared machine does)');
   if (statusEnv) {
-    for (const [build, bin] of STATUS_BUILDS) {
-      console.log(`${build ? `baseline (${bin}): ` : ''}mc status, ${LATENCY_MS} ms added latency per request, two links per cluster:`);
-      const base = median(statusRuns.get(statusKey(build, STATUS_SIZES[0]!))!.ms);
-      for (const n of STATUS_SIZES) {
-        const runs = statusRuns.get(statusKey(build, n))!;
-        const m = median(runs.ms);
-        console.log(`  ${`${n} clusters`.padEnd(12)}${fmt(m)}${`${(m / base).toFixed(2)}x`.padStart(8)}  mc CPU ${median(runs.cpuMs).toFixed(0)} ms, ${median(runs.requests)} requests, ${median(runs.connections)} TLS connections`);
+    for (const l of LATENCIES_MS) {
+      for (const [build, bin] of STATUS_BUILDS) {
+        console.log(`${build ? `baseline (${bin}): ` : ''}mc status, ${l} ms added latency per request, two links per cluster:`);
+        const base = median(statusRuns.get(statusKey(build, l, STATUS_SIZES[0]!))!.ms);
+        for (const n of STATUS_SIZES) {
+          const runs = statusRuns.get(statusKey(build, l, n))!;
+          const m = median(runs.ms);
+          console.log(`  ${`${n} clusters`.padEnd(12)}${fmt(m)}${`${(m / base).toFixed(2)}x`.padStart(8)}  mc CPU ${median(runs.cpuMs).toFixed(0)} ms, ${median(runs.requests)} requests, ${median(runs.connections)} TLS connections`);
+        }
+        const ratio = median(statusRuns.get(statusKey(build, l, Math.max(...STATUS_SIZES)))!.ms) / base;
+        console.log(`${build}budget: status of ${Math.max(...STATUS_SIZES)} clusters at most ${STATUS_BUDGET}x status of ${STATUS_SIZES[0]} -> ${ratio.toFixed(2)}x ${ratio <= STATUS_BUDGET ? 'OK' : 'OVER BUDGET'}`);
       }
-      const ratio = median(statusRuns.get(statusKey(build, Math.max(...STATUS_SIZES)))!.ms) / base;
-      console.log(`${build}budget: status of 20 clusters at most ${STATUS_BUDGET}x status of 2 -> ${ratio.toFixed(2)}x ${ratio <= STATUS_BUDGET ? 'OK' : 'OVER BUDGET'}`);
     }
   }
   if (CONNECT_SIZES.length > 0) {
