@@ -66,18 +66,23 @@ export function linkerdNotInstalled(context: string, linkerdNamespace: string, a
 }
 
 /**
- * The values each ConfigMap object was parsed to: one read of linkerd-config
- * serves several readers in a run (status and check: the settings and the
- * trust), and its values hold whole certificates, so parsing them shows.
+ * The values each text was parsed to: one linkerd-config serves several
+ * readers in a run (status and check: the settings and the trust; status
+ * also reads each cluster's through the Links of the clusters linked to it),
+ * and its values hold whole certificates, so parsing them shows. By text,
+ * not by object: each read of one ConfigMap is a new object with the same
+ * text. At most PARSED_VALUES_KEPT texts (the oldest go first).
  */
-const parsedValues = new WeakMap<object, { text: string; values: unknown }>();
+const parsedValues = new Map<string, unknown>();
+const PARSED_VALUES_KEPT = 256;
 
-function parseValues(configMap: object, text: string): unknown {
-  const hit = parsedValues.get(configMap);
+function parseValues(text: string): unknown {
+  const hit = parsedValues.get(text);
   // A copy: callers may change what they get.
-  if (hit?.text === text) return structuredClone(hit.values);
+  if (hit !== undefined) return structuredClone(hit);
   const values = yaml.load(text);
-  parsedValues.set(configMap, { text, values: structuredClone(values) });
+  if (parsedValues.size >= PARSED_VALUES_KEPT) parsedValues.delete(parsedValues.keys().next().value!);
+  parsedValues.set(text, structuredClone(values));
   return values;
 }
 
@@ -90,7 +95,7 @@ export function linkerdConfig(configMap: ConfigMapLike | undefined, where: strin
   } else {
     let parsed: unknown;
     try {
-      parsed = parseValues(configMap!, text);
+      parsed = parseValues(text);
     } catch (err) {
       throw new McError(`the "values" of ${where} are not valid YAML: ${(err as Error).message.split('\n')[0]}`, UPGRADE_HINT);
     }

@@ -174,6 +174,16 @@ test('linkerd-config: trust domain, outbound port, CNI, old "global" layout', ()
   assert.deepEqual([pems.trustAnchorsPem, pems.issuerCertPem], ['ANCHORS', 'ISSUER']);
 });
 
+test('linkerd-config read again (a new object, the same text: each cluster linked to it reads it) gives the same values, each caller its own copy', () => {
+  const text = 'linkerdVersion: edge-1\nidentity:\n  issuer:\n    tls:\n      crtPEM: ISSUER\n';
+  const first = linkerdConfig({ data: { values: text } }, 'cm');
+  (first.values.identity as { issuer: { tls: { crtPEM: string } } }).issuer.tls.crtPEM = 'CHANGED';
+  first.values.linkerdVersion = 'changed';
+  const again = linkerdConfig({ data: { values: text } }, 'cm');
+  assert.deepEqual([again.values.linkerdVersion, again.issuerCertPem], ['edge-1', 'ISSUER']);
+  assert.equal(linkerdConfig({ data: { values: text.replace('edge-1', 'edge-2') } }, 'cm').values.linkerdVersion, 'edge-2');
+});
+
 test('any string in a label, annotation or image reaches the documents unchanged (no YAML injection)', async () => {
   const files: Record<string, string> = {};
   await fc.assert(
