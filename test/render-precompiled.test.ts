@@ -1,6 +1,6 @@
 /**
  * Build-time precompiled templates: `npm run build` writes
- * dist/templates/<chart>.js; rendering uses it (Handlebars' runtime only)
+ * dist/templates/<chart>.cjs; rendering uses it (Handlebars' runtime only)
  * when it was made from the current template sources, and otherwise
  * compiles in memory with the same result. Nothing is written at run time.
  */
@@ -47,7 +47,7 @@ test('the build wrote a precompiled module per chart, made from the current temp
   const charts = readdirSync(TEMPLATES_DIR).filter((d) => existsSync(new URL(`${d}/chart.yaml`, TEMPLATES_DIR)));
   assert.deepEqual(charts.sort(), ['link', 'multicluster']);
   for (const name of charts) {
-    const file = new URL(`${name}.js`, PRECOMPILED_DIR);
+    const file = new URL(`${name}.cjs`, PRECOMPILED_DIR);
     assert.ok(existsSync(file), `${file.pathname} exists (npm run build makes it)`);
     const mod = (await import(file.href)) as PrecompiledModule;
     const { templates, partials } = chartTemplateSources(name);
@@ -90,13 +90,13 @@ test('a missing, stale or broken precompiled module: compiled in memory, the sam
 
   // Right hash but unusable contents, or not JavaScript at all.
   const bad = mkdtempSync(join(tmp, 'bad-'));
-  const built = (await import(new URL('multicluster.js', PRECOMPILED_DIR).href)) as PrecompiledModule;
-  writeFileSync(join(bad, 'multicluster.js'), `export const hash = ${JSON.stringify(built.hash)};\nexport const handlebars = ${JSON.stringify(built.handlebars)};\nexport const templates = {};\nexport const partials = {};\n`);
+  const built = (await import(new URL('multicluster.cjs', PRECOMPILED_DIR).href)) as PrecompiledModule;
+  writeFileSync(join(bad, 'multicluster.cjs'), `exports.hash = ${JSON.stringify(built.hash)};\nexports.handlebars = ${JSON.stringify(built.handlebars)};\nexports.templates = {};\nexports.partials = {};\n`);
   const empty = loadChart('multicluster', TEMPLATES_DIR, dirUrl(bad));
   assert.deepEqual(await renderInstallWith(empty), precompiledTexts);
   assert.equal(await empty.templatesFrom(), 'compiled');
   const garbage = mkdtempSync(join(tmp, 'garbage-'));
-  writeFileSync(join(garbage, 'multicluster.js'), 'export const hash = {not javascript');
+  writeFileSync(join(garbage, 'multicluster.cjs'), 'exports.hash = {not javascript');
   const broken = loadChart('multicluster', TEMPLATES_DIR, dirUrl(garbage));
   assert.deepEqual(await renderInstallWith(broken), precompiledTexts);
   assert.equal(await broken.templatesFrom(), 'compiled');

@@ -4,7 +4,7 @@
  * optionally `values-ha.yaml`, `_*.hbs` partials and the `*.yaml.hbs`
  * templates. Rendering gives parsed documents; nothing is printed here.
  * `npm run build` precompiles each chart's templates into
- * dist/templates/<chart>.js (see template.ts).
+ * dist/templates/<chart>.cjs (see template.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import yaml from 'js-yaml';
@@ -44,7 +44,7 @@ export interface Chart {
 /** templates/ of the installed package (…/dist/src/render → …/templates). */
 export const TEMPLATES_DIR = new URL('../../../templates/', import.meta.url);
 
-/** Precompiled templates made by `npm run build` (…/dist/src/render → …/dist/templates/<chart>.js). */
+/** Precompiled templates made by `npm run build` (…/dist/src/render → …/dist/templates/<chart>.cjs). */
 export const PRECOMPILED_DIR = new URL('../../templates/', import.meta.url);
 
 const cache = new Map<string, Chart>();
@@ -92,7 +92,7 @@ export function loadChart(name: string, root: URL = TEMPLATES_DIR, precompiled: 
   const compile = () => {
     if (!compiled) {
       const { templates, partials } = readSources(dir, meta, files);
-      compiled = compileTemplates(templates, partials, precompiled ? new URL(`${name}.js`, precompiled) : undefined);
+      compiled = compileTemplates(templates, partials, precompiled ? new URL(`${name}.cjs`, precompiled) : undefined);
     }
     return compiled;
   };

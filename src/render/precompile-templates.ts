@@ -1,6 +1,6 @@
 /**
  * Build step (`npm run build`, after tsc): precompile every chart's templates
- * and partials under templates/ into dist/templates/<chart>.js, which
+ * and partials under templates/ into dist/templates/<chart>.cjs, which
  * loadChart loads with Handlebars' runtime only. The sources are read by
  * chart.ts's own code, so both agree on what a chart's templates are.
  *
@@ -16,7 +16,7 @@ if (charts.length === 0) throw new Error(`no charts under ${fileURLToPath(TEMPLA
 mkdirSync(PRECOMPILED_DIR, { recursive: true });
 for (const name of charts.sort()) {
   const { templates, partials } = chartTemplateSources(name);
-  const out = fileURLToPath(new URL(`${name}.js`, PRECOMPILED_DIR));
+  const out = fileURLToPath(new URL(`${name}.cjs`, PRECOMPILED_DIR));
   writeFileSync(`${out}.tmp`, await precompileModule(templates, partials));
   renameSync(`${out}.tmp`, out);
   console.log(`precompiled templates/${name}/ (${Object.keys(templates).length} templates, ${Object.keys(partials).length} partials) -> ${out}`);
