@@ -535,10 +535,57 @@ function trustDomainOf(cluster: TestCluster, linkerdNamespace = 'linkerd'): stri
 export function addAmbassadorGateway(cluster: TestCluster, options: { address?: string; identity?: string; namespace?: string; name?: string } = {}): void {
   const ns = options.namespace ?? 'ambassador';
   const name = options.name ?? 'ambassador';
-  const address = options.address ?? '192.0.2.10';
   const identity = options.identity ?? `${name}.${ns}.serviceaccount.identity.linkerd.${trustDomainOf(cluster)}`;
-  const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, product: 'aes' };
-  cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, annotations: { 'linkerd.io/inject': 'enabled' } } });
+  const selector = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
+  putIngressWorkload(cluster, {
+    namespace: ns,
+    name,
+    namespaceAnnotations: { 'linkerd.io/inject': 'enabled' },
+    labels: { ...selector, product: 'aes' },
+    selector,
+    podAnnotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/skip-inbound-ports': '8080,8443', 'config.linkerd.io/enable-gateway': 'true', 'config.linkerd.io/proxy-require-identity-inbound-ports': '4143' },
+    container: { name: 'ambassador', image: 'docker.io/datawire/aes:3.9.1', ports: [{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }, { name: 'admin', containerPort: 8877 }] },
+    meshed: true,
+    serviceAnnotations: {
+      [MirrorLabels.gatewayIdentity]: identity,
+      [MirrorLabels.probePath]: '/ready',
+      [MirrorLabels.probePeriod]: '3',
+    },
+    servicePorts: [
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+      { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
+      { name: 'mc-gateway', port: 4143, targetPort: 4143, protocol: 'TCP' },
+      { name: 'mc-probe', port: 4191, targetPort: 4191, protocol: 'TCP' },
+    ],
+    address: options.address ?? '192.0.2.10',
+  });
+}
+
+/**
+ * What an ingress's chart installs, in this order: Namespace, ServiceAccount
+ * NAME, a ready Deployment NAME of one container, a LoadBalancer Service NAME
+ * with an ingress address, and its Endpoints. The gateway and the plain
+ * ingresses differ only in these fields (the adopt-gateway tests compare the
+ * objects as they are).
+ */
+interface IngressWorkload {
+  namespace: string;
+  name: string;
+  namespaceAnnotations?: Record<string, string>;
+  labels: Record<string, string>;
+  /** The Deployment's and the Service's selector. */
+  selector: Record<string, string>;
+  podAnnotations: Record<string, string>;
+  container: Container;
+  meshed: boolean;
+  serviceAnnotations: Record<string, string>;
+  servicePorts: ServicePort[];
+  address: string;
+}
+
+function putIngressWorkload(cluster: TestCluster, w: IngressWorkload): void {
+  const { namespace: ns, name, labels } = w;
+  cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...(w.namespaceAnnotations ? { annotations: w.namespaceAnnotations } : {}) } });
   cluster.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } });
   cluster.put({
     apiVersion: 'apps/v1',
@@ -546,41 +593,20 @@ export function addAmbassadorGateway(cluster: TestCluster, options: { address?: 
     metadata: { name, namespace: ns, labels },
     spec: {
       replicas: 1,
-      selector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name } },
+      selector: { matchLabels: w.selector },
       template: {
-        metadata: { labels, annotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/skip-inbound-ports': '8080,8443', 'config.linkerd.io/enable-gateway': 'true', 'config.linkerd.io/proxy-require-identity-inbound-ports': '4143' } },
-        spec: {
-          serviceAccountName: name,
-          containers: [{ name: 'ambassador', image: 'docker.io/datawire/aes:3.9.1', ports: [{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }, { name: 'admin', containerPort: 8877 }] }],
-        },
+        metadata: { labels, annotations: w.podAnnotations },
+        spec: { serviceAccountName: name, containers: [w.container] },
       },
     },
   });
-  markDeploymentReady(cluster, ns, name, { meshed: true });
+  markDeploymentReady(cluster, ns, name, { meshed: w.meshed });
   cluster.put({
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: {
-      name,
-      namespace: ns,
-      labels,
-      annotations: {
-        [MirrorLabels.gatewayIdentity]: identity,
-        [MirrorLabels.probePath]: '/ready',
-        [MirrorLabels.probePeriod]: '3',
-      },
-    },
-    spec: {
-      type: 'LoadBalancer',
-      selector: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name },
-      ports: [
-        { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
-        { name: 'https', port: 443, targetPort: 8443, protocol: 'TCP' },
-        { name: 'mc-gateway', port: 4143, targetPort: 4143, protocol: 'TCP' },
-        { name: 'mc-probe', port: 4191, targetPort: 4191, protocol: 'TCP' },
-      ],
-    },
-    status: { loadBalancer: { ingress: [{ ip: address, ipMode: 'VIP' }] } },
+    metadata: { name, namespace: ns, labels, annotations: w.serviceAnnotations },
+    spec: { type: 'LoadBalancer', selector: w.selector, ports: w.servicePorts },
+    status: { loadBalancer: { ingress: [{ ip: w.address, ipMode: 'VIP' }] } },
   });
   syncEndpoints(cluster, ns, name);
 }
@@ -618,38 +644,21 @@ export function addIngress(cluster: TestCluster, options: { flavor: IngressFlavo
   const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
   if (flavor === 'ambassador-1') for (const c of ambassadorCrds(['v1', 'v2'])) cluster.put(c);
   if (flavor === 'emissary-3') for (const c of ambassadorCrds(['v1', 'v2', 'v3alpha1'])) cluster.put(c);
-  cluster.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-  cluster.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns, labels } });
-  const ports = flavor === 'nginx' ? [{ name: 'http', containerPort: 80 }, { name: 'https', containerPort: 443 }] : [{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }, { name: 'admin', containerPort: 8877 }];
-  cluster.put({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels, annotations: { 'prometheus.io/scrape': 'true' } },
-        spec: { serviceAccountName: name, containers: [{ name: flavor === 'nginx' ? 'controller' : 'ambassador', image, ports }] },
-      },
-    },
+  putIngressWorkload(cluster, {
+    namespace: ns,
+    name,
+    labels,
+    selector: labels,
+    podAnnotations: { 'prometheus.io/scrape': 'true' },
+    container: { name: flavor === 'nginx' ? 'controller' : 'ambassador', image, ports: flavor === 'nginx' ? [{ name: 'http', containerPort: 80 }, { name: 'https', containerPort: 443 }] : [{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }, { name: 'admin', containerPort: 8877 }] },
+    meshed: false,
+    serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' },
+    servicePorts: [
+      { name: 'http', port: 80, targetPort: flavor === 'nginx' ? 'http' : 8080, protocol: 'TCP' },
+      { name: 'https', port: 443, targetPort: flavor === 'nginx' ? 'https' : 8443, protocol: 'TCP' },
+    ],
+    address: options.address ?? '192.0.2.20',
   });
-  markDeploymentReady(cluster, ns, name, { meshed: false });
-  cluster.put({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: ns, labels, annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' } },
-    spec: {
-      type: 'LoadBalancer',
-      selector: labels,
-      ports: [
-        { name: 'http', port: 80, targetPort: flavor === 'nginx' ? 'http' : 8080, protocol: 'TCP' },
-        { name: 'https', port: 443, targetPort: flavor === 'nginx' ? 'https' : 8443, protocol: 'TCP' },
-      ],
-    },
-    status: { loadBalancer: { ingress: [{ ip: options.address ?? '192.0.2.20', ipMode: 'VIP' }] } },
-  });
-  syncEndpoints(cluster, ns, name);
   if (flavor === 'emissary-3') {
     cluster.put({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Module', metadata: { name: 'ambassador', namespace: ns }, spec: { config: { diagnostics: { enabled: false } } } });
   }
