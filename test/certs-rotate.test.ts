@@ -15,7 +15,7 @@ import yaml from 'js-yaml';
 import { hasKubectl, runKubectl, runMc, type RunResult } from './helpers/index.js';
 import { makePki, putMulticluster, type Pki } from './fixtures/check.js';
 import { startTestClusters, type ConfigMap, type Deployment, type KubeObject, type Pod, type Secret, type TestCluster, type TestEnv } from './support/index.js';
-import { addPodinfo, installSimulatedLinkerd, settleWorkloads, simulateIssuerReload } from './support/linkerd-sim.js';
+import { addPodinfo, installSimulatedLinkerd, renewProxyCertificates, settleWorkloads, simulateIssuerReload } from './support/linkerd-sim.js';
 
 const CLUSTERS = ['east', 'west', 'north'];
 const HOUR = 3_600_000;
@@ -299,6 +299,15 @@ test('--apply with a Helm-managed control plane: mc writes what Helm does not ow
   }
 });
 
+/** What `kubectl rollout restart` and the controllers do: every Deployment of `namespace` gets new pods, started at `at`. */
+function restartNamespace(c: TestCluster, namespace: string, at: Date): void {
+  for (const d of c.list<Deployment>('apps/v1', 'Deployment', namespace)) {
+    d.spec.template.metadata = { ...d.spec.template.metadata, annotations: { ...d.spec.template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': at.toISOString() } };
+    c.put(d);
+  }
+  settleWorkloads(c, namespace, { startedAt: at });
+}
+
 test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated Event while identity still signs with the old issuer is caught', async () => {
   const soloEnv = await startTestClusters(['solo']);
   const sdir = join(mkdtempSync(join(tmpdir(), 'mc-rotate-solo-')), 'rotation');
@@ -308,15 +317,8 @@ test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated
     addPodinfo(solo);
     // A generous deadline: stage 5 port-forwards to every proxy, and the machine is shared.
     const rot = (...args: string[]) => runMc(['--kubeconfig', soloEnv.kubeconfigPath, '--context', 'solo', 'certs', 'rotate', '--dir', sdir, '--timeout', '30s', ...args]);
-    /** What `kubectl rollout restart` and the controllers do: every Deployment of the namespaces gets new pods, started at `at`. */
     const restartAll = (at: Date) => {
-      for (const ns of ['linkerd', 'test']) {
-        for (const d of solo.list<Deployment>('apps/v1', 'Deployment', ns)) {
-          d.spec.template.metadata = { ...d.spec.template.metadata, annotations: { ...d.spec.template.metadata?.annotations, 'kubectl.kubernetes.io/restartedAt': at.toISOString() } };
-          solo.put(d);
-        }
-        settleWorkloads(solo, ns, { startedAt: at });
-      }
+      for (const ns of ['linkerd', 'test']) restartNamespace(solo, ns, at);
     };
     assert.equal((await rot('--stage', '2', '--apply')).code, 0);
     restartAll(new Date(T0 - HOUR));
@@ -343,6 +345,54 @@ test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated
   } finally {
     await soloEnv.stop();
     rmSync(join(sdir, '..'), { recursive: true, force: true });
+  }
+});
+
+test('stage 5 passes once the proxies renew their certificates from the new issuer, without a restart; until then it names the pods still serving the old issuer\'s', async () => {
+  const renewEnv = await startTestClusters(['renew']);
+  const rdir = join(mkdtempSync(join(tmpdir(), 'mc-rotate-renew-')), 'rotation');
+  try {
+    const c = renewEnv.cluster('renew');
+    installSimulatedLinkerd(c, await makePki());
+    addPodinfo(c);
+    const rot = (...args: string[]) => runMc(['--kubeconfig', renewEnv.kubeconfigPath, '--context', 'renew', 'certs', 'rotate', '--dir', rdir, '--timeout', '30s', ...args]);
+    /** Every pod as it runs: a restart would change a name, a uid or a start time. */
+    const pods = () => ['linkerd', 'test'].flatMap((ns) => c.list<Pod>('v1', 'Pod', ns).map((p) => `${ns}/${p.metadata.name} ${p.metadata.uid} ${p.status?.startTime}`)).sort();
+    assert.equal((await rot('--stage', '2', '--apply')).code, 0);
+    // Stage 3's restarts, long before the new issuer: the control plane 20 hours ago, podinfo 10 hours ago.
+    restartNamespace(c, 'linkerd', new Date(T0 - 20 * HOUR));
+    restartNamespace(c, 'test', new Date(T0 - 10 * HOUR));
+    assert.equal((await rot('--stage', '3')).code, 0);
+    assert.equal((await rot('--stage', '4', '--apply')).code, 0);
+    simulateIssuerReload(c);
+    const running = pods();
+    const podinfo = c.list<Pod>('v1', 'Pod', 'test').map((p) => `test/${p.metadata.name}`).sort();
+    assert.equal(podinfo.length, 2, 'two podinfo replicas');
+    const controlPlane = c.list<Pod>('v1', 'Pod', 'linkerd').map((p) => `linkerd/${p.metadata.name}`).sort();
+
+    const before = await rot('--stage', '5');
+    assert.equal(before.code, 1, before.stdout + before.stderr);
+    assert.match(before.stdout, new RegExp(`- renew: ${controlPlane.length + podinfo.length} meshed pods still hold a certificate that does not chain to the new anchor \\(signed by CN=identity\\.linkerd\\.cluster\\.local; read from the proxy\\)`));
+
+    // Now: the control plane's certificates (issued 20 hours ago) are past 70% of their 24h lifetime, podinfo's (10 hours) are not.
+    assert.deepEqual(renewProxyCertificates(c, { now: new Date() }), controlPlane);
+    assert.deepEqual(pods(), running, 'renewing restarts nothing');
+    const partial = await rot('--stage', '5');
+    assert.equal(partial.code, 1, partial.stdout + partial.stderr);
+    assert.match(partial.stdout, new RegExp(`- renew: 2 meshed pods still hold a certificate that does not chain to the new anchor \\(signed by CN=identity\\.linkerd\\.cluster\\.local; read from the proxy\\): restart them: ${podinfo.join(', ')}\n`));
+    assert.doesNotMatch(partial.stdout, /linkerd\/linkerd-/, 'the renewed control-plane proxies are not listed');
+    assert.doesNotMatch(partial.stdout, /judged by start time/);
+
+    // Eight hours on, podinfo's certificates (issued 18 hours before) are due; the control plane's (8 hours old) are not.
+    assert.deepEqual(renewProxyCertificates(c, { now: new Date(T0 + 8 * HOUR) }), podinfo);
+    assert.deepEqual(pods(), running, 'renewing restarts nothing');
+    // Every pod started before the new issuer was loaded: judged by start time, all of them would still be listed.
+    const done = await rot('--stage', '5');
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    assert.match(done.stdout, new RegExp(`every proxy's certificate chains to it \\(${controlPlane.length + podinfo.length} read from the proxies' admin ports\\)\\.`));
+  } finally {
+    await renewEnv.stop();
+    rmSync(join(rdir, '..'), { recursive: true, force: true });
   }
 });
 

@@ -81,18 +81,22 @@ const TRUST_ROOT_SHA = 'linkerd.io/trust-root-sha256';
 const PROXY_ADMIN_PORT = 4191;
 const ISSUANCE_LIFETIME_MS = 24 * 3_600_000;
 
+/** A proxy asks identity for a new certificate once its current one has lived 70% of its lifetime (upstream's proxy identity client). */
+const RENEW_AT_SHARE_OF_LIFETIME = 0.7;
+
 /**
  * Identity, as far as proxies' certificates go: the issuer the identity
  * controller holds (loaded at install and at each simulateIssuerReload), and
- * per meshed pod the issuer it held when the pod's proxy started and asked
- * for its certificate. The proxy's admin port answers a TLS handshake naming
- * the proxy's identity with that certificate (and its issuer), as upstream's
- * `linkerd identity` reads it. Certificates are made at the first handshake.
+ * per meshed pod the issuer it held when the pod's proxy last asked for its
+ * certificate (at start, and at each renewal: renewProxyCertificates), and
+ * when. The proxy's admin port answers a TLS handshake naming the proxy's
+ * identity with that certificate (and its issuer), as upstream's `linkerd
+ * identity` reads it. Certificates are made at the first handshake.
  */
 interface ProxyIdentity {
   identity: string;
   issuer: { certPem: string; keyPem: string };
-  startedAt: Date;
+  issuedAt: Date;
   credentials?: Promise<{ certPem: string; keyPem: string }>;
 }
 const loadedIssuer = new WeakMap<object, { certPem: string; keyPem: string }>();
@@ -108,12 +112,45 @@ function proxyIdentitiesOf(cluster: TestCluster): Map<string, ProxyIdentity> {
       if (!p) return undefined;
       return {
         serverName: p.identity,
-        credentials: () =>
-          (p.credentials ??= proxyCert(p.issuer, p.identity, p.startedAt, ISSUANCE_LIFETIME_MS).then((leaf) => ({ certPem: `${leaf.certPem.trim()}\n${p.issuer.certPem.trim()}\n`, keyPem: leaf.keyPem }))),
+        credentials: () => {
+          // What this proxy holds now: a renewal between handshakes replaces it.
+          const { issuer, issuedAt } = p;
+          return (p.credentials ??= proxyCert(issuer, p.identity, issuedAt, ISSUANCE_LIFETIME_MS).then((leaf) => ({ certPem: `${leaf.certPem.trim()}\n${issuer.certPem.trim()}\n`, keyPem: leaf.keyPem })));
+        },
       };
     });
   }
   return m;
+}
+
+/**
+ * What the meshed proxies' identity clients do as time passes, on a clock the
+ * caller controls (no timers): at `now`, every proxy whose certificate has
+ * lived 70% of its lifetime asks identity for a new one, and identity signs it
+ * with the issuer it holds now (the installed one, or the one the last
+ * simulateIssuerReload loaded), valid from `now`. No pod restarts. Only the
+ * proxies in `namespace` when given. Returns the renewed pods as
+ * "namespace/name", sorted.
+ */
+export function renewProxyCertificates(cluster: TestCluster, options: { now: Date; namespace?: string }): string[] {
+  const issuer = loadedIssuer.get(cluster.apiServer);
+  if (!issuer) return [];
+  const renewed: string[] = [];
+  const identities = proxyIdentitiesOf(cluster);
+  for (const [key, p] of identities) {
+    const [namespace, name] = key.split('/') as [string, string];
+    if (!cluster.get<Pod>('v1', 'Pod', namespace, name)) {
+      identities.delete(key); // the pod is gone (restarted, scaled down): no proxy left to renew
+      continue;
+    }
+    if (options.namespace !== undefined && namespace !== options.namespace) continue;
+    if (options.now.getTime() < p.issuedAt.getTime() + RENEW_AT_SHARE_OF_LIFETIME * ISSUANCE_LIFETIME_MS) continue;
+    p.issuer = issuer;
+    p.issuedAt = options.now;
+    p.credentials = undefined;
+    renewed.push(key);
+  }
+  return renewed.sort();
 }
 
 interface LinkerdValues {
@@ -205,7 +242,7 @@ export function markDeploymentReady(cluster: TestCluster, namespace: string, nam
     const issuer = loadedIssuer.get(cluster.apiServer);
     if (meshed && issuer) {
       const sa = tmpl.spec?.serviceAccountName ?? 'default';
-      proxyIdentitiesOf(cluster).set(`${namespace}/${podName}`, { identity: `${sa}.${namespace}.serviceaccount.identity.${lnsp}.${trustDomainOf(cluster, lnsp)}`, issuer, startedAt: options.startedAt ?? new Date() });
+      proxyIdentitiesOf(cluster).set(`${namespace}/${podName}`, { identity: `${sa}.${namespace}.serviceaccount.identity.${lnsp}.${trustDomainOf(cluster, lnsp)}`, issuer, issuedAt: options.startedAt ?? new Date() });
     }
     cluster.put({
       apiVersion: 'v1',
@@ -487,11 +524,12 @@ export function installSimulatedLinkerd(cluster: TestCluster, certs: LinkerdCert
  * What Linkerd's identity controller does when Secret linkerd-identity-issuer
  * changes (it watches the files the Secret is mounted as): load the new
  * issuer and record a Normal Event "IssuerUpdated" on its Deployment, at `at`
- * (default now). Proxies get certificates from the new issuer from then on.
+ * (default now). Proxies that start or renew (renewProxyCertificates) from
+ * then on get certificates from the new issuer.
  */
 export function simulateIssuerReload(cluster: TestCluster, options: { namespace?: string; at?: Date } = {}): void {
   const ns = options.namespace ?? 'linkerd';
-  // From now on proxies that start get certificates of the issuer in the Secret.
+  // From now on proxies that start or renew get certificates of the issuer in the Secret.
   const secret = cluster.get<Secret>('v1', 'Secret', ns, 'linkerd-identity-issuer');
   const certPem = fromB64(secret?.data?.['crt.pem']);
   const keyPem = fromB64(secret?.data?.['key.pem']);
