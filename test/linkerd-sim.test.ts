@@ -3,10 +3,11 @@
  * be in, and the simulated service mirror follows upstream's naming.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { linkerdSettings } from '../src/linkerd-config.js';
 import { createCa } from './support/pki.js';
-import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, settleWorkloads, startServiceMirrorSimulation, type LinkerdCerts, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
+import { addAmbassadorGateway, addPodinfo, installSimulatedLinkerd, MirrorLabels, renewProxyCertificates, settleWorkloads, simulateIssuerReload, startServiceMirrorSimulation, type LinkerdCerts, type ServiceMirrorSimulation } from './support/linkerd-sim.js';
 import { field, startTestClusters, type ConfigMap, type Deployment, type Endpoints, type Pod, type Secret, type Service, type TestCluster, type TestEnv } from './support/index.js';
 
 let env: TestEnv;
@@ -243,4 +244,50 @@ test('federated services: NAME-federated with remote-discovery and local-discove
     await sim.syncOnce();
     assert.equal(west.get('v1', 'Service', 'test', 'podinfo-federated'), undefined);
   });
+});
+
+test('renewProxyCertificates: a proxy renews at 70% of its lifetime, from the issuer identity holds then, without a restart', async () => {
+  const own = await startTestClusters(['renewing']);
+  try {
+    const c = own.cluster('renewing');
+    // Whole seconds, as a certificate's validity is written.
+    const start = new Date(Math.floor(Date.now() / 1000) * 1000);
+    installSimulatedLinkerd(c, certs);
+    addPodinfo(c);
+    const podsIn = (ns: string) => c.list<Pod>('v1', 'Pod', ns).filter((p) => p.spec?.containers.some((k) => k.name === 'linkerd-proxy'));
+    const running = () => [...podsIn('linkerd'), ...podsIn('test')].map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.metadata.uid}`).sort();
+    /** The leaf the pod's proxy serves on its admin port (what a TLS handshake naming its identity gets). */
+    const leaf = async (pod: Pod) => {
+      const served = await c.apiServer.pods.tlsFor(pod, 4191)!.credentials();
+      return new X509Certificate(served.certPem);
+    };
+    const first = await leaf(podsIn('test')[0]!);
+    assert.equal(first.issuer, 'CN=identity.linkerd.cluster.local');
+    assert.ok(first.verify(new X509Certificate(certs.issuerCertPem).publicKey), 'signed by the installed issuer');
+    // identity takes a new issuer; the proxies keep what they hold until they renew.
+    const next = await createCa('identity.linkerd.cluster.local');
+    const secret = c.get<Secret>('v1', 'Secret', 'linkerd', 'linkerd-identity-issuer')!;
+    c.put({ ...secret, data: { 'crt.pem': b64(next.certPem), 'key.pem': b64(next.keyPem) } });
+    simulateIssuerReload(c);
+    const before = running();
+    const hour = 3_600_000;
+    assert.deepEqual(renewProxyCertificates(c, { now: new Date(start.getTime() + 16 * hour) }), [], '16h of 24h is not 70% yet');
+    assert.equal((await leaf(podsIn('test')[0]!)).serialNumber, first.serialNumber);
+    const at = new Date(start.getTime() + 17 * hour);
+    assert.deepEqual(renewProxyCertificates(c, { now: at, namespace: 'test' }), podsIn('test').map((p) => `test/${p.metadata.name}`).sort(), 'only the namespace asked');
+    for (const pod of podsIn('test')) {
+      const renewed = await leaf(pod);
+      assert.ok(renewed.verify(new X509Certificate(next.certPem).publicKey), `${pod.metadata.name}: signed by the issuer identity holds now`);
+      assert.equal(Date.parse(renewed.validFrom), at.getTime() - 60_000);
+    }
+    for (const pod of podsIn('linkerd')) assert.ok((await leaf(pod)).verify(new X509Certificate(certs.issuerCertPem).publicKey), `${pod.metadata.name} did not renew`);
+    assert.deepEqual(running(), before, 'no pod restarted');
+    // A restarted pod's proxy is new: the old one is gone, the new one renews on its own schedule.
+    const d = c.get<Deployment>('apps/v1', 'Deployment', 'test', 'podinfo')!;
+    c.put({ ...d, spec: { ...d.spec, template: { ...d.spec.template, metadata: { ...d.spec.template.metadata, annotations: { restartedAt: 'now' } } } } });
+    settleWorkloads(c, 'test', { startedAt: at });
+    assert.deepEqual(renewProxyCertificates(c, { now: new Date(at.getTime() + hour) }), podsIn('linkerd').map((p) => `linkerd/${p.metadata.name}`).sort());
+  } finally {
+    await own.stop();
+  }
 });
