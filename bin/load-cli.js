@@ -53,9 +53,9 @@ function loadCli(name) {
   } catch {
     // none yet
   }
-  // CommonJS's own wrapper, and the launcher's import() for what the bundle imports from node_modules at run time.
-  const wrapped = `(function (exports, require, module, __filename, __dirname, mcImport) {${source}\n})`;
-  const script = new vm.Script(wrapped, { filename: BUNDLE, cachedData });
+  // The bundle is a function expression taking CommonJS's module arguments and the launcher's import(), for what
+  // the bundle imports from node_modules at run time.
+  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', (code) => {
       if (code !== 0) return; // a cache of what a failed run compiled would serve the next run less
