@@ -288,3 +288,23 @@ test('an AgentCache shares connections only among clients with the same TLS sett
     agents.close();
   }
 });
+
+test('an AgentCache sizes an agent as the client that makes it asks (the context\'s own burst), else with its own number (the Links\' tokens)', async () => {
+  const agents = new AgentCache(1);
+  east.faults.latencyMs = 50; // the reads overlap
+  try {
+    const admin = await KubeClient.connect({ kubeconfig: env.kubeconfigPath, context: 'east', env: {} }, { agents, maxSockets: 3 });
+    east.resetRequests();
+    await Promise.all(Array.from({ length: 6 }, () => admin.list(coreRef('namespaces'))));
+    assert.equal(east.connections, 3, 'six reads at once on three connections');
+    east.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'pool-c', namespace: 'default' } });
+    const token = await clientFromUntrustedKubeconfig(east.kubeconfigFor(east.serviceAccountToken('default', 'pool-c')), { source: 'test pool-c', agents });
+    east.resetRequests();
+    const codes = await Promise.all(Array.from({ length: 4 }, () => token.list(coreRef('secrets', 'default')).then(() => 200, (err: KubeApiError) => err.code)));
+    assert.deepEqual(codes, [403, 403, 403, 403], 'an account without rights');
+    assert.equal(east.connections, 1, 'the token\'s agent has the cache\'s one connection');
+  } finally {
+    east.faults.latencyMs = 0;
+    agents.close();
+  }
+});

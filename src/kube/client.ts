@@ -84,7 +84,7 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Aborts in-flight requests and kills a running exec plugin (Ctrl-C). */
   signal?: AbortSignal;
-  /** Connections kept to the API server (default 32); requests beyond them wait for one. */
+  /** Connections kept to the API server (default 32; with `agents`, the cache's unless given); requests beyond them wait for one. */
   maxSockets?: number;
   /** Share connections with the other clients of this cache that have the same server and TLS settings. */
   agents?: AgentCache;
@@ -102,14 +102,18 @@ export interface ClientOptions {
 export class AgentCache {
   private readonly agents = new Map<string, https.Agent>();
 
-  /** maxSockets: connections per agent (per server and TLS identity), whatever a client asks. */
+  /**
+   * maxSockets: connections per agent (per server and TLS identity), unless
+   * the client that makes the agent asks for its own number (the first one
+   * to need an agent sizes it).
+   */
   constructor(private readonly maxSockets?: number) {}
 
-  agentFor(tls: Omit<StaticCredentials, 'headers'>, make: (maxSockets?: number) => https.Agent): https.Agent {
+  agentFor(tls: Omit<StaticCredentials, 'headers'>, make: (maxSockets?: number) => https.Agent, maxSockets?: number): https.Agent {
     const digest = (b: Buffer | undefined) => (b ? createHash('sha256').update(b).digest('hex') : '');
     const key = [tls.server.origin, digest(tls.ca), digest(tls.cert), digest(tls.key), tls.servername ?? '', String(tls.rejectUnauthorized ?? true)].join(' ');
     let agent = this.agents.get(key);
-    if (!agent) this.agents.set(key, (agent = make(this.maxSockets)));
+    if (!agent) this.agents.set(key, (agent = make(maxSockets ?? this.maxSockets)));
     return agent;
   }
 
@@ -238,7 +242,7 @@ export class KubeClient {
     const { ca, cert, key, ...rest } = settings;
     // One secure context for every connection (else each new one parses the CA and key again).
     const make = (maxSockets = options.maxSockets ?? 32) => new https.Agent({ keepAlive: true, maxSockets, secureContext: tls.createSecureContext({ ca, cert, key }), ...rest });
-    const agent = options.agents ? options.agents.agentFor({ server, ...settings }, make) : make();
+    const agent = options.agents ? options.agents.agentFor({ server, ...settings }, make, options.maxSockets) : make();
     return new KubeClient(contextName, kubeconfig, { server, agent, headers, ownsAgent: !options.agents }, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.signal);
   }
 

@@ -154,10 +154,15 @@ async function readWith(env: CheckEnv, o: ReadOptions): Promise<ClusterReading> 
  * of a dozen reads per cluster; with 20 clusters, a connection per read in
  * flight made each cluster open about 10, and their TLS handshakes (on both
  * ends, most of them in this process) grew status's time with the number of
- * clusters. A few connections serve the burst in a few round trips instead
- * (measured by bench/status-connect.ts).
+ * clusters. A few connections serve the burst in a few round trips instead.
+ * The context's own identity has the burst (7 reads at once): 4 connections
+ * take it in 2 round trips, where 2 took 4 (100 ms away, status of 2
+ * clusters took 1330 ms with 2, 1057 with 4, 1056 with 8). The Links'
+ * tokens to a cluster read once each: 2 (bench/status-connect.ts).
  */
 export const CONNECTIONS_PER_SERVER = 2;
+/** The context's own identity: its burst of reads. */
+export const OWN_CONNECTIONS_PER_SERVER = 4;
 
 /** One cluster, within its deadline; an unreachable cluster is a reading with `error`. */
 async function readCluster(context: string, o: ReadOptions, agents: AgentCache): Promise<ClusterReading> {
@@ -169,7 +174,7 @@ async function readCluster(context: string, o: ReadOptions, agents: AgentCache):
   try {
     const work = (async () => {
       // Local reads, then the targets and the gateways: each part gets a share of the deadline.
-      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, loaded: o.loaded, context, env: o.env }, { timeoutMs: o.timeoutMs * 0.5, agents });
+      const client = await KubeClient.connect({ kubeconfig: o.kubeconfig, loaded: o.loaded, context, env: o.env }, { timeoutMs: o.timeoutMs * 0.5, agents, maxSockets: OWN_CONNECTIONS_PER_SERVER });
       env = new CheckEnv(client, { linkerdNamespace: o.linkerdNamespace, remoteTimeoutMs: o.timeoutMs * 0.4, agents });
       return readWith(env, o);
     })();
