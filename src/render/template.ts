@@ -73,7 +73,7 @@ function registerHelpers(hb: HB): void {
 }
 
 /**
- * `npm run build` precompiles every chart's templates into an ES module
+ * `npm run build` precompiles every chart's templates into a CommonJS module
  * (dist/templates/<chart>.cjs, written by precompile-templates.ts), so a run
  * loads only Handlebars' runtime. The module carries a hash of the sources it
  * was made from; when it is missing, from other sources (a template edited
