@@ -308,15 +308,27 @@ function restartNamespace(c: TestCluster, namespace: string, at: Date): void {
   settleWorkloads(c, namespace, { startedAt: at });
 }
 
-test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated Event while identity still signs with the old issuer is caught', async () => {
-  const soloEnv = await startTestClusters(['solo']);
-  const sdir = join(mkdtempSync(join(tmpdir(), 'mc-rotate-solo-')), 'rotation');
+/**
+ * One cluster named `name` with the simulated Linkerd and podinfo, and `rot(...)` running `mc certs rotate`
+ * against it in a rotation folder of its own; the cluster stops and the folder goes once `body` is done.
+ */
+async function withMeshedCluster(name: string, body: (c: TestCluster, rot: (...args: string[]) => Promise<RunResult>) => Promise<void>): Promise<void> {
+  const env = await startTestClusters([name]);
+  const rotationDir = join(mkdtempSync(join(tmpdir(), `mc-rotate-${name}-`)), 'rotation');
   try {
-    const solo = soloEnv.cluster('solo');
-    installSimulatedLinkerd(solo, await makePki());
-    addPodinfo(solo);
+    const c = env.cluster(name);
+    installSimulatedLinkerd(c, await makePki());
+    addPodinfo(c);
     // A generous deadline: stage 5 port-forwards to every proxy, and the machine is shared.
-    const rot = (...args: string[]) => runMc(['--kubeconfig', soloEnv.kubeconfigPath, '--context', 'solo', 'certs', 'rotate', '--dir', sdir, '--timeout', '30s', ...args]);
+    await body(c, (...args) => runMc(['--kubeconfig', env.kubeconfigPath, '--context', name, 'certs', 'rotate', '--dir', rotationDir, '--timeout', '30s', ...args]));
+  } finally {
+    await env.stop();
+    rmSync(join(rotationDir, '..'), { recursive: true, force: true });
+  }
+}
+
+test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated Event while identity still signs with the old issuer is caught', async () => {
+  await withMeshedCluster('solo', async (solo, rot) => {
     const restartAll = (at: Date) => {
       for (const ns of ['linkerd', 'test']) restartNamespace(solo, ns, at);
     };
@@ -342,20 +354,11 @@ test('stage 5 trusts the proxies\' certificates, not the clock: an IssuerUpdated
     const unread = await rot('--stage', '5');
     assert.equal(unread.code, 1);
     assert.match(unread.stdout, /- solo: 1 meshed pod started before the new issuer was loaded and may hold a certificate of the old one until \S+ \(their certificate could not be read \([^)]*connection refused[^)]*\), so they are judged by start time\): restart it \(or wait\): test\/podinfo-by-hand/);
-  } finally {
-    await soloEnv.stop();
-    rmSync(join(sdir, '..'), { recursive: true, force: true });
-  }
+  });
 });
 
 test('stage 5 passes once the proxies renew their certificates from the new issuer, without a restart; until then it names the pods still serving the old issuer\'s', async () => {
-  const renewEnv = await startTestClusters(['renew']);
-  const rdir = join(mkdtempSync(join(tmpdir(), 'mc-rotate-renew-')), 'rotation');
-  try {
-    const c = renewEnv.cluster('renew');
-    installSimulatedLinkerd(c, await makePki());
-    addPodinfo(c);
-    const rot = (...args: string[]) => runMc(['--kubeconfig', renewEnv.kubeconfigPath, '--context', 'renew', 'certs', 'rotate', '--dir', rdir, '--timeout', '30s', ...args]);
+  await withMeshedCluster('renew', async (c, rot) => {
     /** Every pod as it runs: a restart would change a name, a uid or a start time. */
     const pods = () => ['linkerd', 'test'].flatMap((ns) => c.list<Pod>('v1', 'Pod', ns).map((p) => `${ns}/${p.metadata.name} ${p.metadata.uid} ${p.status?.startTime}`)).sort();
     assert.equal((await rot('--stage', '2', '--apply')).code, 0);
@@ -390,10 +393,7 @@ test('stage 5 passes once the proxies renew their certificates from the new issu
     const done = await rot('--stage', '5');
     assert.equal(done.code, 0, done.stdout + done.stderr);
     assert.match(done.stdout, new RegExp(`every proxy's certificate chains to it \\(${controlPlane.length + podinfo.length} read from the proxies' admin ports\\)\\.`));
-  } finally {
-    await renewEnv.stop();
-    rmSync(join(rdir, '..'), { recursive: true, force: true });
-  }
+  });
 });
 
 test('a rotation file that cannot be read is named as every certs input is (a missing one is a step not taken yet)', async () => {
